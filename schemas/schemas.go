@@ -1,0 +1,198 @@
+// Package schemas holds the JSON Schemas (draft 2020-12) of every checkpoint-metadata
+// schema_version ckptmeta knows, embedded in the binary, and the registry that orders them.
+//
+// The registry is the one source of truth for the version list: a version exists when its
+// file checkpoint-metadata-<version>.schema.json is embedded. Versions are ordered as semver
+// ("1.0" is 1.0.0) and always written back exactly as the registry spells them. The
+// pseudo-version [Legacy] ("0") covers every shape written before schema_version existed.
+//
+// Each schema is compiled at most once per process, on first use, so a run that only sees
+// 1.0 files never pays for compiling 2.0. Nothing here touches the network: schema
+// references resolve only to the embedded files.
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Legacy is the pseudo-version of sidecars without a schema_version.
+const Legacy = "0"
+
+//go:embed checkpoint-metadata-*.schema.json CHANGELOG.md
+var files embed.FS
+
+// Schema is one embedded schema version.
+type Schema struct {
+	Version string // as written in sidecars: "1.0"
+	ID      string // the schema's $id
+	Title   string // one line, for `ckptmeta schema list`
+	sem     *semver.Version
+	source  []byte
+	compile func() (*jsonschema.Schema, error)
+}
+
+// Source returns the schema document exactly as embedded.
+func (s *Schema) Source() []byte { return bytes.Clone(s.source) }
+
+// Compiled returns the compiled schema; it is compiled once per process.
+func (s *Schema) Compiled() (*jsonschema.Schema, error) { return s.compile() }
+
+// Validate checks a JSON value (map[string]any, []any, string, json.Number, bool, nil)
+// against the schema. A failure is returned as *jsonschema.ValidationError, unchanged.
+func (s *Schema) Validate(instance any) error {
+	c, err := s.compile()
+	if err != nil {
+		return err
+	}
+	return c.Validate(instance)
+}
+
+// Registry is the ordered set of known schema versions.
+type Registry struct {
+	list []*Schema // ascending
+}
+
+// UnknownVersionError reports a schema_version the registry does not have.
+type UnknownVersionError struct {
+	Version string
+	Known   []string
+}
+
+func (e *UnknownVersionError) Error() string {
+	return fmt.Sprintf("unknown schema_version %q (known: %s)", e.Version, strings.Join(e.Known, ", "))
+}
+
+var defaultRegistry = sync.OnceValue(func() *Registry {
+	r, err := load(files)
+	if err != nil {
+		// The embedded files are part of the build; TestDefault proves they load.
+		panic("schemas: embedded schemas are broken: " + err.Error())
+	}
+	return r
+})
+
+// Default returns the registry of the embedded schemas.
+func Default() *Registry { return defaultRegistry() }
+
+func load(fsys fs.FS) (*Registry, error) {
+	names, err := fs.Glob(fsys, "checkpoint-metadata-*.schema.json")
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{}
+	for _, name := range names {
+		version := strings.TrimSuffix(strings.TrimPrefix(name, "checkpoint-metadata-"), ".schema.json")
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		s, err := newSchema(version, src)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		r.list = append(r.list, s)
+	}
+	sort.Slice(r.list, func(i, j int) bool { return r.list[i].sem.LessThan(r.list[j].sem) })
+	return r, nil
+}
+
+func newSchema(version string, src []byte) (*Schema, error) {
+	sem, err := semver.NewVersion(version)
+	if err != nil {
+		return nil, fmt.Errorf("version %q: %w", version, err)
+	}
+	var head struct {
+		ID    string `json:"$id"`
+		Title string `json:"title"`
+	}
+	if err := json.Unmarshal(src, &head); err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
+	if err != nil {
+		return nil, err
+	}
+	s := &Schema{Version: version, ID: head.ID, Title: head.Title, sem: sem, source: src}
+	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) {
+		c := jsonschema.NewCompiler()
+		c.DefaultDraft(jsonschema.Draft2020)
+		// Only the schema itself may be loaded: no file or network loader.
+		c.UseLoader(jsonschema.SchemeURLLoader{})
+		if err := c.AddResource(head.ID, doc); err != nil {
+			return nil, err
+		}
+		return c.Compile(head.ID)
+	})
+	return s, nil
+}
+
+// Versions lists the known versions in ascending order, [Legacy] first.
+func (r *Registry) Versions() []string {
+	out := make([]string, len(r.list))
+	for i, s := range r.list {
+		out[i] = s.Version
+	}
+	return out
+}
+
+// All returns the schemas in ascending order.
+func (r *Registry) All() []*Schema { return append([]*Schema(nil), r.list...) }
+
+// Latest returns the newest schema.
+func (r *Registry) Latest() *Schema { return r.list[len(r.list)-1] }
+
+// Lookup finds a version. "1.0" and "1.0.0" are the same version; the returned
+// Schema carries the registry's spelling. An unknown version is *UnknownVersionError.
+func (r *Registry) Lookup(version string) (*Schema, error) {
+	if version == "latest" {
+		return r.Latest(), nil
+	}
+	if sem, err := semver.NewVersion(version); err == nil {
+		for _, s := range r.list {
+			if s.sem.Equal(sem) {
+				return s, nil
+			}
+		}
+	}
+	return nil, &UnknownVersionError{Version: version, Known: r.Versions()}
+}
+
+// Compare orders two known versions: -1, 0 or +1.
+func (r *Registry) Compare(a, b string) (int, error) {
+	sa, err := r.Lookup(a)
+	if err != nil {
+		return 0, err
+	}
+	sb, err := r.Lookup(b)
+	if err != nil {
+		return 0, err
+	}
+	return sa.sem.Compare(sb.sem), nil
+}
+
+// Newer reports whether version parses as a version later than the latest known one,
+// which ckptmeta must never touch.
+func (r *Registry) Newer(version string) bool {
+	sem, err := semver.NewVersion(version)
+	return err == nil && sem.GreaterThan(r.Latest().sem)
+}
+
+// Changelog returns the embedded CHANGELOG.md describing every version.
+func Changelog() []byte {
+	b, err := files.ReadFile("CHANGELOG.md")
+	if err != nil {
+		panic(errors.New("schemas: CHANGELOG.md is not embedded"))
+	}
+	return b
+}

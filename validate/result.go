@@ -1,0 +1,142 @@
+package validate
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Severity of a finding.
+type Severity int
+
+const (
+	_ Severity = iota
+	// SeverityError fails the run.
+	SeverityError
+	// SeverityWarning fails the run only under Options.Strict.
+	SeverityWarning
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// Finding is one problem in one file, at a position when one is known.
+type Finding struct {
+	Path     string   // the file, as given or discovered (slash-separated)
+	Line     int      // 1-based; 0 when unknown
+	Column   int      // 1-based, in Unicode code points; 0 when unknown
+	Pointer  string   // RFC 6901 JSON pointer into the document ("" = whole document)
+	Rule     string   // stable id, e.g. "schema/type" (see DESIGN.md)
+	Severity Severity // error or warning
+	Message  string   // lowercase, no trailing period, no schema URLs
+	Hint     string   // optional advice ("quote it: '1.0'"); "" when none
+}
+
+// Status is the outcome for one file, kubeconform style.
+type Status int
+
+const (
+	_ Status = iota
+	// StatusValid: parsed and valid; warnings may be present.
+	StatusValid
+	// StatusInvalid: at least one error finding.
+	StatusInvalid
+	// StatusError: the file could not be checked (unreadable, a symlink loop); Err says why.
+	StatusError
+)
+
+func (s Status) String() string {
+	switch s {
+	case StatusValid:
+		return "valid"
+	case StatusInvalid:
+		return "invalid"
+	case StatusError:
+		return "error"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Result is the outcome of validating one file.
+type Result struct {
+	Path     string    // slash-separated, as discovered
+	Version  string    // schema_version as detected ("0" = legacy); "" when not parsed
+	Status   Status    //
+	Findings []Finding // sorted by line, column, pointer, rule
+	Err      error     // set only when Status == StatusError; also present as a file/unreadable finding
+}
+
+// Failed reports whether the result fails a run: an error finding, or any finding when strict.
+func (r *Result) Failed(strict bool) bool {
+	if r.Status != StatusValid {
+		return true
+	}
+	if strict {
+		return len(r.Findings) > 0
+	}
+	return false
+}
+
+// Count returns the number of error and warning findings.
+func (r *Result) Count() (errors, warnings int) {
+	for _, f := range r.Findings {
+		if f.Severity == SeverityError {
+			errors++
+		} else {
+			warnings++
+		}
+	}
+	return
+}
+
+// sortFindings puts findings in their stable order.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Pointer != b.Pointer {
+			return a.Pointer < b.Pointer
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}
+
+// Summary counts a run's results.
+type Summary struct {
+	Files    int // files checked
+	Valid    int // StatusValid
+	Invalid  int // StatusInvalid
+	Errored  int // StatusError
+	Errors   int // error findings
+	Warnings int // warning findings
+}
+
+// Add counts one result.
+func (s *Summary) Add(r *Result) {
+	s.Files++
+	switch r.Status {
+	case StatusValid:
+		s.Valid++
+	case StatusInvalid:
+		s.Invalid++
+	case StatusError:
+		s.Errored++
+	}
+	e, w := r.Count()
+	s.Errors += e
+	s.Warnings += w
+}
