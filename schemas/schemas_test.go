@@ -94,15 +94,17 @@ func TestSeedSampleIsValid10(t *testing.T) {
 func TestBounds10(t *testing.T) {
 	s, _ := Default().Lookup("1.0")
 	cases := map[string]func(m map[string]any){
-		"negative epoch":   func(m map[string]any) { m["training"].(map[string]any)["epoch"] = -1 },
-		"hmean above one":  func(m map[string]any) { m["metrics"].(map[string]any)["hmean"] = 1.5 },
-		"max_epochs -1":    func(m map[string]any) { m["training"].(map[string]any)["max_epochs"] = -1 },
-		"save_top_k -2":    func(m map[string]any) { m["checkpointing"].(map[string]any)["save_top_k"] = -2 },
-		"mode avg":         func(m map[string]any) { m["checkpointing"].(map[string]any)["mode"] = "avg" },
-		"phase testing":    func(m map[string]any) { m["training"].(map[string]any)["training_phase"] = "testing" },
-		"version float":    func(m map[string]any) { m["schema_version"] = 1.0 },
-		"bad created_at":   func(m map[string]any) { m["created_at"] = "yesterday" },
-		"nested dec param": func(m map[string]any) { m["model"].(map[string]any)["decoder"].(map[string]any)["params"] = map[string]any{"a": map[string]any{}} },
+		"negative epoch":  func(m map[string]any) { m["training"].(map[string]any)["epoch"] = -1 },
+		"hmean above one": func(m map[string]any) { m["metrics"].(map[string]any)["hmean"] = 1.5 },
+		"max_epochs -1":   func(m map[string]any) { m["training"].(map[string]any)["max_epochs"] = -1 },
+		"save_top_k -2":   func(m map[string]any) { m["checkpointing"].(map[string]any)["save_top_k"] = -2 },
+		"mode avg":        func(m map[string]any) { m["checkpointing"].(map[string]any)["mode"] = "avg" },
+		"phase testing":   func(m map[string]any) { m["training"].(map[string]any)["training_phase"] = "testing" },
+		"version float":   func(m map[string]any) { m["schema_version"] = 1.0 },
+		"bad created_at":  func(m map[string]any) { m["created_at"] = "yesterday" },
+		"nested dec param": func(m map[string]any) {
+			m["model"].(map[string]any)["decoder"].(map[string]any)["params"] = map[string]any{"a": map[string]any{}}
+		},
 		"string loss param": func(m map[string]any) {
 			m["model"].(map[string]any)["loss"].(map[string]any)["params"] = map[string]any{"alpha": "1"}
 		},
