@@ -1,0 +1,166 @@
+package sidecar
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCheckpointFor(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"run/checkpoints/best.ckpt.metadata.yaml", "run/checkpoints/best.ckpt"},
+		{"run/checkpoints/best.metadata.yaml", "run/checkpoints/best.ckpt"},
+		{"run/checkpoints/best.metadata.yml", "run/checkpoints/best.ckpt"},
+		{"run/checkpoints/best.ckpt.metadata.yml", "run/checkpoints/best.ckpt"},
+		{"run/checkpoints/best.metadata.json", "run/checkpoints/best.ckpt"},
+		{"c/best-hmean-0.8920.metadata.yaml", "c/best-hmean-0.8920.ckpt"},
+		{"c/epoch=10-step=1133.ckpt.metadata.yaml", "c/epoch=10-step=1133.ckpt"},
+	}
+	for _, c := range cases {
+		if got := CheckpointFor(c.in); got != c.want {
+			t.Errorf("CheckpointFor(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestCandidatesAndPath(t *testing.T) {
+	got := Candidates("a/best.ckpt")
+	want := []string{"a/best.ckpt.metadata.yaml", "a/best.metadata.yaml", "a/best.ckpt.metadata.yml", "a/best.metadata.yml", "a/best.metadata.json"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Candidates = %v", got)
+	}
+	if p := Path("a/best.ckpt", NamingStem); p != "a/best.metadata.yaml" {
+		t.Errorf("stem path = %s", p)
+	}
+	if p := Path("a/best.ckpt", NamingCkpt); p != "a/best.ckpt.metadata.yaml" {
+		t.Errorf("ckpt path = %s", p)
+	}
+	for _, c := range Candidates("x/y.ckpt") {
+		if CheckpointFor(c) != "x/y.ckpt" {
+			t.Errorf("CheckpointFor(%s) does not round-trip", c)
+		}
+	}
+}
+
+func TestExperiment(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"outputs/exp_a/checkpoints/best.ckpt", "exp_a"},
+		{"outputs/exp_a/checkpoints/val/hmean=0.8920-best.ckpt", "exp_a"},
+		{"outputs/exp/20241019_0033_00/checkpoints/e.ckpt", "20241019_0033_00"},
+		{"outputs/exp_b/run/model.ckpt", "exp_b"},
+	}
+	for _, c := range cases {
+		if got := Experiment(c.in); got != c.want {
+			t.Errorf("Experiment(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+type seen struct {
+	path string
+	kind Kind
+	err  error
+}
+
+func walk(roots []string, exclude ...string) []seen {
+	var out []seen
+	Walk(roots, exclude, func(p string, k Kind, err error) { out = append(out, seen{filepath.ToSlash(p), k, err}) })
+	return out
+}
+
+func write(t *testing.T, root string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		p := filepath.Join(root, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestWalk(t *testing.T) {
+	root := t.TempDir()
+	write(t, root,
+		"b/checkpoints/last.ckpt", "b/checkpoints/last.metadata.yaml",
+		"a/checkpoints/best.ckpt", "a/checkpoints/best.ckpt.metadata.yaml", "a/checkpoints/best.metadata.json",
+		"a/.hydra/config.yaml", "a/notes.txt", "skip/checkpoints/x.ckpt")
+	// A symlink loop back to the root and a dangling sidecar link.
+	if err := os.Symlink(root, filepath.Join(root, "a", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "nowhere"), filepath.Join(root, "b", "checkpoints", "gone.metadata.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	got := walk([]string{root}, "skip")
+	rel := func(s seen) string { return strings.TrimPrefix(s.path, filepath.ToSlash(root)+"/") }
+	var names []string
+	for _, s := range got {
+		tag := s.kind.String()
+		if s.err != nil {
+			tag = "ERR"
+		}
+		names = append(names, rel(s)+" "+tag)
+	}
+	want := []string{
+		"a/checkpoints/best.ckpt checkpoint",
+		"a/checkpoints/best.ckpt.metadata.yaml sidecar",
+		"a/checkpoints/best.metadata.json legacy-json",
+		"a/loop ERR",
+		"b/checkpoints/gone.metadata.yaml ERR",
+		"b/checkpoints/last.ckpt checkpoint",
+		"b/checkpoints/last.metadata.yaml sidecar",
+	}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("walk order/kinds:\n got %q\nwant %q", names, want)
+	}
+	if !errors.Is(got[3].err, ErrSymlinkLoop) {
+		t.Errorf("loop error = %v, want ErrSymlinkLoop", got[3].err)
+	}
+	if !errors.Is(got[4].err, fs.ErrNotExist) {
+		t.Errorf("dangling link error = %v, want ErrNotExist", got[4].err)
+	}
+}
+
+func TestWalkSelfLoopLink(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "x.metadata.yaml")
+	if err := os.Symlink(p, p); err != nil { // a link to itself: ELOOP
+		t.Fatal(err)
+	}
+	got := walk([]string{root, p})
+	if len(got) != 2 || !errors.Is(got[0].err, ErrSymlinkLoop) || !errors.Is(got[1].err, ErrSymlinkLoop) {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestWalkFileRootsAndMissing(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "odd.yaml", "m.ckpt")
+	got := walk([]string{filepath.Join(root, "odd.yaml"), filepath.Join(root, "m.ckpt"), filepath.Join(root, "missing.metadata.yaml")})
+	if got[0].kind != KindSidecar || got[1].kind != KindCheckpoint || !errors.Is(got[2].err, fs.ErrNotExist) {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestWalkUnreadableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads every directory; permission errors cannot be produced")
+	}
+	root := t.TempDir()
+	write(t, root, "locked/a.metadata.yaml")
+	if err := os.Chmod(filepath.Join(root, "locked"), 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(filepath.Join(root, "locked"), 0o755)
+	got := walk([]string{root})
+	if len(got) != 1 || !errors.Is(got[0].err, fs.ErrPermission) {
+		t.Fatalf("got %+v", got)
+	}
+}
