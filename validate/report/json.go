@@ -1,0 +1,150 @@
+package report
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/ckptmeta/ckptmeta/validate"
+)
+
+// JSONFormatVersion is the "format_version" of the json envelope. It changes
+// only when a field is removed, renamed or changes meaning; new optional fields
+// do not bump it.
+const JSONFormatVersion = 1
+
+// The json envelope; see the package doc for the contract.
+type jsonTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type jsonResult struct {
+	Path          string        `json:"path"`
+	SchemaVersion string        `json:"schema_version"`
+	Status        string        `json:"status"`
+	Error         string        `json:"error,omitempty"`
+	Findings      []jsonFinding `json:"findings"`
+}
+
+type jsonFinding struct {
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Pointer  string `json:"pointer"`
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+}
+
+type jsonSummary struct {
+	Files    int `json:"files"`
+	Valid    int `json:"valid"`
+	Invalid  int `json:"invalid"`
+	Errored  int `json:"errored"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+// jsonReporter streams the envelope: the head before the first result, one
+// array element per Report, the summary at Close. Memory stays flat however
+// many results there are.
+type jsonReporter struct {
+	out     *output
+	o       Options
+	started bool
+	n       int
+	buf     []byte
+}
+
+func (j *jsonReporter) start() {
+	if j.started {
+		return
+	}
+	j.started = true
+	tool, _ := marshal(jsonTool{Name: j.o.tool(), Version: j.o.Version})
+	j.out.str("{\n  \"format_version\": ")
+	j.out.str(strconv.Itoa(JSONFormatVersion))
+	j.out.str(",\n  \"tool\": ")
+	j.out.w.Write(tool)
+	j.out.str(",\n  \"results\": [")
+}
+
+func (j *jsonReporter) Report(r *validate.Result) error {
+	if j.out.closed {
+		return ErrClosed
+	}
+	j.start()
+	fs := findings(r)
+	jr := jsonResult{
+		Path:          r.Path,
+		SchemaVersion: r.Version,
+		Status:        r.Status.String(),
+		Findings:      make([]jsonFinding, len(fs)),
+	}
+	if r.Status == validate.StatusError && r.Err != nil {
+		jr.Error = r.Err.Error()
+	}
+	for i, f := range fs {
+		jr.Findings[i] = jsonFinding{
+			Line: f.Line, Column: f.Column, Pointer: f.Pointer, Rule: f.Rule,
+			Severity: f.Severity.String(), Message: f.Message, Hint: f.Hint,
+		}
+	}
+	b, err := marshalIndent(jr, "    ")
+	if err != nil {
+		return &WriteError{Format: JSON, Err: err}
+	}
+	if j.n > 0 {
+		j.out.str(",")
+	}
+	j.n++
+	j.out.str("\n    ")
+	j.out.w.Write(b)
+	if j.out.w.Buffered() > 16<<10 {
+		return j.out.flush(JSON)
+	}
+	return nil
+}
+
+func (j *jsonReporter) Close(s validate.Summary) error {
+	if j.out.closed {
+		return ErrClosed
+	}
+	j.out.closed = true
+	j.start()
+	if j.n > 0 {
+		j.out.str("\n  ")
+	}
+	sum, _ := marshal(jsonSummary{
+		Files: s.Files, Valid: s.Valid, Invalid: s.Invalid, Errored: s.Errored,
+		Errors: s.Errors, Warnings: s.Warnings,
+	})
+	j.out.str("],\n  \"summary\": ")
+	j.out.w.Write(sum)
+	j.out.str("\n}\n")
+	return j.out.flush(JSON)
+}
+
+// marshal is json.Marshal without HTML escaping (output is not HTML, and
+// "<" reads better than "\u003c" in a message).
+func marshal(v any) ([]byte, error) {
+	return marshalIndent(v, "")
+}
+
+func marshalIndent(v any, prefix string) ([]byte, error) {
+	var b jsonBuf
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if prefix != "" {
+		enc.SetIndent(prefix, "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	out := []byte(b)
+	return out[:len(out)-1], nil // drop Encode's newline
+}
+
+type jsonBuf []byte
+
+func (b *jsonBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }

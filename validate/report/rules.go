@@ -1,0 +1,38 @@
+package report
+
+import "strings"
+
+// ruleDescriptions are the one-line descriptions of the stable rule ids listed
+// in DESIGN.md; SARIF shows them as each rule's shortDescription.
+var ruleDescriptions = map[string]string{
+	"yaml/syntax":             "The file is not well-formed YAML",
+	"yaml/duplicate-key":      "A mapping has the same key twice",
+	"yaml/multiple-documents": "The file holds more than one YAML document",
+	"yaml/too-large":          "The file is larger than the size limit",
+	"yaml/alias-budget":       "YAML aliases expand past the budget",
+	"yaml/non-string-key":     "A mapping key is not a string",
+	"yaml/unquoted-timestamp": "An unquoted value is read by YAML as a timestamp",
+	"yaml/unquoted-version":   "schema_version is an unquoted number",
+	"yaml/non-finite-number":  "A number is NaN or infinite",
+	"schema/unknown-key":      "A key that the schema does not define",
+	"sidecar/legacy":          "The sidecar uses a legacy (unversioned) shape",
+	"sidecar/unknown-version": "schema_version names no known schema",
+	"sidecar/conflict":        "Two YAML sidecars describe one checkpoint",
+	"sidecar/orphan":          "The sidecar's checkpoint does not exist",
+	"sidecar/path-escapes":    "A path in the sidecar escapes its directory",
+	"sidecar/stale":           "The sidecar does not match its checkpoint",
+	"file/unreadable":         "The file could not be read or checked",
+}
+
+// RuleDescription returns a one-line description of a rule id. JSON Schema
+// rules ("schema/<keyword>") are described by their keyword; unknown ids get a
+// generic text, so a new rule never breaks a report.
+func RuleDescription(id string) string {
+	if d, ok := ruleDescriptions[id]; ok {
+		return d
+	}
+	if kw, ok := strings.CutPrefix(id, "schema/"); ok && kw != "" {
+		return "The document fails the schema's \"" + kw + "\" keyword"
+	}
+	return "Rule " + id
+}
