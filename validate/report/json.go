@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -53,7 +54,8 @@ type jsonReporter struct {
 	o       Options
 	started bool
 	n       int
-	buf     []byte
+	buf     bytes.Buffer  // one result, reused
+	enc     *json.Encoder // writes into buf
 }
 
 func (j *jsonReporter) start() {
@@ -90,8 +92,13 @@ func (j *jsonReporter) Report(r *validate.Result) error {
 			Severity: f.Severity.String(), Message: f.Message, Hint: f.Hint,
 		}
 	}
-	b, err := marshalIndent(jr, "    ")
-	if err != nil {
+	if j.enc == nil {
+		j.enc = json.NewEncoder(&j.buf)
+		j.enc.SetEscapeHTML(false)
+		j.enc.SetIndent("    ", "  ")
+	}
+	j.buf.Reset()
+	if err := j.enc.Encode(jr); err != nil {
 		return &WriteError{Format: JSON, Err: err}
 	}
 	if j.n > 0 {
@@ -99,7 +106,7 @@ func (j *jsonReporter) Report(r *validate.Result) error {
 	}
 	j.n++
 	j.out.str("\n    ")
-	j.out.w.Write(b)
+	j.out.w.Write(bytes.TrimSuffix(j.buf.Bytes(), []byte("\n")))
 	if j.out.w.Buffered() > 16<<10 {
 		return j.out.flush(JSON)
 	}
@@ -128,23 +135,11 @@ func (j *jsonReporter) Close(s validate.Summary) error {
 // marshal is json.Marshal without HTML escaping (output is not HTML, and
 // "<" reads better than "\u003c" in a message).
 func marshal(v any) ([]byte, error) {
-	return marshalIndent(v, "")
-}
-
-func marshalIndent(v any, prefix string) ([]byte, error) {
-	var b jsonBuf
+	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if prefix != "" {
-		enc.SetIndent(prefix, "  ")
-	}
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	out := []byte(b)
-	return out[:len(out)-1], nil // drop Encode's newline
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
-
-type jsonBuf []byte
-
-func (b *jsonBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }

@@ -88,11 +88,21 @@ func unreadableResults() []*validate.Result {
 }
 
 func escapeResults() []*validate.Result {
+	// A file name that would be a workflow command at the start of a line.
+	inj := "::warning::injected.metadata.yaml"
+	// A file name that is not valid UTF-8.
+	bad := "bad\xffname.metadata.yaml"
 	// A path and messages that need escaping in every format: workflow-command
 	// property delimiters (, :), percent, XML/HTML/Markdown specials, quotes,
 	// a newline, a tab, an ESC (terminal injection) and non-ASCII text.
 	p := `runs/ünï cödé/模型,v1:a%b&<x>|"q".ckpt.metadata.yaml`
 	return []*validate.Result{
+		{Path: inj, Version: "1.0", Status: validate.StatusValid, Findings: []validate.Finding{
+			finding(inj, 1, 1, "", "sidecar/orphan", sevW, "no checkpoint ::warning::injected.ckpt beside the sidecar", ""),
+		}},
+		{Path: bad, Version: "1.0", Status: validate.StatusInvalid, Findings: []validate.Finding{
+			finding(bad, 1, 1, "/epoch", "schema/type", sevE, "got string \"\xfe\", want integer", ""),
+		}},
 		{Path: p, Version: "1.0", Status: validate.StatusInvalid, Findings: []validate.Finding{
 			finding(p, 2, 5, "/model/name", "schema/pattern", sevE, "\"日本語 ✓\" does not match '^[a-z_]+$' <b>&amp; 100%\nsecond line\twith tab \x1b[31mred", "use [a-z_] only, e.g. `my_model`; see *docs* | #1 ~x~ !"),
 			finding(p, 3, 1, "/a~1b~0c", "yaml/duplicate-key", sevE, "key \"a/b~c\" appears twice; first at line 2, col 1", ""),
@@ -158,7 +168,7 @@ var reportCases = []reportCase{
 	{
 		name: "escapes", results: escapeResults(),
 		opts:       Options{Tool: "ckptmeta", Version: "0.1.0"},
-		junitTests: 1, junitFailures: 1, junitSuites: 1,
+		junitTests: 3, junitFailures: 2, junitSuites: 2,
 	},
 	{
 		name: "many", results: manyResults(),
