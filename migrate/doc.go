@@ -1,0 +1,447 @@
+package migrate
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Env is what a step may know beyond the document itself. Steps are pure: everything that
+// depends on the file system, the clock or the build reaches them through here.
+type Env struct {
+	// Path is the sidecar's path as discovered ("" for an anonymous document). The 0 → 1.0
+	// step derives exp_name from it (the directory above "checkpoints"); nothing reads it.
+	Path string
+	// Root is the outputs root. The 0 → 1.0 step makes an absolute checkpoint_path under
+	// Root relative to it; "" leaves checkpoint_path as written.
+	Root string
+	// Origin is the schema_version the document had before this run; it becomes
+	// provenance.migrated_from unless the document already names an origin.
+	Origin string
+	// ToolVersion is written to provenance.tool_version when not empty.
+	ToolVersion string
+	// AllowLossy lets a step drop facts the target version cannot hold instead of
+	// refusing with *LossError.
+	AllowLossy bool
+}
+
+// Doc is one sidecar document as a YAML node tree. Edits keep comments, key order, flow
+// style and quoting of everything they do not touch; the encoder re-indents with the
+// indentation detected in the source. Blank lines are not kept (go-yaml cannot).
+type Doc struct {
+	Env Env
+
+	file    *yaml.Node // the DocumentNode
+	root    *yaml.Node // its top-level mapping
+	indent  int        // detected mapping indentation (2 when unknown)
+	compact bool       // block sequences written at their key's column ("- " counts as indent)
+}
+
+// NewDoc wraps a parsed YAML document (a DocumentNode whose content is a mapping, or the
+// mapping itself). The tree is edited in place.
+func NewDoc(n *yaml.Node) (*Doc, error) {
+	if n == nil {
+		return nil, fmt.Errorf("migrate: %w: empty document", ErrShape)
+	}
+	file := n
+	if n.Kind != yaml.DocumentNode {
+		file = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
+	}
+	if len(file.Content) != 1 || file.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("migrate: %w: the document is not a mapping", ErrShape)
+	}
+	d := &Doc{file: file, root: file.Content[0]}
+	d.indent, d.compact = detectIndent(d.root)
+	return d, nil
+}
+
+// ParseDoc parses one YAML document into a Doc. It does not check for duplicate keys or
+// other YAML lints; Run and MigrateBytes parse through validate.Parse, which does.
+func ParseDoc(src []byte) (*Doc, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(src, &n); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return NewDoc(&n)
+}
+
+// Root returns the top-level mapping node.
+func (d *Doc) Root() *yaml.Node { return d.root }
+
+// Bytes encodes the document with the detected indentation.
+func (d *Doc) Bytes() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(d.indent)
+	if d.compact {
+		enc.CompactSeqIndent()
+	}
+	if err := enc.Encode(d.file); err != nil {
+		return nil, fmt.Errorf("migrate: encode: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("migrate: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// detectIndent finds the indentation of the first nested block mapping and whether block
+// sequences under a key start at the key's column (PyYAML's style).
+func detectIndent(root *yaml.Node) (indent int, compact bool) {
+	indent, seqSeen := 0, false
+	var walk func(m *yaml.Node)
+	walk = func(m *yaml.Node) {
+		if m.Kind != yaml.MappingNode || m.Style&yaml.FlowStyle != 0 {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], m.Content[i+1]
+			if v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 {
+				continue
+			}
+			switch v.Kind {
+			case yaml.MappingNode:
+				if indent == 0 && v.Content[0].Column > k.Column {
+					indent = v.Content[0].Column - k.Column
+				}
+				walk(v)
+			case yaml.SequenceNode:
+				if !seqSeen && v.Content[0].Line > k.Line {
+					seqSeen = true
+					compact = v.Content[0].Column-k.Column <= 2
+				}
+			}
+			if indent != 0 && seqSeen {
+				return
+			}
+		}
+	}
+	walk(root)
+	if indent < 2 || indent > 9 {
+		indent = 2
+	}
+	if !seqSeen {
+		// PyYAML, which wrote most sidecars, puts "- " at the key's column.
+		compact = indent == 2
+	}
+	return indent, compact
+}
+
+// ---- JSON pointers (RFC 6901) over mappings ----
+
+func splitPointer(ptr string) ([]string, error) {
+	if ptr == "" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return nil, fmt.Errorf("migrate: bad JSON pointer %q", ptr)
+	}
+	parts := strings.Split(ptr[1:], "/")
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
+	}
+	return parts, nil
+}
+
+// Pointer builds an RFC 6901 pointer from keys, escaping "~" and "/".
+func Pointer(keys ...string) string {
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteByte('/')
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1"))
+	}
+	return b.String()
+}
+
+// Get returns the node at ptr ("" is the root mapping).
+func (d *Doc) Get(ptr string) (*yaml.Node, bool) {
+	parts, err := splitPointer(ptr)
+	if err != nil {
+		return nil, false
+	}
+	n := d.root
+	for _, p := range parts {
+		switch n.Kind {
+		case yaml.MappingNode:
+			n = mget(n, p)
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return nil, false
+			}
+			n = n.Content[i]
+		default:
+			return nil, false
+		}
+		if n == nil {
+			return nil, false
+		}
+	}
+	return n, true
+}
+
+// parent resolves all but the last element of ptr to a mapping.
+func (d *Doc) parent(ptr string) (*yaml.Node, string, error) {
+	parts, err := splitPointer(ptr)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(parts) == 0 {
+		return nil, "", fmt.Errorf("migrate: pointer %q names the root", ptr)
+	}
+	m, ok := d.Get(Pointer(parts[:len(parts)-1]...))
+	if !ok || m.Kind != yaml.MappingNode {
+		return nil, "", fmt.Errorf("migrate: %s is not a mapping", Pointer(parts[:len(parts)-1]...))
+	}
+	return m, parts[len(parts)-1], nil
+}
+
+// Set puts v at ptr: it replaces an existing value (keeping its line comment when v has
+// none) or appends the key to its parent mapping, which must exist.
+func (d *Doc) Set(ptr string, v *yaml.Node) error {
+	m, key, err := d.parent(ptr)
+	if err != nil {
+		return err
+	}
+	mset(m, key, v)
+	return nil
+}
+
+// InsertAfter puts key: v into the mapping at parent right after the key after ("" puts
+// it first). If after is absent the key is appended; if key exists its value is replaced
+// where it stands.
+func (d *Doc) InsertAfter(parent, after, key string, v *yaml.Node) error {
+	m, ok := d.Get(parent)
+	if !ok || m.Kind != yaml.MappingNode {
+		return fmt.Errorf("migrate: %s is not a mapping", parent)
+	}
+	if mindex(m, key) >= 0 {
+		mset(m, key, v)
+		return nil
+	}
+	at := len(m.Content)
+	if after == "" {
+		at = 0
+	} else if i := mindex(m, after); i >= 0 {
+		at = i + 2
+	}
+	minsert(m, at, str(key), v)
+	return nil
+}
+
+// Delete removes the key at ptr and returns its key and value nodes (nil when absent).
+func (d *Doc) Delete(ptr string) (key, value *yaml.Node) {
+	m, k, err := d.parent(ptr)
+	if err != nil {
+		return nil, nil
+	}
+	return mdel(m, k)
+}
+
+// Rename changes the last key of ptr to newKey in place, keeping its position and comments.
+func (d *Doc) Rename(ptr, newKey string) error {
+	m, k, err := d.parent(ptr)
+	if err != nil {
+		return err
+	}
+	i := mindex(m, k)
+	if i < 0 {
+		return fmt.Errorf("migrate: %s does not exist", ptr)
+	}
+	if j := mindex(m, newKey); j >= 0 && j != i {
+		return fmt.Errorf("migrate: cannot rename %s: %q exists", ptr, newKey)
+	}
+	m.Content[i].Value = newKey
+	return nil
+}
+
+// Move takes the key at from (with its comments) and puts it at to, appending it to to's
+// parent mapping or replacing the value already there.
+func (d *Doc) Move(from, to string) error {
+	dst, dk, err := d.parent(to)
+	if err != nil {
+		return err
+	}
+	k, v := d.Delete(from)
+	if k == nil {
+		return fmt.Errorf("migrate: %s does not exist", from)
+	}
+	k.Value = dk
+	if i := mindex(dst, dk); i >= 0 {
+		dst.Content[i+1] = v
+		return nil
+	}
+	dst.Content = append(dst.Content, k, v)
+	return nil
+}
+
+// ---- mapping helpers used by the steps ----
+
+func mindex(m *yaml.Node, key string) int {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return -1
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func mget(m *yaml.Node, key string) *yaml.Node {
+	if i := mindex(m, key); i >= 0 {
+		return m.Content[i+1]
+	}
+	return nil
+}
+
+func mhas(m *yaml.Node, key string) bool { return mindex(m, key) >= 0 }
+
+func mset(m *yaml.Node, key string, v *yaml.Node) {
+	if i := mindex(m, key); i >= 0 {
+		old := m.Content[i+1]
+		if v.LineComment == "" && old.Kind == yaml.ScalarNode && v.Kind == yaml.ScalarNode {
+			v.LineComment = old.LineComment
+		}
+		m.Content[i+1] = v
+		return
+	}
+	m.Content = append(m.Content, str(key), v)
+}
+
+func minsert(m *yaml.Node, at int, k, v *yaml.Node) {
+	m.Content = append(m.Content, nil, nil)
+	copy(m.Content[at+2:], m.Content[at:])
+	m.Content[at], m.Content[at+1] = k, v
+}
+
+func mdel(m *yaml.Node, key string) (k, v *yaml.Node) {
+	i := mindex(m, key)
+	if i < 0 {
+		return nil, nil
+	}
+	k, v = m.Content[i], m.Content[i+1]
+	m.Content = append(m.Content[:i], m.Content[i+2:]...)
+	return k, v
+}
+
+// mappend appends an existing key node (keeping its comments) and value.
+func mappend(m *yaml.Node, k, v *yaml.Node) { m.Content = append(m.Content, k, v) }
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+func isMap(n *yaml.Node) bool { return n != nil && n.Kind == yaml.MappingNode }
+
+func isString(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str"
+}
+
+func isNumber(n *yaml.Node) bool {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return false
+	}
+	t := n.ShortTag()
+	return t == "!!int" || t == "!!float"
+}
+
+// number reads a YAML int or float scalar.
+func number(n *yaml.Node) (float64, bool) {
+	if !isNumber(n) {
+		return 0, false
+	}
+	var f float64
+	if err := n.Decode(&f); err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+// ---- node constructors ----
+
+func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+// quoted is a string that a YAML 1.1 reader (PyYAML) must not read as a number.
+func quoted(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.SingleQuotedStyle}
+}
+
+func boolean(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+func null() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
+
+func mapping(kv ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv}
+}
+
+func sequence(items ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: items}
+}
+
+// versionNode is a schema_version value: always a quoted string.
+func versionNode(v string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Style: yaml.SingleQuotedStyle}
+}
+
+// setVersion writes schema_version first in the document, quoted, keeping the key's
+// comments and the quote style the source used when it was quoted.
+func (d *Doc) setVersion(v string) {
+	n := versionNode(v)
+	if i := mindex(d.root, "schema_version"); i >= 0 {
+		old := d.root.Content[i+1]
+		if old.Kind == yaml.ScalarNode && old.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+			n.Style = old.Style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle)
+		}
+		n.LineComment = old.LineComment
+		n.HeadComment, n.FootComment = old.HeadComment, old.FootComment
+		d.root.Content[i+1] = n
+		return
+	}
+	k := str("schema_version")
+	// The document's head comment belongs above the first key; keep it there.
+	if len(d.root.Content) > 0 && d.root.Content[0].HeadComment != "" {
+		k.HeadComment, d.root.Content[0].HeadComment = d.root.Content[0].HeadComment, ""
+	}
+	minsert(d.root, 0, k, n)
+}
+
+// plainStyle drops flow and quoting styles from a tree parsed from JSON, quoting only the
+// strings a YAML 1.1 reader would take for something else.
+func plainStyle(n *yaml.Node) {
+	n.Style = 0
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && needsQuotes(n.Value) {
+		n.Style = yaml.SingleQuotedStyle
+	}
+	for _, c := range n.Content {
+		plainStyle(c)
+	}
+}
+
+// needsQuotes reports whether a plain scalar s would not read back as the string s in
+// YAML 1.1 or 1.2: numbers, timestamps, booleans, nulls, and anything yaml.v3 resolves
+// to a non-string.
+func needsQuotes(s string) bool {
+	if s == "" || strings.TrimSpace(s) != s {
+		return true
+	}
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return true
+	}
+	if c := s[0]; (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' {
+		return true
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return true
+	}
+	got, ok := v.(string)
+	return !ok || got != s
+}

@@ -1,0 +1,133 @@
+package migrate
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrShape means a document is not a sidecar at all (not a mapping, or a step met a value
+// of the wrong kind); Run regenerates such files from their checkpoint.
+var ErrShape = errors.New("not a sidecar document")
+
+// ErrTargetLegacy is returned when "0" is asked for as a target: it is not a version
+// anything can be migrated to.
+var ErrTargetLegacy = errors.New("migrate: the legacy pseudo-version 0 is not a target")
+
+// ErrNoGenerator is returned by regeneration when no generator is wired in.
+var ErrNoGenerator = errors.New("migrate: regeneration is not available")
+
+// ErrNoCheckpoint means a sidecar needed regeneration but its checkpoint does not exist.
+var ErrNoCheckpoint = errors.New("migrate: no checkpoint to regenerate from")
+
+// ParseError means the file is not a YAML (or JSON) document migrate can edit: a syntax
+// error, a duplicate key, more than one document, or a top level that is not a mapping.
+type ParseError struct {
+	Path string
+	Line int    // 1-based; 0 when unknown
+	Rule string // validate rule id, e.g. "yaml/duplicate-key"; "" when unknown
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	loc := e.Path
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.Path, e.Line)
+	}
+	return fmt.Sprintf("migrate: %s: cannot parse: %s", loc, e.Msg)
+}
+
+// NewerVersionError reports a document whose schema_version is later than any this
+// tool knows. Such files are never touched.
+type NewerVersionError struct {
+	Version, Latest string
+}
+
+func (e *NewerVersionError) Error() string {
+	return fmt.Sprintf("migrate: schema_version %q is newer than this tool knows (latest %s); left untouched", e.Version, e.Latest)
+}
+
+// InvalidError means a document does not validate against the schema of Version: either
+// the input in its own version, or the output of a step (then inside a *StepError).
+type InvalidError struct {
+	Version string
+	Err     error // usually *jsonschema.ValidationError
+}
+
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("migrate: not valid %s: %v", e.Version, e.Err)
+}
+
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// LossError is a refusal: the step would drop facts the target version cannot hold.
+// Fields are JSON pointers into the input, sorted. AllowLossy drops them instead.
+type LossError struct {
+	From, To string
+	Fields   []string
+}
+
+func (e *LossError) Error() string {
+	return fmt.Sprintf("migrate: %s -> %s would lose %s (use --allow-lossy to drop them)", e.From, e.To, strings.Join(e.Fields, ", "))
+}
+
+// RequiredError is a refusal that AllowLossy cannot lift: the target version requires
+// facts the document does not have. Fields are JSON pointers in the target's terms.
+type RequiredError struct {
+	From, To string
+	Fields   []string
+}
+
+func (e *RequiredError) Error() string {
+	return fmt.Sprintf("migrate: %s -> %s needs %s, which the document does not have", e.From, e.To, strings.Join(e.Fields, ", "))
+}
+
+// CollisionError is the 1.1 → 2.0 refusal: an additional_metrics key equals one of the
+// fixed metric names but its value differs from (or is missing in) the fixed field.
+type CollisionError struct {
+	Keys []string // the colliding metric names, sorted
+}
+
+func (e *CollisionError) Error() string {
+	return fmt.Sprintf("migrate: metrics.additional_metrics %s collide with the fixed metric of the same name and differ; fix one of them", strings.Join(e.Keys, ", "))
+}
+
+// StepError says which step failed and which had run before it (nothing was written).
+// It has the shape of goose's PartialError.
+type StepError struct {
+	From, To string
+	Applied  []string // steps completed before this one, "0->1.0" style
+	Err      error
+}
+
+func (e *StepError) Error() string {
+	if len(e.Applied) == 0 {
+		return fmt.Sprintf("migrate: step %s -> %s: %v", e.From, e.To, trimPrefix(e.Err))
+	}
+	return fmt.Sprintf("migrate: step %s -> %s (after %s): %v", e.From, e.To, strings.Join(e.Applied, ", "), trimPrefix(e.Err))
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// NoPathError means the chain has no steps from From to To (a downgrade below 1.0).
+type NoPathError struct{ From, To string }
+
+func (e *NoPathError) Error() string {
+	return fmt.Sprintf("migrate: no migration from %s to %s", e.From, e.To)
+}
+
+func trimPrefix(err error) string { return strings.TrimPrefix(err.Error(), "migrate: ") }
+
+// refusal reports whether err is a deliberate refusal (the user must decide) rather than
+// a document that cannot be read or migrated, which Run may regenerate.
+func refusal(err error) bool {
+	var (
+		le *LossError
+		re *RequiredError
+		ce *CollisionError
+		ne *NewerVersionError
+		np *NoPathError
+	)
+	return errors.As(err, &le) || errors.As(err, &re) || errors.As(err, &ce) ||
+		errors.As(err, &ne) || errors.As(err, &np) || errors.Is(err, ErrTargetLegacy)
+}

@@ -1,0 +1,211 @@
+// Package migrate moves checkpoint-metadata sidecars along the schema_version chain
+// (0 → 1.0 → 1.1 → 2.0, and back where the older version can hold the data).
+//
+// What it promises:
+//   - Steps are small, pure edits of the YAML node tree ([Step], [Doc]): comments, key
+//     order, flow style and quoting of untouched parts survive. The planner ([Chain.Plan])
+//     is a pure function of two versions.
+//   - Every step's output is validated against that step's target schema before the next
+//     step runs; a failure is a *[StepError] naming the steps already applied, and nothing
+//     is written (there is no half-migrated "dirty" file).
+//   - A file is written once, atomically (temp file beside it + rename, permissions kept),
+//     and only when its bytes change; a second run changes nothing. A document whose
+//     schema_version is newer than this tool knows is never touched.
+//   - Refusals are typed and name the fields: *[LossError] (a downgrade would drop facts;
+//     Options.AllowLossy lifts it), *[RequiredError], *[CollisionError].
+//   - A sidecar that cannot be parsed or migrated (broken YAML, unknown shape, invalid in
+//     its own version) is rebuilt from its checkpoint by the generate package, unless
+//     Options.NoRegenerate; refusals are never "fixed" by regeneration.
+//
+// The package never prints and never exits; [Run] reports through a callback.
+package migrate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ckptmeta/ckptmeta/validate"
+)
+
+// Migrated is the outcome of migrating one in-memory document.
+type Migrated struct {
+	From, To string   // registry spellings; From is "0" for legacy shapes
+	Steps    []string // applied steps, "1.0->1.1"
+	Changed  bool     // Data differs from the input
+	Data     []byte   // the migrated document (the input itself when unchanged)
+	JSON     bool     // the input was JSON; Data is YAML
+}
+
+// MigrateBytes migrates one document on the default chain; see [Chain.MigrateBytes].
+func MigrateBytes(name string, src []byte, o Options) (*Migrated, error) {
+	return Default().MigrateBytes(name, src, o)
+}
+
+// MigrateBytes migrates one document held in memory to o.To. name is the document's
+// path: it picks JSON handling (".json", or a nameless input starting with "{") and, for
+// legacy documents, the experiment name (the directory above "checkpoints"). It reads no
+// file and does not regenerate; only o.To, o.AllowLossy, o.Root and o.ToolVersion are
+// used. Errors are *ParseError, *InvalidError (not valid in its own version),
+// *NewerVersionError, a wrapped *schemas.UnknownVersionError, *StepError (wrapping
+// *LossError, *RequiredError, *CollisionError or *InvalidError), or a target error.
+func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, err error) {
+	defer func() {
+		// Untrusted input must not crash the caller.
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("migrate: %s: internal error: %v", name, r)
+		}
+	}()
+	target, err := c.Resolve(o.To)
+	if err != nil {
+		return nil, err
+	}
+	doc, findings := validate.Parse(name, src)
+	if perr := broken(name, doc, findings); perr != nil {
+		return nil, perr
+	}
+	from := doc.Version
+	if c.reg.Newer(from) {
+		return nil, &NewerVersionError{Version: from, Latest: c.reg.Latest().Version}
+	}
+	s, err := c.reg.Lookup(from)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %s: %w", name, err)
+	}
+	from = s.Version
+	for _, f := range findings {
+		if f.Severity == validate.SeverityError && f.Rule == "yaml/non-finite-number" {
+			return nil, &InvalidError{Version: from, Err: fmt.Errorf("line %d: %s", f.Line, f.Message)}
+		}
+	}
+	if err := validateValue(c, from, doc.Value); err != nil {
+		return nil, err
+	}
+	plan, err := c.Plan(from, target)
+	if err != nil {
+		return nil, err
+	}
+	d, err := NewDoc(doc.File)
+	if err != nil {
+		return nil, &ParseError{Path: name, Msg: err.Error()}
+	}
+	d.Env = Env{Path: name, Root: o.Root, Origin: from, ToolVersion: o.ToolVersion, AllowLossy: o.AllowLossy}
+	isJSON := strings.EqualFold(filepath.Ext(name), ".json") ||
+		((name == "" || name == "-") && bytes.HasPrefix(bytes.TrimSpace(src), []byte("{")))
+	edited := isJSON
+	if isJSON {
+		plainStyle(d.file)
+		d.indent, d.compact = 2, true
+	}
+	if vn := mget(d.root, "schema_version"); vn != nil && (vn.ShortTag() != "!!str" || vn.Value != from) {
+		d.setVersion(from) // quote it, in the registry's spelling
+		edited = true
+	}
+	applied, err := c.apply(d, plan)
+	if err != nil {
+		return nil, err
+	}
+	out := src
+	if edited || len(plan) > 0 {
+		if out, err = d.Bytes(); err != nil {
+			return nil, err
+		}
+	}
+	to := from
+	if len(plan) > 0 {
+		to = target
+	}
+	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON}, nil
+}
+
+// apply runs the plan on d, setting schema_version and validating after each step.
+func (c *Chain) apply(d *Doc, plan []Step) ([]string, error) {
+	applied := []string{}
+	for _, st := range plan {
+		fail := func(err error) error {
+			return &StepError{From: st.From, To: st.To, Applied: append([]string(nil), applied...), Err: err}
+		}
+		if err := st.Apply(d); err != nil {
+			return nil, fail(err)
+		}
+		d.setVersion(st.To)
+		v, err := validate.ToJSON(d.file)
+		if err != nil {
+			return nil, fail(&InvalidError{Version: st.To, Err: err})
+		}
+		if err := validateValue(c, st.To, v); err != nil {
+			return nil, fail(err)
+		}
+		applied = append(applied, st.Name())
+	}
+	return applied, nil
+}
+
+// validateValue checks v against version's schema. Unknown keys alone do not fail it:
+// like the validator, migrate treats them as warnings and carries them along.
+func validateValue(c *Chain, version string, v any) error {
+	s, err := c.reg.Lookup(version)
+	if err != nil {
+		return err
+	}
+	err = s.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &ve) && onlyUnknownKeys(ve) {
+		return nil
+	}
+	return &InvalidError{Version: s.Version, Err: err}
+}
+
+// onlyUnknownKeys reports whether a validation error consists only of additional
+// properties (in at least one branch of each anyOf/oneOf).
+func onlyUnknownKeys(e *jsonschema.ValidationError) bool {
+	if len(e.Causes) == 0 {
+		_, ok := e.ErrorKind.(*kind.AdditionalProperties)
+		return ok
+	}
+	switch e.ErrorKind.(type) {
+	case *kind.AnyOf, *kind.OneOf:
+		for _, c := range e.Causes {
+			if onlyUnknownKeys(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range e.Causes {
+		if !onlyUnknownKeys(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// structural are the parse findings that make a file unreadable as a sidecar document.
+var structural = map[string]bool{
+	"yaml/syntax": true, "yaml/duplicate-key": true, "yaml/multiple-documents": true,
+	"yaml/too-large": true, "yaml/alias-budget": true, "yaml/non-string-key": true, "yaml/empty": true,
+}
+
+func broken(name string, doc *validate.Document, findings []validate.Finding) error {
+	for _, f := range findings {
+		if f.Severity == validate.SeverityError && structural[f.Rule] {
+			return &ParseError{Path: name, Line: f.Line, Rule: f.Rule, Msg: f.Message}
+		}
+	}
+	if doc == nil {
+		return &ParseError{Path: name, Msg: "not a YAML document"}
+	}
+	if _, ok := doc.Value.(map[string]any); !ok || doc.Root == nil || doc.Root.Kind != yaml.MappingNode {
+		return &ParseError{Path: name, Rule: "schema/type", Msg: "a sidecar must be a mapping of keys to values"}
+	}
+	return nil
+}

@@ -1,0 +1,443 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/ckptmeta/ckptmeta/validate"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+)
+
+// Options control a migration run. The zero value migrates to the latest version,
+// writes in place, and regenerates broken sidecars.
+type Options struct {
+	To           string // "latest" (or "") or a known version
+	AllowLossy   bool   // drop what the target cannot hold instead of refusing
+	NoRegenerate bool   // report broken sidecars instead of rebuilding them
+	DryRun       bool   // compute and report; write nothing
+	Check        bool   // like DryRun; the caller fails when anything would change
+	Diff         bool   // fill FileResult.Diff
+	Backup       bool   // keep <file>.bak (never overwritten) before replacing a file
+	PruneLegacy  bool   // remove X.metadata.json once a YAML sidecar holds its data
+	Jobs         int    // parallel files; 0 = GOMAXPROCS
+	Exclude      []string
+	Root         string           // outputs root: checkpoint paths are relative to it
+	Now          func() time.Time // clock for regeneration; nil = time.Now
+	ToolVersion  string           // written to provenance.tool_version
+}
+
+// FileResult is the outcome for one discovered file.
+type FileResult struct {
+	Path        string   // the file as discovered
+	Output      string   // the file written (or that would be): Path, or the YAML sidecar of a legacy JSON
+	From, To    string   // versions before and after ("" when the file could not be read)
+	Steps       []string // applied steps, "1.0->1.1"
+	Changed     bool     // Output's bytes differ (or would) from what was there
+	Written     bool     // Output was written
+	Regenerated bool     // rebuilt from the checkpoint instead of migrated
+	Pruned      bool     // the legacy JSON was removed (PruneLegacy)
+	Diff        string   // unified diff (Options.Diff)
+	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
+	Err         error    // the file failed; nothing was written for it
+}
+
+// Summary counts a run.
+type Summary struct {
+	Files       int // files considered
+	Changed     int // would change or changed
+	Written     int // written
+	Regenerated int // rebuilt from their checkpoint
+	Failed      int // FileResult.Err != nil
+	Unchanged   int // already at the target, nothing to do
+}
+
+// ErrSuperseded is the Cause of a legacy JSON sidecar left alone because its checkpoint
+// already has a YAML sidecar (the one migrate or generate wrote).
+var ErrSuperseded = errors.New("migrate: a YAML sidecar exists for this checkpoint")
+
+// RegenError reports a sidecar that needed regeneration (Cause) and could not get it.
+type RegenError struct {
+	Cause error // why migration was impossible
+	Err   error // why regeneration failed (ErrNoCheckpoint, a generate error, ...)
+}
+
+func (e *RegenError) Error() string {
+	return fmt.Sprintf("%s; regeneration failed: %s", e.Cause, trimPrefix(e.Err))
+}
+
+func (e *RegenError) Unwrap() []error { return []error{e.Cause, e.Err} }
+
+// Run migrates every sidecar (YAML and legacy JSON) found under paths. each is called
+// once per file, in lexical (slash-separated) path order, from the calling goroutine.
+// Per-file problems are in FileResult.Err and the run goes on; Run's error is for the
+// run itself (a bad target, a cancelled context).
+func Run(ctx context.Context, paths []string, o Options, each func(*FileResult)) (Summary, error) {
+	return Default().Run(ctx, paths, o, each)
+}
+
+type item struct {
+	path string
+	kind sidecar.Kind
+	err  error
+}
+
+// Run is [Run] on this chain.
+func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*FileResult)) (Summary, error) {
+	var sum Summary
+	if _, err := c.Resolve(o.To); err != nil {
+		return sum, err
+	}
+	var items []item
+	seen := map[string]bool{}
+	sidecar.Walk(paths, o.Exclude, func(p string, k sidecar.Kind, err error) {
+		if (k == sidecar.KindCheckpoint && err == nil) || seen[p] {
+			return
+		}
+		seen[p] = true
+		items = append(items, item{p, k, err})
+	})
+	sort.SliceStable(items, func(i, j int) bool {
+		return filepath.ToSlash(items[i].path) < filepath.ToSlash(items[j].path)
+	})
+	if !o.DryRun && !o.Check {
+		cleanStaleTemps(items)
+	}
+
+	jobs := o.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	results := make([]*FileResult, len(items))
+	done := make([]chan struct{}, len(items))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := ctx.Err(); err != nil {
+					results[i] = &FileResult{Path: items[i].path, Output: items[i].path, Err: err}
+				} else {
+					results[i] = c.one(items[i], &o)
+				}
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		// Feed at most a bounded window ahead of the reporter, so memory stays flat.
+		window := make(chan struct{}, 4*jobs)
+		for i := range items {
+			window <- struct{}{}
+			next <- i
+			go func(i int) { <-done[i]; <-window }(i)
+		}
+		close(next)
+	}()
+	for i := range items {
+		<-done[i]
+		r := results[i]
+		results[i] = nil
+		sum.Files++
+		switch {
+		case r.Err != nil:
+			sum.Failed++
+		case r.Changed:
+			sum.Changed++
+		default:
+			sum.Unchanged++
+		}
+		if r.Written {
+			sum.Written++
+		}
+		if r.Regenerated {
+			sum.Regenerated++
+		}
+		if each != nil {
+			each(r)
+		}
+	}
+	wg.Wait()
+	return sum, ctx.Err()
+}
+
+// one handles one discovered file. It never panics.
+func (c *Chain) one(it item, o *Options) (r *FileResult) {
+	r = &FileResult{Path: it.path, Output: it.path}
+	defer func() {
+		if p := recover(); p != nil {
+			r.Err = fmt.Errorf("migrate: %s: internal error: %v", it.path, p)
+			r.Written = false
+		}
+	}()
+	if it.err != nil {
+		r.Err = fmt.Errorf("migrate: %w", it.err)
+		return r
+	}
+	src, err := readLimited(it.path)
+	if err != nil {
+		r.Err = fmt.Errorf("migrate: %w", err)
+		return r
+	}
+	if it.kind == sidecar.KindLegacyJSON {
+		ckpt := sidecar.CheckpointFor(it.path)
+		for _, cand := range sidecar.Candidates(ckpt) {
+			if cand == it.path || strings.HasSuffix(cand, ".json") {
+				continue
+			}
+			if _, err := os.Lstat(cand); err == nil {
+				r.Output, r.Cause = cand, ErrSuperseded
+				if o.PruneLegacy {
+					r.Changed, r.Pruned = true, true
+					if !o.DryRun && !o.Check {
+						if err := prune(it.path, src, o); err != nil {
+							r.Err = err
+							r.Pruned = false
+						}
+					}
+				}
+				return r
+			}
+		}
+		r.Output = sidecar.Path(ckpt, sidecar.NamingCkpt)
+	}
+	m, err := c.MigrateBytes(it.path, src, *o)
+	if err != nil {
+		if refusal(err) {
+			r.Err = err
+			return r
+		}
+		c.regenerate(r, it, src, err, o)
+		return r
+	}
+	r.From, r.To, r.Steps, r.Changed = m.From, m.To, m.Steps, m.Changed
+	if !m.Changed {
+		return r
+	}
+	old := src
+	if r.Output != it.path {
+		old = nil // a new file
+	}
+	if o.Diff {
+		r.Diff = unifiedDiff(it.path, r.Output, old, m.Data)
+	}
+	if o.DryRun || o.Check {
+		return r
+	}
+	if err := write(r.Output, it.path, old, m.Data, o.Backup); err != nil {
+		r.Err = err
+		return r
+	}
+	r.Written = true
+	if m.JSON && o.PruneLegacy {
+		if err := prune(it.path, src, o); err != nil {
+			r.Err = err
+			return r
+		}
+		r.Pruned = true
+	}
+	return r
+}
+
+// regenerate rebuilds the sidecar of it from its checkpoint after cause made migration
+// impossible. Without a checkpoint, or with NoRegenerate, the file is reported untouched.
+func (c *Chain) regenerate(r *FileResult, it item, src []byte, cause error, o *Options) {
+	r.Err = cause
+	if o.NoRegenerate {
+		return
+	}
+	ckpt := sidecar.CheckpointFor(it.path)
+	if info, err := os.Stat(ckpt); err != nil || !info.Mode().IsRegular() {
+		r.Err = &RegenError{Cause: cause, Err: fmt.Errorf("%w: %s", ErrNoCheckpoint, ckpt)}
+		return
+	}
+	target, _ := c.Resolve(o.To)
+	ca := carryFrom(it.path, src)
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	sc, err := buildSidecar(ckpt, buildOptions{Root: o.Root, Version: target, Now: now, ToolVersion: o.ToolVersion, Carry: ca})
+	if err != nil {
+		r.Err = &RegenError{Cause: cause, Err: err}
+		return
+	}
+	out := it.path
+	if it.kind == sidecar.KindLegacyJSON {
+		out = sc.Path
+	}
+	r.Err, r.Cause = nil, cause
+	r.Output, r.To, r.Regenerated = out, sc.Version, true
+	var old []byte
+	if out == it.path {
+		old = src
+	}
+	r.Changed = !bytes.Equal(old, sc.Data) || old == nil
+	if o.Diff {
+		r.Diff = unifiedDiff(it.path, out, old, sc.Data)
+	}
+	if o.DryRun || o.Check {
+		return
+	}
+	// The old file is replaced wholesale: keep it as <file>.bak whatever Backup says.
+	if err := write(out, it.path, old, sc.Data, old != nil); err != nil {
+		r.Err = err
+		return
+	}
+	r.Written = true
+	if it.kind == sidecar.KindLegacyJSON && o.PruneLegacy {
+		if err := prune(it.path, src, o); err == nil {
+			r.Pruned = true
+		} else {
+			r.Err = err
+		}
+	}
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// validate.Parse reports files over its limit; read one byte more so it can.
+	return io.ReadAll(io.LimitReader(f, validate.MaxFileSize+1))
+}
+
+// write replaces (or creates) out with data atomically. When old is not nil (out exists
+// and old is its content) and backup is set, old is first kept as out+".bak" unless a
+// backup already exists. perm comes from the existing file, or from src for a new one.
+func write(out, src string, old, data []byte, backup bool) error {
+	target := out
+	if resolved, err := filepath.EvalSymlinks(out); err == nil {
+		target = resolved // write through a symlinked sidecar, not over the link
+	}
+	perm := os.FileMode(0o644)
+	if info, err := os.Stat(src); err == nil {
+		perm = info.Mode().Perm()
+	}
+	if old != nil && backup {
+		if err := writeBackup(target+".bak", old, perm); err != nil {
+			return err
+		}
+	}
+	if err := renameio.WriteFile(target, data, perm, renameio.WithTempDir(filepath.Dir(target))); err != nil {
+		return fmt.Errorf("migrate: write %s: %w", out, err)
+	}
+	return nil
+}
+
+// writeBackup creates path with data unless it exists; it is never overwritten, and a
+// crash leaves either no backup or a whole one (temp file, then a hard link, which
+// fails when the name exists).
+func writeBackup(path string, data []byte, perm os.FileMode) error {
+	if _, err := os.Lstat(path); err == nil {
+		return nil
+	}
+	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)), renameio.WithPermissions(perm))
+	if err != nil {
+		return fmt.Errorf("migrate: backup %s: %w", path, err)
+	}
+	defer t.Cleanup()
+	if _, err := t.Write(data); err != nil {
+		return fmt.Errorf("migrate: backup %s: %w", path, err)
+	}
+	if err := t.Sync(); err != nil {
+		return fmt.Errorf("migrate: backup %s: %w", path, err)
+	}
+	if err := os.Link(t.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("migrate: backup %s: %w", path, err)
+	}
+	return nil
+}
+
+// prune removes a legacy JSON sidecar whose data now lives in YAML, if it still holds
+// the bytes that were read (a file changed meanwhile is left alone).
+func prune(path string, src []byte, o *Options) error {
+	cur, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("migrate: prune: %w", err)
+	}
+	if !bytes.Equal(cur, src) {
+		return fmt.Errorf("migrate: prune %s: the file changed during the run; left in place", path)
+	}
+	if o.Backup {
+		if err := writeBackup(path+".bak", src, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("migrate: prune: %w", err)
+	}
+	return nil
+}
+
+// isStaleTemp recognises the temp files this package leaves when killed mid-write:
+// renameio names them "." + target name + decimal digits, and targets are sidecars or
+// their backups.
+func isStaleTemp(name string) bool {
+	if !strings.HasPrefix(name, ".") {
+		return false
+	}
+	base := strings.TrimRight(name[1:], "0123456789")
+	if len(base) == len(name)-1 || base == "" {
+		return false
+	}
+	base = strings.TrimSuffix(base, ".bak")
+	k, ok := sidecar.Classify(base)
+	return ok && k == sidecar.KindSidecar
+}
+
+// cleanStaleTemps removes recognised temp files from the directories of the discovered
+// files. A concurrent ckptmeta writing in the same directory would lose its pending
+// write (its rename fails and reports an error); no sidecar is ever lost.
+func cleanStaleTemps(items []item) {
+	dirs := map[string]bool{}
+	for _, it := range items {
+		dirs[filepath.Dir(it.path)] = true
+	}
+	for dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && isStaleTemp(e.Name()) {
+				_ = os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+func unifiedDiff(from, to string, a, b []byte) string {
+	fromName := "a/" + filepath.ToSlash(from)
+	if a == nil {
+		fromName = "/dev/null"
+	}
+	d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
+		FromFile: fromName, ToFile: "b/" + filepath.ToSlash(to), Context: 3,
+	})
+	if err != nil {
+		return ""
+	}
+	return d
+}
