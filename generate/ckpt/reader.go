@@ -1,0 +1,569 @@
+package ckpt
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	maxPickleSize  = 256 << 20 // data.pkl, or the legacy header pickles together
+	maxScalarReads = 256       // scalar tensors resolved per checkpoint
+	maxScalarBytes = 16        // largest storage a resolved scalar may live in
+)
+
+// legacyMagic is torch's MAGIC_NUMBER, the first pickle of a legacy file.
+var legacyMagic, _ = new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
+
+// Reader is a decoded checkpoint. It holds no open file: everything it
+// offers was read by [NewReader] or [Open].
+type Reader struct {
+	Name   string
+	Format Format
+	Root   any // the decoded object; see the package documentation for its values
+
+	Globals   []Global // every global the pickle references, canonical, sorted, unique
+	Dangerous []Global // the subset on the deny list; reported, never called
+
+	PickleSize   int64  // bytes of data.pkl (zip) or of the pickle stream before the storages (legacy)
+	PickleSHA256 string // lowercase hex sha256 of those bytes
+	BytesRead    int64  // bytes read from the source while opening
+	ArchiveRoot  string // zip root folder ("archive", "best", …); empty for legacy
+
+	storages map[string]*storageRef
+}
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// located is a checkpoint whose pickle bytes have been found and pre-scanned
+// but not yet decoded.
+type located struct {
+	format   Format
+	root     string
+	pkl      []byte // bytes hashed for PickleSHA256
+	globals  []Global
+	record   string // name of the pickle record for errors
+	zipFiles map[string]*zip.File
+	byteRec  *zip.File
+	// legacy: offsets into pkl of the five pickles
+	legacy [5][2]int
+}
+
+// NewReader decodes the checkpoint in r (size bytes). name is used in
+// errors and [Reader.Name] only. It reads the zip directory (or legacy
+// headers), the object pickle and at most [maxScalarReads] small scalar
+// storages; never any other tensor data.
+func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
+	cr := &countingReaderAt{r: r}
+	loc, err := locate(cr, size, name)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reader{Name: name, Format: loc.format, ArchiveRoot: loc.root, PickleSize: int64(len(loc.pkl))}
+	sum := sha256.Sum256(loc.pkl)
+	rd.PickleSHA256 = hex.EncodeToString(sum[:])
+
+	d := newDecoder()
+	var obj any
+	var order binary.ByteOrder = binary.LittleEndian
+	var storageOff map[string]int64
+	switch loc.format {
+	case FormatZip:
+		obj, err = d.decodePickle(loc.pkl)
+		if err != nil {
+			return nil, formatErr(name, loc.record, -1, err)
+		}
+	case FormatLegacy:
+		pk := func(i int) []byte { return loc.pkl[loc.legacy[i][0]:loc.legacy[i][1]] }
+		sys, err := d.decodePickle(pk(2))
+		if err != nil {
+			return nil, formatErr(name, "legacy sys_info", int64(loc.legacy[2][0]), err)
+		}
+		if le, ok := stateGet(sys, "little_endian"); ok {
+			if b, ok := le.(bool); ok && !b {
+				order = binary.BigEndian
+			}
+		}
+		obj, err = d.decodePickle(pk(3))
+		if err != nil {
+			return nil, formatErr(name, loc.record, int64(loc.legacy[3][0]), err)
+		}
+		keys, err := d.decodePickle(pk(4))
+		if err != nil {
+			return nil, formatErr(name, "legacy storage keys", int64(loc.legacy[4][0]), err)
+		}
+		storageOff = legacyOffsets(keys, d.storages, int64(loc.legacy[4][1]))
+	}
+
+	conv := newConverter()
+	rd.Root, err = conv.root(obj)
+	if err != nil {
+		return nil, formatErr(name, loc.record, -1, err)
+	}
+	rd.storages = d.storages
+
+	seen := map[Global]bool{}
+	for _, g := range loc.globals {
+		seen[canonical(g)] = true
+	}
+	for g := range d.globals {
+		seen[g] = true
+	}
+	for g := range seen {
+		rd.Globals = append(rd.Globals, g)
+		if isDangerous(g) {
+			rd.Dangerous = append(rd.Dangerous, g)
+		}
+	}
+	sortGlobals(rd.Globals)
+	sortGlobals(rd.Dangerous)
+
+	// Resolve small scalar tensors (metrics, best_model_score, …).
+	reads := 0
+	for _, t := range conv.scalars {
+		if reads >= maxScalarReads {
+			break
+		}
+		st := d.storages[t.Storage]
+		if st == nil || st.Numel*int64(st.ElemSize) > maxScalarBytes || t.Offset >= st.Numel || st.ElemSize == 0 {
+			continue
+		}
+		if _, ok := decodeScalar(t.DType, make([]byte, st.ElemSize), order); !ok {
+			continue // complex, quantized, …
+		}
+		reads++
+		var b []byte
+		switch loc.format {
+		case FormatZip:
+			if loc.byteRec != nil && reads == 1 {
+				order = readByteOrder(loc.byteRec)
+			}
+			b = zipScalar(cr, loc.zipFiles[t.Storage], t.Offset*int64(st.ElemSize), st.ElemSize)
+		case FormatLegacy:
+			b = legacyScalar(cr, storageOff, st, t.Offset)
+		}
+		if b != nil {
+			t.Value, _ = decodeScalar(t.DType, b, order)
+		}
+	}
+	rd.BytesRead = cr.n
+	return rd, nil
+}
+
+func sortGlobals(gs []Global) {
+	sort.Slice(gs, func(i, j int) bool {
+		if gs[i].Module != gs[j].Module {
+			return gs[i].Module < gs[j].Module
+		}
+		return gs[i].Name < gs[j].Name
+	})
+}
+
+// Open reads the checkpoint at path and closes the file before returning.
+// A directory is reported as an [*UnsupportedError] ("sharded" when it holds
+// meta.pt or DCP .metadata, else "directory").
+func Open(path string) (*Reader, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return NewReader(f, size, path)
+}
+
+func openFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ckpt: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("ckpt: %w", err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, 0, dirError(path)
+	}
+	return f, st.Size(), nil
+}
+
+func dirError(path string) error {
+	for _, marker := range []string{"meta.pt", ".metadata", "latest"} {
+		if _, err := os.Stat(filepath.Join(path, marker)); err == nil {
+			return &UnsupportedError{Name: path, Kind: "sharded", Detail: "directory with " + marker}
+		}
+	}
+	return &UnsupportedError{Name: path, Kind: "directory"}
+}
+
+// Lookup walks Root by map keys, list indexes (decimal) and the Items (then
+// State) of an *Object.
+func (r *Reader) Lookup(path ...string) (any, bool) {
+	v := r.Root
+	for _, p := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[p]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		case *Object:
+			if e, ok := x.Items[p]; ok {
+				v = e
+			} else if m, ok := x.State.(map[string]any); ok {
+				if v, ok = m[p]; !ok {
+					return nil, false
+				}
+			} else {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// Fingerprint identifies a checkpoint's content cheaply.
+type Fingerprint struct {
+	Size         int64
+	ModTime      time.Time
+	PickleSHA256 string
+}
+
+// FingerprintFile stats path and hashes its pickle bytes (data.pkl, or the
+// legacy header pickles). It neither decodes the pickle nor reads tensors.
+func FingerprintFile(path string) (Fingerprint, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Fingerprint{}, fmt.Errorf("ckpt: %w", err)
+	}
+	loc, err := locate(&countingReaderAt{r: f}, size, path)
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	sum := sha256.Sum256(loc.pkl)
+	return Fingerprint{Size: size, ModTime: st.ModTime(), PickleSHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// locate sniffs the format and returns the pre-scanned pickle bytes.
+func locate(cr *countingReaderAt, size int64, name string) (*located, error) {
+	if size <= 0 {
+		return nil, formatErr(name, "", -1, fmt.Errorf("%w: empty file", ErrTruncated))
+	}
+	head := make([]byte, min(size, 512))
+	if _, err := cr.ReadAt(head, 0); err != nil && !(errors.Is(err, io.EOF) && int64(len(head)) == size) {
+		return nil, ioErr(name, err)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return locateZip(cr, size, name)
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return nil, &UnsupportedError{Name: name, Kind: "tar", Detail: "torch < 0.4 tar checkpoint"}
+	case bytes.HasPrefix(head, []byte("PK")):
+		return nil, formatErr(name, "", -1, fmt.Errorf("%w: zip without local file header", ErrFormat))
+	}
+	return locateLegacy(cr, size, name, head)
+}
+
+func ioErr(name string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return formatErr(name, "", -1, fmt.Errorf("%w: %v", ErrTruncated, err))
+	}
+	return fmt.Errorf("ckpt: %s: %w", name, err)
+}
+
+func locateZip(cr *countingReaderAt, size int64, name string) (*located, error) {
+	zr, err := zip.NewReader(cr, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		if errors.Is(err, zip.ErrFormat) && !hasEOCD(cr, size) {
+			return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: no end of central directory", ErrTruncated))
+		}
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, formatErr(name, "zip", -1, err)
+		}
+		return nil, ioErr(name, err)
+	}
+	if len(zr.File) == 0 {
+		return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: empty archive", ErrFormat))
+	}
+	first := zr.File[0].Name
+	slash := strings.IndexByte(first, '/')
+	if slash <= 0 {
+		return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: entry %q is not inside a root folder", ErrFormat, clip(first)))
+	}
+	root := first[:slash]
+	loc := &located{format: FormatZip, root: root, record: root + "/data.pkl", zipFiles: map[string]*zip.File{}}
+	seen := make(map[string]bool, len(zr.File))
+	var pklFile *zip.File
+	torchscript := false
+	for _, f := range zr.File {
+		if seen[f.Name] {
+			return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: duplicate entry %q", ErrFormat, clip(f.Name)))
+		}
+		seen[f.Name] = true
+		rel, ok := strings.CutPrefix(f.Name, root+"/")
+		if !ok {
+			return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: entry %q outside root %q", ErrFormat, clip(f.Name), root))
+		}
+		switch {
+		case rel == "data.pkl":
+			pklFile = f
+		case rel == "constants.pkl" || strings.HasPrefix(rel, "code/"):
+			torchscript = true
+		case rel == "byteorder":
+			loc.byteRec = f
+		case strings.HasPrefix(rel, "data/"):
+			loc.zipFiles[rel[len("data/"):]] = f
+		}
+	}
+	if torchscript {
+		return nil, &UnsupportedError{Name: name, Kind: "torchscript", Detail: "constants.pkl or code/ in the archive"}
+	}
+	if pklFile == nil {
+		return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: no %s/data.pkl", ErrFormat, root))
+	}
+	if pklFile.UncompressedSize64 > maxPickleSize {
+		return nil, formatErr(name, loc.record, -1, limitErr("data.pkl declares %d bytes (limit %d)", pklFile.UncompressedSize64, maxPickleSize))
+	}
+	rc, err := pklFile.Open()
+	if err != nil {
+		return nil, formatErr(name, loc.record, -1, err)
+	}
+	pkl, err := io.ReadAll(io.LimitReader(rc, maxPickleSize+1))
+	rc.Close()
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%w: %v", ErrTruncated, err)
+		}
+		return nil, formatErr(name, loc.record, -1, err)
+	}
+	if len(pkl) > maxPickleSize {
+		return nil, formatErr(name, loc.record, -1, limitErr("data.pkl larger than %d bytes", maxPickleSize))
+	}
+	loc.pkl = pkl
+	res, err := prescan(pkl, 0, false)
+	if err != nil {
+		return nil, scanErr(name, loc.record, err, false)
+	}
+	if res.End != len(pkl) {
+		return nil, formatErr(name, loc.record, int64(res.End), fmt.Errorf("%w: data after STOP", ErrFormat))
+	}
+	loc.globals = res.Globals
+	return loc, nil
+}
+
+func scanErr(name, record string, err error, truncated bool) error {
+	var se *scanError
+	if errors.As(err, &se) {
+		if se.Short && truncated {
+			return formatErr(name, record, int64(se.Off), fmt.Errorf("%w: pickle ends early", ErrTruncated))
+		}
+		if se.Short {
+			return formatErr(name, record, int64(se.Off), fmt.Errorf("declared length or pickle runs past the end of the data"))
+		}
+		return formatErr(name, record, int64(se.Off), se.Err)
+	}
+	return formatErr(name, record, -1, err)
+}
+
+// hasEOCD reports whether an end-of-central-directory signature exists in
+// the last 64 KiB + 22 bytes, where the zip format requires it.
+func hasEOCD(cr *countingReaderAt, size int64) bool {
+	n := min(size, 65535+22)
+	buf := make([]byte, n)
+	if _, err := cr.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return bytes.Contains(buf, []byte("PK\x05\x06"))
+}
+
+func readByteOrder(f *zip.File) binary.ByteOrder {
+	rc, err := f.Open()
+	if err != nil {
+		return binary.LittleEndian
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 16))
+	if strings.TrimSpace(string(b)) == "big" {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
+
+// zipScalar reads n bytes at off inside a stored (uncompressed) record.
+func zipScalar(cr *countingReaderAt, f *zip.File, off int64, n int) []byte {
+	if f == nil || f.Method != zip.Store || off < 0 || uint64(off)+uint64(n) > f.UncompressedSize64 {
+		return nil
+	}
+	base, err := f.DataOffset()
+	if err != nil {
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := cr.ReadAt(b, base+off); err != nil {
+		return nil
+	}
+	return b
+}
+
+// locateLegacy finds the five pickles of a legacy checkpoint: magic,
+// protocol version, sys_info, the object, the storage keys. It reads a
+// growing window from the start of the file, so bytes read stay O(pickles).
+func locateLegacy(cr *countingReaderAt, size int64, name string, head []byte) (*located, error) {
+	limit := min(size, int64(maxPickleSize))
+	buf := append([]byte(nil), head...)
+	want := min(limit, 64<<10)
+	for {
+		if int64(len(buf)) < want {
+			more := make([]byte, want-int64(len(buf)))
+			n, err := cr.ReadAt(more, int64(len(buf)))
+			buf = append(buf, more[:n]...)
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, ioErr(name, err)
+			}
+			if n < len(more) {
+				limit = int64(len(buf)) // the file is shorter than its size claimed
+			}
+		}
+		loc, err := scanLegacy(buf, name)
+		var se *scanError
+		if err != nil && errors.As(err, &se) && se.Short {
+			switch {
+			case int64(len(buf)) < limit:
+				want = min(limit, 2*int64(len(buf)))
+				continue
+			case int64(len(buf)) < size && len(buf) >= maxPickleSize:
+				return nil, formatErr(name, "legacy", int64(se.Off), limitErr("legacy pickles larger than %d bytes", maxPickleSize))
+			default:
+				return nil, formatErr(name, "legacy", int64(se.Off), fmt.Errorf("%w: pickle stream ends early", ErrTruncated))
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return loc, nil
+	}
+}
+
+func scanLegacy(buf []byte, name string) (*located, error) {
+	loc := &located{format: FormatLegacy, record: "legacy object"}
+	p := 0
+	var all []Global
+	for i := 0; i < 5; i++ {
+		res, err := prescan(buf, p, i < 2)
+		if err != nil {
+			var se *scanError
+			if i == 0 && errors.As(err, &se) && !se.Short {
+				return nil, formatErr(name, "", -1, ErrFormat) // not a pickle, or not a literal
+			}
+			if i == 0 && errors.As(err, &se) && se.Short && (len(buf) == 0 || buf[0] != opPROTO) {
+				return nil, formatErr(name, "", -1, ErrFormat)
+			}
+			if errors.As(err, &se) && se.Short {
+				return nil, err // caller decides between "read more" and truncated
+			}
+			return nil, scanErr(name, "legacy", err, true)
+		}
+		loc.legacy[i] = [2]int{p, res.End}
+		all = append(all, res.Globals...)
+		if i < 2 {
+			v, err := newDecoder().decodePickle(buf[p:res.End])
+			if err != nil {
+				return nil, formatErr(name, "", -1, ErrFormat)
+			}
+			if i == 0 && !isInt(v, legacyMagic) {
+				return nil, formatErr(name, "", -1, ErrFormat)
+			}
+			if i == 1 && !isInt(v, big.NewInt(1001)) {
+				return nil, formatErr(name, "legacy", int64(p), fmt.Errorf("%w: unsupported legacy protocol version", ErrFormat))
+			}
+		}
+		p = res.End
+	}
+	loc.pkl = buf[:p]
+	loc.globals = all
+	return loc, nil
+}
+
+func isInt(v any, want *big.Int) bool {
+	switch x := v.(type) {
+	case int:
+		return big.NewInt(int64(x)).Cmp(want) == 0
+	case *big.Int:
+		return x.Cmp(want) == 0
+	}
+	return false
+}
+
+// legacyOffsets computes where each storage's 8-byte count starts. Storages
+// follow the pickles in the order of the keys list; each is an 8-byte
+// element count and numel*elsize bytes. An unknown size stops the walk.
+func legacyOffsets(keys any, st map[string]*storageRef, start int64) map[string]int64 {
+	out := map[string]int64{}
+	items, ok := iterItems(keys)
+	if !ok {
+		return out
+	}
+	off := start
+	for _, k := range items {
+		s, ok := k.(string)
+		if !ok || st[s] == nil {
+			break
+		}
+		out[s] = off
+		off += 8 + st[s].Numel*int64(st[s].ElemSize)
+	}
+	return out
+}
+
+func legacyScalar(cr *countingReaderAt, offs map[string]int64, st *storageRef, elem int64) []byte {
+	off, ok := offs[st.Key]
+	if !ok {
+		return nil
+	}
+	n := int(st.Numel) * st.ElemSize
+	b := make([]byte, 8+n)
+	if _, err := cr.ReadAt(b, off); err != nil {
+		return nil
+	}
+	if int64(binary.LittleEndian.Uint64(b)) != st.Numel {
+		return nil // layout is not what we computed; read nothing into Value
+	}
+	s := 8 + int(elem)*st.ElemSize
+	return b[s : s+st.ElemSize]
+}
