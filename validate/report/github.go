@@ -35,8 +35,8 @@ func newGitHub(out *output, o Options) *githubReporter {
 }
 
 func (g *githubReporter) Report(r *validate.Result) error {
-	if g.out.closed {
-		return ErrClosed
+	if err := g.out.check(r); err != nil {
+		return err
 	}
 	fs := findings(r)
 	for i := range fs {

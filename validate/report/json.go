@@ -72,8 +72,8 @@ func (j *jsonReporter) start() {
 }
 
 func (j *jsonReporter) Report(r *validate.Result) error {
-	if j.out.closed {
-		return ErrClosed
+	if err := j.out.check(r); err != nil {
+		return err
 	}
 	j.start()
 	fs := findings(r)
@@ -89,7 +89,7 @@ func (j *jsonReporter) Report(r *validate.Result) error {
 	for i, f := range fs {
 		jr.Findings[i] = jsonFinding{
 			Line: f.Line, Column: f.Column, Pointer: f.Pointer, Rule: f.Rule,
-			Severity: f.Severity.String(), Message: f.Message, Hint: f.Hint,
+			Severity: severity(&f), Message: f.Message, Hint: f.Hint,
 		}
 	}
 	if j.enc == nil {

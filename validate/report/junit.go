@@ -61,8 +61,8 @@ type junitReporter struct {
 }
 
 func (j *junitReporter) Report(r *validate.Result) error {
-	if j.out.closed {
-		return ErrClosed
+	if err := j.out.check(r); err != nil {
+		return err
 	}
 	dir := path.Dir(r.Path)
 	s := j.suites[dir]

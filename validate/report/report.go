@@ -157,6 +157,29 @@ func findings(r *validate.Result) []validate.Finding {
 	return r.Findings
 }
 
+// severity names a finding's severity as every format spells it. Anything
+// that is not an error counts as a warning, as validate.Result.Count does.
+func severity(f *validate.Finding) string {
+	if f.Severity == validate.SeverityError {
+		return "error"
+	}
+	return "warning"
+}
+
+// ErrNilResult is returned by Report for a nil result.
+var ErrNilResult = errors.New("report: nil result")
+
+// check is the common guard at the top of every Report.
+func (o *output) check(r *validate.Result) error {
+	if o.closed {
+		return ErrClosed
+	}
+	if r == nil {
+		return ErrNilResult
+	}
+	return nil
+}
+
 // findingPath is the path a finding is reported at: its own, else the result's.
 func findingPath(r *validate.Result, f *validate.Finding) string {
 	if f.Path != "" {
@@ -192,7 +215,7 @@ func lineSafePath(p string) string {
 // "path:line:col: error: message [rule]". Control characters are made visible
 // so a hostile file name or message cannot add lines or drive the terminal.
 func plainLine(p string, f *validate.Finding) string {
-	return oneLine(location(p, f)) + ": " + f.Severity.String() + ": " + oneLine(f.Message) + " [" + oneLine(f.Rule) + "]"
+	return oneLine(location(p, f)) + ": " + severity(f) + ": " + oneLine(f.Message) + " [" + oneLine(f.Rule) + "]"
 }
 
 // oneLine replaces control characters (C0, DEL, C1) with Go-style escapes.

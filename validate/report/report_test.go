@@ -433,3 +433,32 @@ func TestRuleDescription(t *testing.T) {
 		})
 	}
 }
+
+func TestNilResultAndZeroSeverity(t *testing.T) {
+	for _, f := range Formats() {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			rep, _ := New(&buf, f, Options{})
+			if err := rep.Report(nil); !errors.Is(err, ErrNilResult) {
+				t.Errorf("Report(nil) = %v, want ErrNilResult", err)
+			}
+			// A zero Severity is a producer bug; it is shown as a warning, the
+			// way validate.Result.Count counts it, never as "Severity(0)".
+			r := &validate.Result{Path: "x.metadata.yaml", Version: "1.0", Status: validate.StatusValid, Findings: []validate.Finding{
+				{Path: "x.metadata.yaml", Line: 1, Column: 1, Rule: "sidecar/stale", Message: "m"},
+			}}
+			if err := rep.Report(r); err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.Close(summarize([]*validate.Result{r})); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(buf.String(), "Severity(") {
+				t.Errorf("zero severity leaked:\n%s", buf.String())
+			}
+			if !strings.Contains(buf.String(), "warning") {
+				t.Errorf("zero severity not shown as warning:\n%s", buf.String())
+			}
+		})
+	}
+}

@@ -91,8 +91,8 @@ type sarifReporter struct {
 }
 
 func (s *sarifReporter) Report(r *validate.Result) error {
-	if s.out.closed {
-		return ErrClosed
+	if err := s.out.check(r); err != nil {
+		return err
 	}
 	seen := map[string]int{} // (path|pointer|rule) → occurrences in this file
 	for _, f := range findings(r) {

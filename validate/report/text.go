@@ -29,13 +29,13 @@ func (t *textReporter) paint(code, s string) string {
 }
 
 func (t *textReporter) Report(r *validate.Result) error {
-	if t.out.closed {
-		return ErrClosed
+	if err := t.out.check(r); err != nil {
+		return err
 	}
 	fs := findings(r)
 	for i := range fs {
 		f := &fs[i]
-		sev := f.Severity.String()
+		sev := severity(f)
 		if f.Severity == validate.SeverityError {
 			sev = t.paint(ansiRed, sev)
 		} else {
