@@ -1,0 +1,233 @@
+package generate
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+)
+
+var (
+	// ErrNoEpoch: neither the checkpoint, its hyper_parameters nor its file name gives the epoch.
+	ErrNoEpoch = errors.New("generate: no epoch in the checkpoint or its file name")
+	// ErrNoGlobalStep: the same for the global step.
+	ErrNoGlobalStep = errors.New("generate: no global_step in the checkpoint or its file name")
+	// ErrUnsafe: the checkpoint's pickle names globals that could run code if it were loaded
+	// with torch.load. Nothing is ever executed here; generation refuses unless allowed.
+	ErrUnsafe = errors.New("generate: checkpoint pickle references dangerous globals")
+	// ErrOutsideRoot: the checkpoint is not inside the outputs root.
+	ErrOutsideRoot = errors.New("generate: checkpoint is outside the outputs root")
+	// ErrInvalid: the rendered sidecar does not validate against its own schema (a bug).
+	ErrInvalid = errors.New("generate: rendered sidecar is invalid")
+)
+
+// UnsafeError lists the dangerous globals of a checkpoint; it matches ErrUnsafe.
+type UnsafeError struct {
+	Checkpoint string
+	Globals    []ckpt.Global
+}
+
+func (e *UnsafeError) Error() string {
+	names := make([]string, len(e.Globals))
+	for i, g := range e.Globals {
+		names[i] = g.String()
+	}
+	return fmt.Sprintf("generate: %s: pickle references dangerous globals (%s); nothing was executed", e.Checkpoint, strings.Join(names, ", "))
+}
+
+// Is makes errors.Is(err, ErrUnsafe) true.
+func (e *UnsafeError) Is(target error) bool { return target == ErrUnsafe }
+
+// Naming chooses a new sidecar's file name (see validate/sidecar).
+type Naming = sidecar.Naming
+
+const (
+	NamingCkpt = sidecar.NamingCkpt // X.ckpt.metadata.yaml (default)
+	NamingStem = sidecar.NamingStem // X.metadata.yaml
+)
+
+// Action is provenance.action.
+const (
+	ActionGenerated   = "generated"
+	ActionRegenerated = "regenerated"
+)
+
+// Options control extraction and rendering.
+type Options struct {
+	// Root is the outputs root that checkpoint_path and hydra_config_path are relative to.
+	// "" means the nearest ancestor directory named "outputs", else the parent of the
+	// checkpoint's run directory (the directory above its "checkpoints" directory).
+	Root string
+	// Version is the schema_version to write; "" means the latest.
+	Version string
+	// Naming of the sidecar file.
+	Naming Naming
+	// Now is the clock for created_at; nil means time.Now.
+	Now func() time.Time
+	// ToolVersion is written to provenance.tool_version (1.1 and later); "" leaves it out.
+	ToolVersion string
+	// Action is provenance.action: ActionGenerated (default) or ActionRegenerated.
+	Action string
+	// Carry holds values a person wrote in an older sidecar; they win over every guess.
+	Carry *Carry
+	// AllowUnsafe lets a checkpoint with dangerous pickle globals through (with a warning).
+	// Nothing is executed either way; the checkpoint is just not trusted by default.
+	AllowUnsafe bool
+}
+
+// Carry are hand-written values kept when a sidecar is regenerated.
+type Carry struct {
+	ExpName    string
+	WandbRunID string
+}
+
+// Sidecar is a built, validated sidecar not yet written.
+type Sidecar struct {
+	Checkpoint string   // the checkpoint as given
+	Path       string   // where the sidecar would be written
+	Version    string   // its schema_version
+	Data       []byte   // the YAML
+	Facts      *Facts   // what it was made from
+	Warnings   []string // what was left out or guessed, sorted
+}
+
+// Build reads one checkpoint and renders its sidecar. It never writes anything.
+func Build(ckptPath string, o Options) (*Sidecar, error) {
+	before, err := os.Stat(ckptPath)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	if before.IsDir() {
+		return nil, fmt.Errorf("generate: %s: %w", ckptPath, ckpt.ErrUnsupported)
+	}
+	r, err := ckpt.Open(ckptPath)
+	if err != nil {
+		return nil, wrapPath(ckptPath, err)
+	}
+	if len(r.Dangerous) > 0 && !o.AllowUnsafe {
+		return nil, &UnsafeError{Checkpoint: ckptPath, Globals: r.Dangerous}
+	}
+	f, err := Extract(r, ckptPath, o)
+	if err != nil {
+		return nil, wrapPath(ckptPath, err)
+	}
+	if len(r.Dangerous) > 0 {
+		f.Warnings = append(f.Warnings, (&UnsafeError{Checkpoint: ckptPath, Globals: r.Dangerous}).Error()+" (allowed)")
+	}
+	// The fingerprint reuses the hash the reader already took; the checkpoint must not have
+	// changed while it was read, or size and hash would describe different files.
+	after, err := os.Stat(ckptPath)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return nil, fmt.Errorf("generate: %s changed while it was read; try again", ckptPath)
+	}
+	f.Fingerprint = &ckpt.Fingerprint{Size: after.Size(), ModTime: after.ModTime(), PickleSHA256: r.PickleSHA256}
+	data, version, err := render(f, o)
+	if err != nil {
+		return nil, wrapPath(ckptPath, err)
+	}
+	return &Sidecar{
+		Checkpoint: ckptPath,
+		Path:       sidecar.Path(ckptPath, o.Naming),
+		Version:    version,
+		Data:       data,
+		Facts:      f,
+		Warnings:   f.Warnings,
+	}, nil
+}
+
+// wrapPath makes err name the checkpoint once, with this package's prefix.
+func wrapPath(ckptPath string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, ckptPath) {
+		if strings.HasPrefix(msg, "generate: ") {
+			return err
+		}
+		return fmt.Errorf("generate: %w", err)
+	}
+	return fmt.Errorf("generate: %s: %w", ckptPath, err)
+}
+
+// location is where a checkpoint sits: its outputs root, its path below it, its experiment
+// name by directory layout, and its Hydra config if one was found.
+type location struct {
+	root, rel, experiment string
+	hydra, hydraRel       string
+}
+
+// maxHydraLevels bounds the upward search: the checkpoint's directory and three above, as
+// the original resolver looked at parent.parent and parent.parent.parent.
+const maxHydraLevels = 4
+
+func locate(ckptPath string, root string) (location, error) {
+	var loc location
+	abs, err := filepath.Abs(ckptPath)
+	if err != nil {
+		return loc, fmt.Errorf("generate: %w", err)
+	}
+	dir := filepath.Dir(abs)
+	// The run directory is the one above the nearest "checkpoints" ancestor.
+	runDir := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if filepath.Base(d) == "checkpoints" {
+			runDir = filepath.Dir(d)
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	switch {
+	case root != "":
+		if loc.root, err = filepath.Abs(root); err != nil {
+			return loc, fmt.Errorf("generate: %w", err)
+		}
+	default:
+		for d := dir; ; d = filepath.Dir(d) {
+			if filepath.Base(d) == "outputs" {
+				loc.root = d
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+		if loc.root == "" {
+			if runDir != "" {
+				loc.root = filepath.Dir(runDir)
+			} else {
+				loc.root = filepath.Dir(dir)
+			}
+		}
+	}
+	rel, err := filepath.Rel(loc.root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return loc, fmt.Errorf("%w: %s is not under %s", ErrOutsideRoot, ckptPath, loc.root)
+	}
+	loc.rel = filepath.ToSlash(rel)
+	loc.experiment = sidecar.Experiment(abs)
+
+	// Nearest .hydra/config.yaml upward, never above the run directory (a run nested in
+	// another run's checkpoints dir must not take the outer run's config) nor the root.
+	for d, level := dir, 0; level < maxHydraLevels; d, level = filepath.Dir(d), level+1 {
+		cand := filepath.Join(d, ".hydra", "config.yaml")
+		if st, err := os.Stat(cand); err == nil && st.Mode().IsRegular() {
+			loc.hydra = cand
+			if r, err := filepath.Rel(loc.root, cand); err == nil {
+				loc.hydraRel = filepath.ToSlash(r)
+			}
+			break
+		}
+		if d == runDir || d == loc.root || filepath.Dir(d) == d {
+			break
+		}
+	}
+	return loc, nil
+}

@@ -1,0 +1,462 @@
+package generate
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate"
+	"go.yaml.in/yaml/v3"
+)
+
+// Tool is provenance.tool.
+const Tool = "ckptmeta"
+
+// Unknown is written for a required 1.x name no source knows (model.architecture, a model
+// part's name, checkpointing.monitor), as the original tools did.
+const Unknown = "unknown"
+
+// Render lays the facts out as a sidecar of the given schema version ("" = latest) and checks
+// the result against that version's schema before returning it: an invalid render is a bug,
+// reported as ErrInvalid.
+func Render(f *Facts, version string, o Options) ([]byte, error) {
+	o.Version = version
+	data, _, err := render(f, o)
+	return data, err
+}
+
+func render(f *Facts, o Options) ([]byte, string, error) {
+	reg := schemas.Default()
+	want := o.Version
+	if want == "" {
+		want = "latest"
+	}
+	s, err := reg.Lookup(want)
+	if err != nil {
+		return nil, "", fmt.Errorf("generate: %w", err)
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	r := &renderer{f: f, o: o, created: now()}
+	var doc *yaml.Node
+	switch s.Version {
+	case "1.0", "1.1":
+		doc = r.v1(s.Version)
+	case "2.0":
+		doc = r.v2()
+	default:
+		return nil, "", fmt.Errorf("generate: cannot write schema_version %q", s.Version)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, "", fmt.Errorf("generate: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, "", fmt.Errorf("generate: %w", err)
+	}
+	data := buf.Bytes()
+	res := validate.New(reg, validate.Options{Strict: true, NoStale: true}).ValidateBytes(f.Path+".metadata.yaml", data)
+	if res.Status != validate.StatusValid || len(res.Findings) > 0 {
+		msgs := make([]string, 0, len(res.Findings))
+		for _, fd := range res.Findings {
+			msgs = append(msgs, fd.Pointer+": "+fd.Message)
+		}
+		return nil, "", fmt.Errorf("%w (schema %s): %s", ErrInvalid, s.Version, strings.Join(msgs, "; "))
+	}
+	return data, s.Version, nil
+}
+
+type renderer struct {
+	f       *Facts
+	o       Options
+	created time.Time
+}
+
+// createdAt is what Python's datetime.fromisoformat reads back: microseconds and an offset.
+func (r *renderer) createdAt() string { return r.created.Format("2006-01-02T15:04:05.000000-07:00") }
+
+// v1 writes 1.0 and 1.1 in the key order of the original generator's sample.
+//
+// Unknowns: a nullable field (X|None in the 1.0 model) is written as null, as the original
+// generator did; a non-nullable field with a model default (pretrained, frozen, in_channels,
+// save_top_k, save_last) is left out so the default applies; a required name nobody knows
+// is "unknown", and an unknown checkpointing.mode is "max" (both the original tools' choice).
+func (r *renderer) v1(version string) *yaml.Node {
+	f := r.f
+	root := mapping()
+	put(root, "schema_version", quoted(version))
+	put(root, "checkpoint_path", str(f.Path))
+	put(root, "exp_name", str(orUnknown(f.ExpName)))
+	put(root, "created_at", quoted(r.createdAt()))
+	put(root, "training", r.training())
+
+	model := mapping()
+	put(model, "architecture", str(orUnknown(f.Model.Architecture)))
+	enc := f.Model.Encoder
+	if enc == nil {
+		enc = &Encoder{ModelName: Unknown}
+	}
+	put(model, "encoder", encoderNode(enc))
+	dec := f.Model.Decoder
+	if dec == nil {
+		dec = &Decoder{Name: Unknown}
+	}
+	put(model, "decoder", decoderNode(dec))
+	head := f.Model.Head
+	if head == nil {
+		head = &Head{Name: Unknown}
+	}
+	put(model, "head", headNode(head))
+	loss := f.Model.Loss
+	if loss == nil {
+		loss = &Loss{Name: Unknown}
+	}
+	put(model, "loss", lossNode(loss))
+	put(root, "model", model)
+
+	metrics := mapping()
+	put(metrics, "precision", optFloat(f.Metrics.Precision))
+	put(metrics, "recall", optFloat(f.Metrics.Recall))
+	put(metrics, "hmean", optFloat(f.Metrics.Hmean))
+	put(metrics, "validation_loss", optFloat(f.Metrics.ValidationLoss))
+	put(metrics, "additional_metrics", floatMap(f.Metrics.Additional))
+	put(root, "metrics", metrics)
+
+	cp := mapping()
+	put(cp, "monitor", str(orUnknown(f.Checkpointing.Monitor)))
+	mode := f.Checkpointing.Mode
+	if mode == "" {
+		mode = "max"
+	}
+	put(cp, "mode", str(mode))
+	if f.Checkpointing.SaveTopK != nil {
+		put(cp, "save_top_k", intNode(*f.Checkpointing.SaveTopK))
+	}
+	if f.Checkpointing.SaveLast != nil {
+		put(cp, "save_last", boolNode(*f.Checkpointing.SaveLast))
+	}
+	put(root, "checkpointing", cp)
+	put(root, "hydra_config_path", optStr(f.HydraPath))
+	put(root, "wandb_run_id", optStr(f.WandbRunID))
+	if version != "1.0" {
+		put(root, "lightning_version", optStr(f.LightningVersion))
+		put(root, "checkpoint_fingerprint", r.fingerprint())
+		put(root, "provenance", r.provenance())
+	}
+	return document(root)
+}
+
+// v2 writes 2.0: unknown model parts, monitor and mode are left out (the schema makes them
+// optional) instead of being called "unknown".
+func (r *renderer) v2() *yaml.Node {
+	f := r.f
+	root := mapping()
+	put(root, "schema_version", quoted("2.0"))
+	exp := mapping()
+	put(exp, "name", str(orUnknown(f.ExpName)))
+	put(exp, "wandb_run_id", optStr(f.WandbRunID))
+	put(root, "experiment", exp)
+	c := mapping()
+	put(c, "path", str(f.Path))
+	put(c, "lightning_version", optStr(f.LightningVersion))
+	put(c, "fingerprint", r.fingerprint())
+	put(root, "checkpoint", c)
+	put(root, "created_at", quoted(r.createdAt()))
+	put(root, "training", r.training())
+
+	model := mapping()
+	put(model, "architecture", str(orUnknown(f.Model.Architecture)))
+	if f.Model.Encoder != nil {
+		put(model, "encoder", encoderNode(f.Model.Encoder))
+	}
+	if f.Model.Decoder != nil {
+		put(model, "decoder", decoderNode(f.Model.Decoder))
+	}
+	if f.Model.Head != nil {
+		put(model, "head", headNode(f.Model.Head))
+	}
+	if f.Model.Loss != nil {
+		put(model, "loss", lossNode(f.Model.Loss))
+	}
+	put(root, "model", model)
+
+	metrics := mapping()
+	put(metrics, "monitor", optStr(f.Checkpointing.Monitor))
+	put(metrics, "mode", optStr(f.Checkpointing.Mode))
+	put(metrics, "best", optFloat(f.Metrics.Best))
+	values := mapping()
+	put(values, "precision", optFloat(f.Metrics.Precision))
+	put(values, "recall", optFloat(f.Metrics.Recall))
+	put(values, "hmean", optFloat(f.Metrics.Hmean))
+	put(values, "validation_loss", optFloat(f.Metrics.ValidationLoss))
+	for _, k := range sortedFloatKeys(f.Metrics.Additional) {
+		switch k {
+		case "precision", "recall", "hmean", "validation_loss":
+			continue // a logged name equal to a fixed one: the fixed field already holds it
+		}
+		put(values, k, floatNode(f.Metrics.Additional[k]))
+	}
+	put(metrics, "values", values)
+	put(root, "metrics", metrics)
+
+	if f.Checkpointing.SaveTopK != nil || f.Checkpointing.SaveLast != nil {
+		cp := mapping()
+		if f.Checkpointing.SaveTopK != nil {
+			put(cp, "save_top_k", intNode(*f.Checkpointing.SaveTopK))
+		}
+		if f.Checkpointing.SaveLast != nil {
+			put(cp, "save_last", boolNode(*f.Checkpointing.SaveLast))
+		}
+		put(root, "checkpointing", cp)
+	}
+	src := mapping()
+	put(src, "hydra_config", optStr(f.HydraPath))
+	put(root, "sources", src)
+	put(root, "provenance", r.provenance())
+	return document(root)
+}
+
+func (r *renderer) training() *yaml.Node {
+	f := r.f
+	t := mapping()
+	put(t, "epoch", intNode(*f.Epoch))
+	put(t, "global_step", intNode(*f.GlobalStep))
+	put(t, "training_phase", optStr(f.TrainingPhase))
+	if f.MaxEpochs != nil {
+		put(t, "max_epochs", intNode(*f.MaxEpochs))
+	} else {
+		put(t, "max_epochs", null())
+	}
+	return t
+}
+
+func (r *renderer) fingerprint() *yaml.Node {
+	fp := r.f.Fingerprint
+	if fp == nil || fp.PickleSHA256 == "" {
+		return null()
+	}
+	m := mapping()
+	put(m, "size", intNode(fp.Size))
+	put(m, "mtime", quoted(timeRFC3339(fp.ModTime)))
+	put(m, "data_pkl_sha256", str(fp.PickleSHA256))
+	return m
+}
+
+func (r *renderer) provenance() *yaml.Node {
+	m := mapping()
+	put(m, "tool", str(Tool))
+	if r.o.ToolVersion != "" {
+		put(m, "tool_version", str(r.o.ToolVersion))
+	}
+	action := r.o.Action
+	if action == "" {
+		action = ActionGenerated
+	}
+	put(m, "action", str(action))
+	return m
+}
+
+func encoderNode(e *Encoder) *yaml.Node {
+	m := mapping()
+	put(m, "model_name", str(e.ModelName))
+	if e.Pretrained != nil {
+		put(m, "pretrained", boolNode(*e.Pretrained))
+	}
+	if e.Frozen != nil {
+		put(m, "frozen", boolNode(*e.Frozen))
+	}
+	return m
+}
+
+func decoderNode(d *Decoder) *yaml.Node {
+	m := mapping()
+	put(m, "name", str(d.Name))
+	if d.InChannels != nil {
+		l := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		for _, c := range d.InChannels {
+			l.Content = append(l.Content, intNode(c))
+		}
+		put(m, "in_channels", l)
+	}
+	put(m, "inner_channels", optInt(d.InnerChannels))
+	put(m, "output_channels", optInt(d.OutputChannels))
+	put(m, "params", anyMap(d.Params))
+	return m
+}
+
+func headNode(h *Head) *yaml.Node {
+	m := mapping()
+	put(m, "name", str(h.Name))
+	put(m, "in_channels", optInt(h.InChannels))
+	put(m, "params", anyMap(h.Params))
+	return m
+}
+
+func lossNode(l *Loss) *yaml.Node {
+	m := mapping()
+	put(m, "name", str(l.Name))
+	put(m, "params", anyMap(l.Params))
+	return m
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return Unknown
+	}
+	return s
+}
+
+// --- yaml.Node construction ------------------------------------------------------------
+
+func document(root *yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
+}
+
+func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
+
+func put(m *yaml.Node, key string, v *yaml.Node) {
+	m.Content = append(m.Content, str(key), v)
+}
+
+func null() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
+
+func intNode(i int64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(i, 10)}
+}
+
+func boolNode(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+// floatNode writes a finite float as Python's repr does, with PyYAML's fix-up that keeps an
+// exponent form a float ("1e-06" would be a string to YAML 1.1; "1.0e-06" is a float).
+// Non-finite values are null: YAML's .nan and .inf are not JSON numbers.
+func floatNode(f float64) *yaml.Node {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return null()
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyFloat(f)}
+}
+
+func pyFloat(f float64) string {
+	abs := math.Abs(f)
+	var s string
+	if f != 0 && (abs < 1e-4 || abs >= 1e16) {
+		s = strconv.FormatFloat(f, 'e', -1, 64) // 1e-06, 1.5e+16: Python's repr spelling
+		if !strings.Contains(s, ".") {
+			s = strings.Replace(s, "e", ".0e", 1)
+		}
+		return s
+	}
+	s = strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+func optFloat(p *float64) *yaml.Node {
+	if p == nil {
+		return null()
+	}
+	return floatNode(*p)
+}
+
+func optInt(p *int64) *yaml.Node {
+	if p == nil {
+		return null()
+	}
+	return intNode(*p)
+}
+
+func optStr(s string) *yaml.Node {
+	if s == "" {
+		return null()
+	}
+	return str(s)
+}
+
+// str is a string scalar, single-quoted when a YAML 1.1 reader (PyYAML) would otherwise
+// read it as something else; yaml.v3 adds quotes of its own for what YAML 1.2 would misread.
+func str(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if pyImplicit(s) {
+		n.Style = yaml.SingleQuotedStyle
+	}
+	return n
+}
+
+// quoted is a string scalar that is always quoted (schema_version, created_at).
+func quoted(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.SingleQuotedStyle}
+}
+
+func floatMap(m map[string]float64) *yaml.Node {
+	out := mapping()
+	for _, k := range sortedFloatKeys(m) {
+		put(out, k, floatNode(m[k]))
+	}
+	return out
+}
+
+func anyMap(m map[string]any) *yaml.Node {
+	out := mapping()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch t := m[k].(type) {
+		case string:
+			put(out, k, str(t))
+		case bool:
+			put(out, k, boolNode(t))
+		case int64:
+			put(out, k, intNode(t))
+		case float64:
+			put(out, k, floatNode(t))
+		}
+	}
+	return out
+}
+
+func sortedFloatKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// PyYAML's implicit resolvers (YAML 1.1): a plain scalar matching one of these is not read
+// as a string.
+var pyResolvers = []*regexp.Regexp{
+	regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`),
+	regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`),
+	regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`),
+	regexp.MustCompile(`^(?:<<)$`),
+	regexp.MustCompile(`^(?:~|null|Null|NULL|)$`),
+	regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`),
+	regexp.MustCompile(`^(?:=)$`),
+}
+
+func pyImplicit(s string) bool {
+	for _, re := range pyResolvers {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,244 @@
+package generate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/ckptmeta/ckptmeta/validate"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+	"github.com/google/renameio/v2"
+)
+
+// RunOptions control a generation run over many checkpoints.
+type RunOptions struct {
+	Options
+	// Force rebuilds sidecars that exist (the new file replaces the preferred existing name).
+	Force bool
+	// Stale rebuilds only existing sidecars whose checkpoint fingerprint no longer matches.
+	Stale bool
+	// DryRun builds everything and writes nothing; Result.Data holds what would be written.
+	DryRun bool
+	// Jobs bounds how many checkpoints are read at once; 0 means GOMAXPROCS.
+	Jobs int
+	// Exclude holds glob patterns of paths to skip (see sidecar.Walk).
+	Exclude []string
+}
+
+// Status is the outcome for one checkpoint.
+type Status int
+
+const (
+	_          Status = iota
+	Written           // the sidecar was written
+	WouldWrite        // DryRun: the sidecar would be written
+	Skipped           // a sidecar exists (and is not stale); nothing to do
+	Failed            // the checkpoint could not be turned into a sidecar; Err says why
+)
+
+func (s Status) String() string {
+	switch s {
+	case Written:
+		return "written"
+	case WouldWrite:
+		return "would-write"
+	case Skipped:
+		return "skipped"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Result is what happened to one checkpoint.
+type Result struct {
+	Checkpoint string   // as discovered
+	Sidecar    string   // the sidecar written, that would be written, or that exists
+	Status     Status   //
+	Reason     string   // one line: why skipped or failed
+	Err        error    // set when Failed
+	Data       []byte   // the sidecar's bytes (Written and WouldWrite)
+	Warnings   []string // from the build
+}
+
+// Summary counts a run.
+type Summary struct {
+	Found, Written, Skipped, Failed int
+}
+
+// DefaultPath is searched when Run is given no paths.
+const DefaultPath = "outputs"
+
+// ErrNoPaths: none of the paths given to Run exists.
+var ErrNoPaths = errors.New("generate: no such paths")
+
+// Run finds the checkpoints under paths (DefaultPath when empty), builds and writes their
+// sidecars, and calls each once per checkpoint in sorted path order, from one goroutine.
+// Per-checkpoint problems are Failed results and the run goes on; Run's error is reserved
+// for a run that could not happen at all (no path exists, ctx cancelled).
+func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) (Summary, error) {
+	var sum Summary
+	if len(paths) == 0 {
+		paths = []string{DefaultPath}
+	}
+	var existing []string
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			existing = append(existing, p)
+		}
+	}
+	if len(existing) == 0 {
+		return sum, fmt.Errorf("%w: %v", ErrNoPaths, paths)
+	}
+	var ckpts []string
+	var walkErrs []*Result
+	seen := map[string]bool{}
+	sidecar.Walk(existing, o.Exclude, func(p string, kind sidecar.Kind, err error) {
+		switch {
+		case err != nil:
+			walkErrs = append(walkErrs, &Result{Checkpoint: p, Status: Failed, Err: err, Reason: err.Error()})
+		case kind == sidecar.KindCheckpoint && !seen[p]:
+			seen[p] = true
+			ckpts = append(ckpts, p)
+		}
+	})
+	sort.Strings(ckpts)
+	jobs := o.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+
+	// Each checkpoint gets a 1-buffered slot; workers fill them in any order and the caller's
+	// goroutine drains them in order, so output is sorted and memory stays bounded by jobs.
+	slots := make([]chan *Result, len(ckpts))
+	for i := range slots {
+		slots[i] = make(chan *Result, 1)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(jobs, len(ckpts)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				slots[i] <- one(ctx, ckpts[i], o)
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range ckpts {
+			// Bound the work in flight ahead of the consumer.
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				for j := i; j < len(ckpts); j++ {
+					slots[j] <- &Result{Checkpoint: ckpts[j], Status: Failed, Err: ctx.Err(), Reason: ctx.Err().Error()}
+				}
+				return
+			}
+		}
+	}()
+	for _, r := range walkErrs {
+		sum.Failed++
+		if each != nil {
+			each(r)
+		}
+	}
+	for i := range ckpts {
+		r := <-slots[i]
+		sum.Found++
+		switch r.Status {
+		case Written, WouldWrite:
+			sum.Written++
+		case Skipped:
+			sum.Skipped++
+		case Failed:
+			sum.Failed++
+		}
+		if each != nil {
+			each(r)
+		}
+	}
+	wg.Wait()
+	return sum, ctx.Err()
+}
+
+// one handles one checkpoint; it never panics outward.
+func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
+	res = &Result{Checkpoint: ckptPath}
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("generate: %s: internal error: %v", ckptPath, p)
+			*res = Result{Checkpoint: ckptPath, Status: Failed, Err: err, Reason: err.Error()}
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return fail(res, err)
+	}
+	target := sidecar.Path(ckptPath, o.Naming)
+	have := sidecar.Existing(ckptPath)
+	var yamls []string
+	for _, p := range have {
+		if k, _ := sidecar.Classify(p); k == sidecar.KindSidecar {
+			yamls = append(yamls, p)
+		}
+	}
+	if len(yamls) > 0 {
+		target = yamls[0] // replace the file readers find first, never add a second one
+		switch {
+		case o.Force:
+		case o.Stale:
+			stale, why, err := staleSidecar(yamls[0], ckptPath)
+			if err != nil {
+				return fail(res, fmt.Errorf("generate: %s: %w", yamls[0], err))
+			}
+			if !stale {
+				res.Sidecar, res.Status, res.Reason = yamls[0], Skipped, "sidecar is up to date"
+				return res
+			}
+			res.Reason = why
+		default:
+			res.Sidecar, res.Status, res.Reason = yamls[0], Skipped, "sidecar exists"
+			return res
+		}
+	}
+	sc, err := Build(ckptPath, o.Options)
+	if err != nil {
+		return fail(res, err)
+	}
+	res.Sidecar, res.Data, res.Warnings = target, sc.Data, sc.Warnings
+	if o.DryRun {
+		res.Status = WouldWrite
+		return res
+	}
+	if err := renameio.WriteFile(target, sc.Data, 0o644, renameio.WithExistingPermissions()); err != nil {
+		return fail(res, fmt.Errorf("generate: %w", err))
+	}
+	res.Status = Written
+	return res
+}
+
+func fail(res *Result, err error) *Result {
+	res.Status, res.Err, res.Reason = Failed, err, err.Error()
+	return res
+}
+
+// staleSidecar reports whether the sidecar's fingerprint no longer matches its checkpoint.
+// A sidecar without a fingerprint (1.0) cannot be shown stale and is left alone.
+func staleSidecar(path, ckptPath string) (bool, string, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return false, "", err
+	}
+	doc, _ := validate.Parse(filepath.ToSlash(path), src)
+	if doc == nil {
+		return false, "", fmt.Errorf("not readable YAML")
+	}
+	return validate.Stale(doc, ckptPath)
+}
