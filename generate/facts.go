@@ -63,7 +63,7 @@ type Model struct {
 
 // Encoder is model.encoder.
 type Encoder struct {
-	ModelName         string
+	ModelName          string
 	Pretrained, Frozen *bool
 }
 
