@@ -536,12 +536,13 @@ func up11to20(d *Doc) error {
 		}
 	}
 	if ak, a := mdel(metrics, "additional_metrics"); isMap(a) {
-		if values.Style&yaml.FlowStyle == 0 && ak.HeadComment != "" && len(a.Content) > 0 && a.Content[0].HeadComment == "" {
-			a.Content[0].HeadComment = ak.HeadComment
-		}
+		comment := ak.HeadComment // "# logged as-is" above additional_metrics moves to its first entry
 		for i := 0; i+1 < len(a.Content); i += 2 {
 			if mhas(values, a.Content[i].Value) {
 				continue // equal to the fixed field (checked above)
+			}
+			if comment != "" && a.Content[i].HeadComment == "" {
+				a.Content[i].HeadComment, comment = comment, ""
 			}
 			mappend(values, a.Content[i], a.Content[i+1])
 		}
