@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -526,20 +527,45 @@ func TestStepSummaryCap(t *testing.T) {
 	}
 }
 
-// TestNoWorkflowCommandInjection: no format that may end up in a GitHub log
-// starts a line with "::" unless it is an annotation we meant to write.
+// TestNoWorkflowCommandInjection: the formats that end up in a GitHub log
+// (text, github) never let a file name or message start a workflow command:
+// "::cmd::" at the start of a line after white space, or the legacy "##[cmd]"
+// anywhere in a line (actions/runner ActionCommand.TryParseV2 / TryParse).
 func TestNoWorkflowCommandInjection(t *testing.T) {
-	for _, f := range []Format{Text, GitHub} {
-		out, _ := render(t, reportCase{results: escapeResults()}, f)
-		for _, l := range strings.Split(string(out), "\n") {
-			l = strings.TrimLeft(l, " \t")
-			if strings.HasPrefix(l, "::") && !strings.HasPrefix(l, "::error file=") && !strings.HasPrefix(l, "::warning file=") && !strings.HasPrefix(l, "::notice::") {
-				t.Errorf("%s: line starts a workflow command: %q", f, l)
+	hostile := []struct{ name, path, msg string }{
+		{name: "path is a command", path: "::add-mask::x.metadata.yaml", msg: "m"},
+		{name: "path after white space", path: " \u00a0\u3000::set-output name=a::b.metadata.yaml", msg: "m"},
+		{name: "legacy in path", path: "runs/##[add-mask]x.metadata.yaml", msg: "m"},
+		{name: "legacy in message", path: "a.metadata.yaml", msg: "oops ##[set-output name=x;]pwned"},
+		{name: "command after newline", path: "a.metadata.yaml", msg: "oops\n::stop-commands::tok"},
+		{name: "command after CR", path: "a.metadata.yaml", msg: "oops\r::add-mask::x"},
+		{name: "command after LS", path: "a.metadata.yaml", msg: "oops\u2028::add-mask::x"},
+	}
+	for _, h := range hostile {
+		t.Run(h.name, func(t *testing.T) {
+			// Enough warnings to spill past the annotation budget into plain lines.
+			r := &validate.Result{Path: h.path, Version: "1.0", Status: validate.StatusValid}
+			for i := 0; i < githubAnnotationLimit+2; i++ {
+				r.Findings = append(r.Findings, validate.Finding{Path: h.path, Line: i + 1, Column: 1, Rule: "sidecar/stale",
+					Severity: validate.SeverityWarning, Message: h.msg, Hint: h.msg})
 			}
-			if strings.HasPrefix(l, "::warning::") {
-				t.Errorf("%s: injected command: %q", f, l)
+			for _, f := range []Format{Text, GitHub} {
+				out, _ := render(t, reportCase{results: []*validate.Result{r}}, f)
+				for _, l := range strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' }) {
+					lt := strings.TrimLeftFunc(l, unicode.IsSpace)
+					ours := strings.HasPrefix(lt, "::warning file=") || strings.HasPrefix(lt, "::notice::")
+					if strings.HasPrefix(lt, "::") && !ours {
+						t.Errorf("%s: line starts a workflow command: %q", f, l)
+					}
+					// Our own annotation lines parse as "::" commands first, so the
+					// runner never reads them as legacy commands (and file= must keep
+					// the real path); every other line must not hold "##[".
+					if !ours && strings.Contains(l, "##[") {
+						t.Errorf("%s: line holds a legacy command: %q", f, l)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 

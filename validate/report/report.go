@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/ckptmeta/ckptmeta/validate"
 )
@@ -201,11 +202,11 @@ func location(p string, f *validate.Finding) string {
 }
 
 // lineSafePath keeps a line that starts with a path from being read as a
-// GitHub workflow command: the runner acts on any log line starting with "::",
-// even in -o text, so a sidecar named "::add-mask::x.metadata.yaml" would be a
-// command. "./" names the same file.
+// GitHub workflow command: the runner acts on any log line that starts with
+// "::" after leading white space, even under -o text, so a sidecar named
+// "::add-mask::x.metadata.yaml" would be a command. "./" names the same file.
 func lineSafePath(p string) string {
-	if strings.HasPrefix(strings.TrimLeft(p, " \t"), "::") {
+	if strings.HasPrefix(strings.TrimLeftFunc(p, unicode.IsSpace), "::") {
 		return "./" + p
 	}
 	return p
@@ -218,8 +219,13 @@ func plainLine(p string, f *validate.Finding) string {
 	return oneLine(location(p, f)) + ": " + severity(f) + ": " + oneLine(f.Message) + " [" + oneLine(f.Rule) + "]"
 }
 
-// oneLine replaces control characters (C0, DEL, C1) with Go-style escapes.
+// oneLine replaces control characters (C0, DEL, C1, U+2028/9) with Go-style
+// escapes, and defuses "##[": the GitHub runner still honours the legacy
+// "##[command]" syntax anywhere in a log line.
 func oneLine(s string) string {
+	if strings.Contains(s, "##[") {
+		s = strings.ReplaceAll(s, "##[", `##\x5b`)
+	}
 	clean := true
 	for _, r := range s {
 		if isControl(r) {
