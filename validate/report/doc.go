@@ -69,7 +69,10 @@
 //
 //	{
 //	  "format_version": 1,
-//	  "tool": {"name": "ckptmeta", "version": "0.1.0"},
+//	  "tool": {
+//	    "name": "ckptmeta",
+//	    "version": "0.1.0"
+//	  },
 //	  "results": [
 //	    {
 //	      "path": "runs/a.ckpt.metadata.yaml",
@@ -88,7 +91,14 @@
 //	      ]
 //	    }
 //	  ],
-//	  "summary": {"files": 1, "valid": 0, "invalid": 1, "errored": 0, "errors": 1, "warnings": 0}
+//	  "summary": {
+//	    "files": 1,
+//	    "valid": 0,
+//	    "invalid": 1,
+//	    "errored": 0,
+//	    "errors": 1,
+//	    "warnings": 0
+//	  }
 //	}
 //
 // The field names are API:

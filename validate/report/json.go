@@ -132,12 +132,13 @@ func (j *jsonReporter) Close(s validate.Summary) error {
 	return j.out.flush(JSON)
 }
 
-// marshal is json.Marshal without HTML escaping (output is not HTML, and
-// "<" reads better than "\u003c" in a message).
+// marshal indents v for the envelope's second level, without HTML escaping
+// (the output is not HTML, and "<" reads better than "\u003c").
 func marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
+	enc.SetIndent("  ", "  ")
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
