@@ -14,6 +14,9 @@
 // messages are untrusted: each format escapes them for its own syntax, and the
 // line-oriented formats (text, github log lines, junit bodies) show control
 // characters as Go escapes (\n, \x1b) so one finding is always one line.
+// Because text and github output often lands in a GitHub Actions log, those
+// lines also never start a workflow command: a path that would begin a line
+// with "::" is shown as "./::…", and the legacy "##[" is shown as "##\x5b".
 //
 // # text
 //
@@ -34,7 +37,8 @@
 // shows at most 10 error and 10 warning annotations per step, so only the first
 // ten of each become annotations; later findings are printed as plain text
 // lines and a final "::notice::N more findings not annotated; see the step
-// summary" says so. With [Options.StepSummary] set, every finding also goes
+// summary" says so ("…; they are listed in the log above" without a step
+// summary). With [Options.StepSummary] set, every finding also goes
 // into a Markdown table written there at Close (capped below GitHub's 1 MiB).
 // The plain summary line ends the output.
 //
