@@ -1,0 +1,63 @@
+// Package generate builds checkpoint-metadata sidecars from what is actually known about a
+// PyTorch Lightning checkpoint, and writes them for whole output trees.
+//
+// # Facts
+//
+// [Extract] gathers [Facts] from four places, most trusted first; a fact found in one is
+// never replaced by a later one, and [Facts.Sources] records where each came from:
+//
+//  1. the checkpoint (read with generate/ckpt, which never executes the pickle):
+//     epoch, global_step, pytorch-lightning_version, cleval_metrics (hmean or f1), and the
+//     ModelCheckpoint-like callback state: monitor, mode (parsed from the
+//     `Cls{'monitor': ..., 'mode': ...}` state key) and best_model_score. The best score is
+//     also recorded as this checkpoint's own metric only when best_model_path names this file.
+//  2. the checkpoint's hyper_parameters (AttributeDict, Namespace or OmegaConf, unwrapped).
+//  3. the run's .hydra/config.yaml: the nearest one upward from the checkpoint, never above
+//     the run directory (the one above "checkpoints") nor the outputs root. Interpolations
+//     ${a.b} that point inside the file are resolved; ${hydra:...}, ${oc.env:...}, undefined
+//     keys and cycles leave the value out with a warning. model.component_overrides.<part>
+//     beats model.<part>, and a part comes whole from one place.
+//  4. the file name (epoch=10-step=1133, epoch-18_step-003895, epoch_09_step_002730,
+//     best-hmean-0.8920) and the directory layout (the experiment is the directory above
+//     the nearest "checkpoints").
+//
+// [Options.Carry] values (written by a person in an older sidecar) win over all of them.
+// Nothing is invented: "best" and "last" carry no epoch, and a checkpoint whose epoch or
+// global step no source knows is an error ([ErrNoEpoch], [ErrNoGlobalStep]).
+//
+// # Unknowns
+//
+// Schema 1.0 requires some facts a checkpoint may not hold. Following the original tools,
+// a required name nobody knows (model.architecture, the encoder's model_name, the decoder,
+// head and loss names, checkpointing.monitor) is written "unknown", and an unknown
+// checkpointing.mode is "max". A nullable field is written null; a non-nullable one with a
+// default in the 1.0 model (pretrained, frozen, decoder in_channels, save_top_k,
+// save_last) is left out so the default applies. Schema 2.0 makes these facts optional, so
+// 2.0 sidecars leave unknown parts, monitor and mode out instead. Decoder and head params
+// keep scalars only, loss params numbers only; the rest is dropped with a warning. NaN and
+// infinite scores become null with a warning.
+//
+// # Rendering
+//
+// [Render] writes 1.0 and 1.1 in the key order of the original generator's sample and 2.0
+// in the order of its schema, as a yaml.Node tree with two-space indentation. Every string
+// that PyYAML would read as something else (numbers, yes/no/on/off, null, timestamps, "1.0")
+// is quoted, and so are schema_version and created_at always. Paths are slash-separated
+// and relative to the outputs root. 1.1 and 2.0 carry the Lightning version, the checkpoint
+// fingerprint (size, mtime, sha256 of the pickle record) and provenance. Every rendered
+// document is validated against its schema before it is returned; a failure is a bug and
+// comes back as [ErrInvalid].
+//
+// # Running
+//
+// [Build] makes one sidecar in memory. [Run] discovers checkpoints, skips those that have a
+// sidecar under either naming (unless forced, or stale under RunOptions.Stale), builds with
+// bounded parallelism, writes atomically (a reader sees the old file or the new one, never
+// part of one), and reports each checkpoint once, in sorted order. A checkpoint that fails
+// (hostile, truncated, no epoch) is a Failed result naming the file; the run goes on.
+// Checkpoints whose pickle names dangerous globals fail with [ErrUnsafe] unless
+// Options.AllowUnsafe; nothing in a checkpoint is ever executed either way.
+//
+// The package never prints and never exits; it reads the clock only through Options.Now
+// when one is given.
+package generate
