@@ -51,8 +51,8 @@ func TestOpenFixtures(t *testing.T) {
 				{[]string{"cleval_metrics", "precision"}, 0.875},
 				{[]string{"cleval_metrics", "recall"}, 0.75},
 				{[]string{"cleval_metrics", "hmean"}, 0.8076923076923077},
-				{[]string{"val_metrics", "val/loss"}, 0.25},      // numpy float64
-				{[]string{"val_metrics", "val/hmean"}, 0.8125},   // numpy float32
+				{[]string{"val_metrics", "val/loss"}, 0.25},       // numpy float64
+				{[]string{"val_metrics", "val/hmean"}, 0.8125},    // numpy float32
 				{[]string{"val_metrics", "val/count"}, int64(42)}, // numpy int64
 				{[]string{"val_metrics", "val/step_hmean"}, 0.5},  // float16 tensor
 				{[]string{"precision", "scale"}, 65536.0},
@@ -467,7 +467,9 @@ func fixtureEntries(t testing.TB, name string) []zipEntry {
 	return out
 }
 
-func openBytes(b []byte) (*Reader, error) { return NewReader(bytes.NewReader(b), int64(len(b)), "mem.ckpt") }
+func openBytes(b []byte) (*Reader, error) {
+	return NewReader(bytes.NewReader(b), int64(len(b)), "mem.ckpt")
+}
 
 func TestZipStructure(t *testing.T) {
 	pkl := []byte("\x80\x02}q\x00X\x05\x00\x00\x00epochq\x01K\x03s.") // {'epoch': 3}
