@@ -485,6 +485,7 @@ func up11to20(d *Doc) error {
 		}
 	}
 	if len(collide) > 0 {
+		sort.Strings(collide)
 		return &CollisionError{Keys: collide}
 	}
 
