@@ -1,0 +1,191 @@
+package generate
+
+import (
+	"bytes"
+	"flag"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// fixedNow is the clock of every golden file.
+func fixedNow() time.Time { return time.Date(2025, 10, 19, 13, 36, 50, 323967000, time.UTC) }
+
+// fixedMTime is the mtime every copied sample file gets, so fingerprints are stable.
+var fixedMTime = time.Date(2025, 10, 19, 12, 0, 0, 0, time.UTC)
+
+// sampleTree copies ../testdata/outputs into a temp dir (git does not keep mtimes, and tests
+// must not write into testdata) and returns the copy's outputs dir.
+func sampleTree(t testing.TB) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "outputs")
+	src := filepath.Join("..", "testdata", "outputs")
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		out := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(out, 0o755)
+		}
+		if strings.Contains(d.Name(), ".metadata.") {
+			return nil // sidecars the lead may add later are not inputs here
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			return err
+		}
+		return os.Chtimes(out, fixedMTime, fixedMTime)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func checkpoints(t testing.TB, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".ckpt") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	if len(out) < 10 {
+		t.Fatalf("sample tree has %d checkpoints; run testdata/make_outputs.py", len(out))
+	}
+	return out
+}
+
+// TestBuildGolden builds every sample checkpoint at every version and compares with
+// testdata/golden/<version>/<checkpoint path>.yaml, plus the warnings per version.
+func TestBuildGolden(t *testing.T) {
+	root := sampleTree(t)
+	for _, version := range []string{"1.0", "1.1", "2.0"} {
+		t.Run(version, func(t *testing.T) {
+			var warnings bytes.Buffer
+			for _, c := range checkpoints(t, root) {
+				rel, _ := filepath.Rel(root, c)
+				rel = filepath.ToSlash(rel)
+				sc, err := Build(c, Options{Version: version, Now: fixedNow, ToolVersion: "0.0.0-test"})
+				if err != nil {
+					t.Errorf("%s: %v", rel, err)
+					continue
+				}
+				if sc.Version != version {
+					t.Errorf("%s: version %s, want %s", rel, sc.Version, version)
+				}
+				if want := c + ".metadata.yaml"; sc.Path != want {
+					t.Errorf("%s: path %s, want %s", rel, sc.Path, want)
+				}
+				golden(t, filepath.Join("testdata", "golden", version, filepath.FromSlash(rel)+".metadata.yaml"), sc.Data)
+				for _, w := range sc.Warnings {
+					warnings.WriteString(rel + ": " + strings.ReplaceAll(w, root, "$ROOT") + "\n")
+				}
+			}
+			golden(t, filepath.Join("testdata", "golden", version, "warnings.txt"), warnings.Bytes())
+		})
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// python returns Debian's python3 (or the one on PATH) when it can import every module.
+func python(t *testing.T, modules ...string) string {
+	t.Helper()
+	exe := "/usr/bin/python3"
+	if _, err := os.Stat(exe); err != nil {
+		if exe, err = exec.LookPath("python3"); err != nil {
+			t.Skip("python3 not found; install python3 " + strings.Join(modules, " "))
+		}
+	}
+	if out, err := exec.Command(exe, "-c", "import "+strings.Join(modules, ", ")).CombinedOutput(); err != nil {
+		t.Skipf("python3 cannot import %s (%s); install python3-yaml python3-pydantic", strings.Join(modules, ", "), bytes.TrimSpace(out))
+	}
+	return exe
+}
+
+// writeSidecars builds 1.0 sidecars for the sample tree and writes them beside the checkpoints.
+func writeSidecars(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	for _, c := range checkpoints(t, root) {
+		sc, err := Build(c, Options{Version: "1.0", Now: fixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(sc.Path, sc.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, sc.Path)
+	}
+	return files
+}
+
+// TestStrictModel loads every generated 1.0 sidecar with PyYAML safe_load and the strict
+// CheckpointMetadataV1 model, and proves the model rejects what the original rejected.
+func TestStrictModel(t *testing.T) {
+	py := python(t, "yaml", "pydantic")
+	root := sampleTree(t)
+	files := writeSidecars(t, root)
+	args := append([]string{filepath.Join("testdata", "strict_model.py")}, files...)
+	args = append(args, filepath.Join("testdata", "strict", "valid_seed_sample.yaml"))
+	if out, err := exec.Command(py, args...).CombinedOutput(); err != nil {
+		t.Errorf("generated sidecars rejected by the strict model: %v\n%s", err, out)
+	}
+	invalid, _ := filepath.Glob(filepath.Join("testdata", "strict", "invalid_*.yaml"))
+	if len(invalid) == 0 {
+		t.Fatal("no invalid samples")
+	}
+	args = append([]string{filepath.Join("testdata", "strict_model.py"), "--expect-invalid"}, invalid...)
+	if out, err := exec.Command(py, args...).CombinedOutput(); err != nil {
+		t.Errorf("the strict model accepted an invalid sample: %v\n%s", err, out)
+	}
+}
+
+// TestSidecarsMatchSources compares every generated 1.0 sidecar with its checkpoint read by
+// torch.load and its Hydra config read by OmegaConf (an independent implementation).
+func TestSidecarsMatchSources(t *testing.T) {
+	py := python(t, "yaml", "pydantic", "torch", "omegaconf", "numpy")
+	root := sampleTree(t)
+	files := writeSidecars(t, root)
+	args := append([]string{filepath.Join("testdata", "check_sidecars.py"), root}, files...)
+	out, err := exec.Command(py, args...).CombinedOutput()
+	if err != nil {
+		t.Errorf("sidecars disagree with their sources: %v\n%s", err, out)
+	}
+	if n := bytes.Count(out, []byte(`"errors": []`)); n != len(files) {
+		t.Errorf("%d of %d sidecars checked clean:\n%s", n, len(files), out)
+	}
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Checks generated 1.0 sidecars the way their Python consumers would, and against their
+sources, independently of the Go code:
+
+1. yaml.safe_load + the strict CheckpointMetadataV1 (strict_model.py);
+2. every fact that has a source is compared with that source read by the real libraries:
+   the checkpoint with torch.load (Lightning stand-in classes from testdata/make_outputs.py),
+   the Hydra config with OmegaConf (which does its own interpolation), the file name.
+
+Usage: check_sidecars.py OUTPUTS_ROOT SIDECAR...
+Prints one JSON line per sidecar ({"file", "errors"}) and exits 1 when any has errors.
+"""
+
+import json
+import math
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "testdata"))
+
+import yaml  # noqa: E402
+import strict_model  # noqa: E402
+import make_outputs  # noqa: E402,F401  (registers the stand-in Lightning modules)
+import torch  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+
+
+def select(cfg, key):
+    """A config value resolved by OmegaConf; None when missing or unresolvable."""
+    if cfg is None:
+        return None
+    try:
+        v = OmegaConf.select(cfg, key, throw_on_resolution_failure=False, throw_on_missing=False)
+    except Exception:
+        return None
+    if OmegaConf.is_config(v):
+        return OmegaConf.to_container(v, resolve=False)
+    return v
+
+
+def close(a, b):
+    return a is not None and b is not None and math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-12)
+
+
+def check(root, path):
+    errors = []
+
+    def expect(what, got, want):
+        if isinstance(want, float) or isinstance(got, float):
+            if not (got is None and want is None) and not close(got, want):
+                errors.append(f"{what}: sidecar {got!r}, source {want!r}")
+        elif got != want:
+            errors.append(f"{what}: sidecar {got!r}, source {want!r}")
+
+    try:
+        strict_model.check(path)
+    except Exception as e:
+        errors.append("strict model: " + " ".join(str(e).split()))
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+
+    ckpt_path = os.path.join(root, doc["checkpoint_path"])
+    ck = torch.load(ckpt_path, map_location="cpu")
+    cfg = None
+    if doc.get("hydra_config_path"):
+        cfg = OmegaConf.load(os.path.join(root, doc["hydra_config_path"]))
+    hp = ck.get("hyper_parameters")
+    if hp is not None and OmegaConf.is_config(hp):
+        hp = OmegaConf.to_container(hp, resolve=False)
+    name = os.path.basename(ckpt_path)
+
+    # training
+    tr = doc["training"]
+    expect("training.epoch", tr["epoch"], ck.get("epoch", _from_name(r"epoch[=_-](\d+)", name)))
+    expect("training.global_step", tr["global_step"], ck.get("global_step", _from_name(r"step[=_-](\d+)", name)))
+    want_max = (hp or {}).get("max_epochs") or select(cfg, "trainer.max_epochs")
+    expect("training.max_epochs", tr.get("max_epochs"), want_max if want_max and want_max > 0 else None)
+
+    # metrics: cleval_metrics, else the file name
+    m = doc["metrics"]
+    cl = ck.get("cleval_metrics") or {}
+    hmean = cl.get("hmean", cl.get("f1"))
+    if hmean is None:
+        found = re.search(r"hmean[=:_-](\d*\.\d+)", name)
+        hmean = float(found.group(1)) if found else None
+    expect("metrics.hmean", m.get("hmean"), None if hmean is None else float(hmean))
+    expect("metrics.precision", m.get("precision"), None if cl.get("precision") is None else float(cl["precision"]))
+    expect("metrics.recall", m.get("recall"), None if cl.get("recall") is None else float(cl["recall"]))
+
+    # callback state: monitor from the state, mode from the state key; best score only for
+    # the file that is the best one
+    monitor, mode, own = None, None, {}
+    for key, state in (ck.get("callbacks") or {}).items():
+        kname = key if isinstance(key, str) else key.__qualname__
+        if not kname.split("{")[0].endswith("ModelCheckpoint"):
+            continue
+        monitor = state.get("monitor")
+        found = re.search(r"'mode': '(min|max)'", kname)
+        mode = found.group(1) if found else None
+        score = float(state["best_model_score"])
+        if os.path.basename(state.get("best_model_path", "")) == name and not math.isnan(score):
+            own[monitor] = score
+    expect("metrics.additional_metrics", m.get("additional_metrics"), own)
+    cp = doc["checkpointing"]
+    cb = select(cfg, "callbacks.model_checkpoint") or select(cfg, "training.callbacks.model_checkpoint") or {}
+    expect("checkpointing.monitor", cp["monitor"], monitor or cb.get("monitor") or "unknown")
+    expect("checkpointing.mode", cp["mode"], mode or cb.get("mode") or "max")
+    expect("checkpointing.save_top_k", cp.get("save_top_k"), cb.get("save_top_k"))
+    expect("checkpointing.save_last", cp.get("save_last"), cb.get("save_last"))
+
+    # experiment
+    exp = (hp or {}).get("exp_name") or select(cfg, "exp_name")
+    if not exp:
+        parts = os.path.normpath(ckpt_path).split(os.sep)
+        exp = parts[len(parts) - 1 - parts[::-1].index("checkpoints") - 1]
+    expect("exp_name", doc["exp_name"], exp)
+    expect("wandb_run_id", doc.get("wandb_run_id"), select(cfg, "logger.wandb.id"))
+
+    # model: hyper_parameters first, then the Hydra overrides, then the presets
+    model = doc["model"]
+    hmodel = (hp or {}).get("model") if isinstance((hp or {}).get("model"), dict) else (hp or {})
+    arch = (hmodel.get("architecture_name") or (hp or {}).get("architecture_name")
+            or select(cfg, "model.architecture_name") or select(cfg, "model.architectures"))
+    if not arch and select(cfg, "model._target_"):
+        arch = select(cfg, "model._target_").rsplit(".", 1)[-1].lower()
+    expect("model.architecture", model["architecture"], arch or "unknown")
+
+    def part(p):
+        if isinstance(hmodel.get(p), dict):
+            return hmodel[p]
+        return select(cfg, f"model.component_overrides.{p}") or select(cfg, f"model.{p}")
+
+    enc = part("encoder") or {}
+    enc_name = enc.get("model_name") or (enc.get("params") or {}).get("model_name") or enc.get("name") or "unknown"
+    expect("model.encoder.model_name", model["encoder"]["model_name"], enc_name)
+    for p in ("decoder", "head", "loss"):
+        src = part(p) or {}
+        want = src.get("name") or (src.get("_target_", "").rsplit(".", 1)[-1].lower()) or "unknown"
+        expect(f"model.{p}.name", model[p]["name"], want)
+    dec = part("decoder") or {}
+    dparams = dict(dec, **(dec.get("params") or {}))
+    expect("model.decoder.inner_channels", model["decoder"].get("inner_channels"), dparams.get("inner_channels"))
+    expect("model.decoder.output_channels", model["decoder"].get("output_channels"),
+           dparams.get("output_channels", dparams.get("out_channels")))
+    if "in_channels" in model["decoder"]:
+        expect("model.decoder.in_channels", model["decoder"]["in_channels"], dparams.get("in_channels"))
+    loss = part("loss") or {}
+    lparams = dict(loss, **(loss.get("params") or {}))
+    for k, v in model["loss"]["params"].items():
+        expect(f"model.loss.params.{k}", v, lparams.get(k))
+    head = part("head") or {}
+    hparams_ = dict(head, **(head.get("params") or {}))
+    for k, v in model["head"]["params"].items():
+        expect(f"model.head.params.{k}", v, hparams_.get(k))
+    return errors
+
+
+def _from_name(pattern, name):
+    found = re.search(pattern, name)
+    return int(found.group(1)) if found else None
+
+
+def main(argv):
+    root, files = argv[0], argv[1:]
+    failed = False
+    for path in files:
+        try:
+            errors = check(root, path)
+        except Exception as e:
+            errors = [f"{type(e).__name__}: {e}"]
+        failed = failed or bool(errors)
+        print(json.dumps({"file": path, "errors": errors}))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
