@@ -14,9 +14,6 @@ var ErrShape = errors.New("not a sidecar document")
 // anything can be migrated to.
 var ErrTargetLegacy = errors.New("migrate: the legacy pseudo-version 0 is not a target")
 
-// ErrNoGenerator is returned by regeneration when no generator is wired in.
-var ErrNoGenerator = errors.New("migrate: regeneration is not available")
-
 // ErrNoCheckpoint means a sidecar needed regeneration but its checkpoint does not exist.
 var ErrNoCheckpoint = errors.New("migrate: no checkpoint to regenerate from")
 

@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -29,8 +30,22 @@ type built struct {
 	Warnings      []string
 }
 
-// buildSidecar generates a sidecar for a checkpoint (generate.Build).
-var buildSidecar = func(ckpt string, o buildOptions) (*built, error) { return nil, ErrNoGenerator }
+// buildSidecar generates a sidecar for a checkpoint. It is a variable so tests can count
+// calls; it is generate.Build at target version with provenance action "regenerated".
+var buildSidecar = func(ckpt string, o buildOptions) (*built, error) {
+	var c *generate.Carry
+	if o.Carry != (carry{}) {
+		c = &generate.Carry{ExpName: o.Carry.ExpName, WandbRunID: o.Carry.WandbRunID}
+	}
+	sc, err := generate.Build(ckpt, generate.Options{
+		Root: o.Root, Version: o.Version, Now: o.Now, ToolVersion: o.ToolVersion,
+		Action: generate.ActionRegenerated, Carry: c,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &built{Path: sc.Path, Version: sc.Version, Data: sc.Data, Warnings: sc.Warnings}, nil
+}
 
 var carryLine = regexp.MustCompile(`^(exp_name|wandb_run_id|experiment|[ \t]+name|[ \t]+wandb_run_id)[ \t]*:(.*)$`)
 

@@ -51,6 +51,7 @@ type FileResult struct {
 	Regenerated bool     // rebuilt from the checkpoint instead of migrated
 	Pruned      bool     // the legacy JSON was removed (PruneLegacy)
 	Diff        string   // unified diff (Options.Diff)
+	Warnings    []string // from regeneration: what the generator left out or guessed
 	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
 	Err         error    // the file failed; nothing was written for it
 }
@@ -285,7 +286,7 @@ func (c *Chain) regenerate(r *FileResult, it item, src []byte, cause error, o *O
 		out = sc.Path
 	}
 	r.Err, r.Cause = nil, cause
-	r.Output, r.To, r.Regenerated = out, sc.Version, true
+	r.Output, r.To, r.Regenerated, r.Warnings = out, sc.Version, true, sc.Warnings
 	var old []byte
 	if out == it.path {
 		old = src
