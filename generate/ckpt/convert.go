@@ -26,6 +26,7 @@ var bulkKeys = map[string]bool{"state_dict": true, "optimizer_states": true, "lr
 // cyclic.
 type converter struct {
 	nodes   int
+	done    map[convKey]convDone // converted containers, so memo sharing costs O(unique)
 	onPath  map[any]bool
 	scalars []*Tensor // numel-1 tensors outside bulk keys, in tree order
 	seenT   map[*Tensor]bool
@@ -33,7 +34,21 @@ type converter struct {
 }
 
 func newConverter() *converter {
-	return &converter{onPath: map[any]bool{}, seenT: map[*Tensor]bool{}, tensors: map[*Tensor]bool{}}
+	return &converter{onPath: map[any]bool{}, seenT: map[*Tensor]bool{}, tensors: map[*Tensor]bool{}, done: map[convKey]convDone{}}
+}
+
+// convKey identifies a container converted in a given context; convDone is
+// its result and its expanded size, which still counts against maxNodes
+// every time the container is referenced.
+type convKey struct {
+	p     any
+	bulk  bool
+	depth int
+}
+
+type convDone struct {
+	v    any
+	size int
 }
 
 func (c *converter) root(v any) (any, error) {
@@ -137,11 +152,29 @@ func (c *converter) conv(v any, depth int, bulk bool) (any, error) {
 	}
 	switch v.(type) {
 	case *types.List, *types.Tuple, *types.Set, *types.FrozenSet, *types.Dict, *types.OrderedDict, *pyObject:
+		key := convKey{v, bulk, depth}
+		if d, ok := c.done[key]; ok {
+			c.nodes += d.size - 1
+			if c.nodes > maxNodes {
+				return nil, limitErr("more than %d values", maxNodes)
+			}
+			return d.v, nil
+		}
 		if !c.enter(v) {
 			return nil, nil // a reference cycle: cut it
 		}
 		defer delete(c.onPath, v)
+		start := c.nodes
+		out, err := c.container(v, depth, bulk)
+		if err == nil {
+			c.done[key] = convDone{v: out, size: c.nodes - start + 1}
+		}
+		return out, err
 	}
+	return c.container(v, depth, bulk)
+}
+
+func (c *converter) container(v any, depth int, bulk bool) (any, error) {
 	switch x := v.(type) {
 	case *types.List:
 		return c.list(*x, depth, bulk)

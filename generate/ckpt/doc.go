@@ -34,7 +34,8 @@
 // (big integers as decimal strings), float64, bool, nil, []byte, *[Tensor],
 // [Global] for a bare class reference and *[Object] for any other instance.
 // Non-string dict keys are stringified ("module.Name" for classes, decimal
-// for integers). Global names are canonicalised: pytorch_lightning.* is
+// for integers). A container the pickle references more than once (memo)
+// may be shared within Root, so treat Root as read-only. Global names are canonicalised: pytorch_lightning.* is
 // reported as lightning.pytorch.*, __builtin__ as builtins, copy_reg as
 // copyreg, numpy._core as numpy.core, pathlib._local as pathlib.
 //

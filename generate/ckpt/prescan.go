@@ -34,8 +34,8 @@ var errShort = errors.New("unexpected end of pickle")
 // scanItem is what the pre-scan knows about a stack value: only strings are
 // tracked (for STACK_GLOBAL), everything else is opaque.
 type scanItem struct {
-	isStr bool
-	s     string
+	isStr    bool
+	off, len int // the string is data[off:off+len]; no copy per opcode
 }
 
 // scanResult describes one pickle.
@@ -56,7 +56,7 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 		p        = start
 		stack    = make([]scanItem, 0, 64)
 		marks    []int // stack lengths at each MARK
-		memo     = map[uint64]scanItem{}
+		memo     = newScanMemo()
 		frameEnd = -1 // end offset of the current FRAME, -1 if none
 	)
 	fail := func(off int, short bool, format string, args ...any) (scanResult, error) {
@@ -178,17 +178,11 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 				return fail(opOff, false, "empty LONG4")
 			}
 		}
-		var strVal string
-		isStr := false
+		var strItem scanItem
 		if payload >= 0 {
-			if op == opSHORT_BINUNICODE || op == opBINUNICODE || op == opBINUNICODE8 ||
-				op == opSHORT_BINSTRING || op == opBINSTRING {
-				isStr = true
-				if payload <= maxNameLen {
-					strVal = string(data[p : p+int(payload)])
-				} else {
-					isStr = false // too long to be a global name; treat as opaque
-				}
+			if (op == opSHORT_BINUNICODE || op == opBINUNICODE || op == opBINUNICODE8 ||
+				op == opSHORT_BINSTRING || op == opBINSTRING) && payload <= maxNameLen {
+				strItem = scanItem{isStr: true, off: p, len: int(payload)} // longer: opaque, cannot name a global
 			}
 			p += int(payload)
 		}
@@ -226,7 +220,7 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
 			}
 		case opSHORT_BINSTRING, opBINSTRING, opSHORT_BINUNICODE, opBINUNICODE, opBINUNICODE8:
-			if !push(scanItem{isStr: isStr, s: strVal}) {
+			if !push(strItem) {
 				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
 			}
 		case opINT, opLONG, opFLOAT, opSTRING, opUNICODE:
@@ -262,7 +256,7 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 			}
 			it := scanItem{}
 			if op == opUNICODE && len(line) <= maxNameLen {
-				it = scanItem{isStr: true, s: line}
+				it = scanItem{isStr: true, off: p - 1 - len(line), len: len(line)}
 			}
 			if !push(it) {
 				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
@@ -288,10 +282,10 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 				return fail(opOff, false, "stack underflow")
 			}
 			m, n := stack[len(stack)-2], stack[len(stack)-1]
-			if !m.isStr || !n.isStr || m.s == "" || n.s == "" {
+			if !m.isStr || !n.isStr || m.len == 0 || n.len == 0 {
 				return fail(opOff, false, "STACK_GLOBAL operands are not string literals")
 			}
-			res.Globals = append(res.Globals, Global{Module: m.s, Name: n.s})
+			res.Globals = append(res.Globals, Global{Module: string(data[m.off : m.off+m.len]), Name: string(data[n.off : n.off+n.len])})
 			stack = stack[:len(stack)-2]
 			push(scanItem{})
 		case opMARK:
@@ -352,7 +346,13 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 			stack = stack[:len(stack)-2]
 			stack[len(stack)-1] = scanItem{}
 		case opTUPLE1, opTUPLE2, opTUPLE3, opREDUCE, opNEWOBJ, opNEWOBJ_EX, opBINPERSID:
-			n := map[byte]int{opTUPLE1: 1, opTUPLE2: 2, opTUPLE3: 3, opREDUCE: 2, opNEWOBJ: 2, opNEWOBJ_EX: 3, opBINPERSID: 1}[op]
+			n := 1
+			switch op {
+			case opTUPLE2, opREDUCE, opNEWOBJ:
+				n = 2
+			case opTUPLE3, opNEWOBJ_EX:
+				n = 3
+			}
 			if !pop(n) {
 				return fail(opOff, false, "stack underflow")
 			}
@@ -368,7 +368,7 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 			case opLONG_BINPUT:
 				idx = uint64(binary.LittleEndian.Uint32(arg))
 			case opMEMOIZE:
-				idx = uint64(len(memo))
+				idx = uint64(memo.n)
 			case opPUT:
 				line, ok := readLine()
 				if !ok {
@@ -380,10 +380,9 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 				}
 				idx = v
 			}
-			if _, ok := memo[idx]; !ok && len(memo) >= maxMemo {
+			if !memo.put(idx, stack[len(stack)-1]) {
 				return fail(opOff, false, "%w", limitErr("more than %d memo entries", maxMemo))
 			}
-			memo[idx] = stack[len(stack)-1]
 		case opBINGET, opLONG_BINGET, opGET:
 			var idx uint64
 			switch op {
@@ -402,7 +401,7 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 				}
 				idx = v
 			}
-			it, ok := memo[idx]
+			it, ok := memo.get(idx)
 			if !ok {
 				return fail(opOff, false, "GET of undefined memo index %d", idx)
 			}
@@ -421,6 +420,53 @@ func prescan(data []byte, start int, literal bool) (scanResult, error) {
 			return fail(opOff, false, "unknown opcode 0x%02x", op)
 		}
 	}
+}
+
+// scanMemo mirrors the unpickler's memo: a slice for the dense indexes
+// picklers write, a map for anything else.
+type scanMemo struct {
+	dense  []scanItem
+	set    []bool
+	sparse map[uint64]scanItem
+	n      int // distinct entries, the next MEMOIZE index
+}
+
+func newScanMemo() *scanMemo { return &scanMemo{sparse: map[uint64]scanItem{}} }
+
+func (m *scanMemo) put(idx uint64, it scanItem) bool {
+	if _, ok := m.sparse[idx]; ok {
+		m.sparse[idx] = it
+		return true
+	}
+	if idx < uint64(len(m.dense))+1024 { // dense growth only near the end: no huge slices from one index
+		for uint64(len(m.dense)) <= idx {
+			m.dense = append(m.dense, scanItem{})
+			m.set = append(m.set, false)
+		}
+		if !m.set[idx] {
+			if m.n >= maxMemo {
+				return false
+			}
+			m.set[idx] = true
+			m.n++
+		}
+		m.dense[idx] = it
+		return true
+	}
+	if m.n >= maxMemo {
+		return false
+	}
+	m.n++
+	m.sparse[idx] = it
+	return true
+}
+
+func (m *scanMemo) get(idx uint64) (scanItem, bool) {
+	if idx < uint64(len(m.dense)) && m.set[idx] {
+		return m.dense[idx], true
+	}
+	it, ok := m.sparse[idx]
+	return it, ok
 }
 
 // Pickle opcodes (Python's pickletools names).
