@@ -14,9 +14,9 @@ import (
 
 var (
 	// ErrNoEpoch: neither the checkpoint, its hyper_parameters nor its file name gives the epoch.
-	ErrNoEpoch = errors.New("generate: no epoch in the checkpoint or its file name")
+	ErrNoEpoch = errors.New("generate: no epoch in the checkpoint, its hyper_parameters or its file name")
 	// ErrNoGlobalStep: the same for the global step.
-	ErrNoGlobalStep = errors.New("generate: no global_step in the checkpoint or its file name")
+	ErrNoGlobalStep = errors.New("generate: no global_step in the checkpoint, its hyper_parameters or its file name")
 	// ErrUnsafe: the checkpoint's pickle names globals that could run code if it were loaded
 	// with torch.load. Nothing is ever executed here; generation refuses unless allowed.
 	ErrUnsafe = errors.New("generate: checkpoint pickle references dangerous globals")
@@ -25,6 +25,21 @@ var (
 	// ErrInvalid: the rendered sidecar does not validate against its own schema (a bug).
 	ErrInvalid = errors.New("generate: rendered sidecar is invalid")
 )
+
+// MissingFactError reports a required fact no source knows; it matches ErrNoEpoch or
+// ErrNoGlobalStep.
+type MissingFactError struct {
+	Checkpoint string
+	Fact       string // "epoch" or "global_step"
+	err        error
+}
+
+func (e *MissingFactError) Error() string {
+	return fmt.Sprintf("generate: %s: no %s in the checkpoint, its hyper_parameters or its file name", e.Checkpoint, e.Fact)
+}
+
+// Unwrap returns ErrNoEpoch or ErrNoGlobalStep.
+func (e *MissingFactError) Unwrap() error { return e.err }
 
 // UnsafeError lists the dangerous globals of a checkpoint; it matches ErrUnsafe.
 type UnsafeError struct {
@@ -78,6 +93,8 @@ type Options struct {
 	// AllowUnsafe lets a checkpoint with dangerous pickle globals through (with a warning).
 	// Nothing is executed either way; the checkpoint is just not trusted by default.
 	AllowUnsafe bool
+
+	configs *configCache // set by Run: checkpoints of one run share their Hydra config
 }
 
 // Carry are hand-written values kept when a sidecar is regenerated.

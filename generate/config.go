@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -57,6 +59,44 @@ func loadHydra(path string) (*config, error) {
 		return nil, fmt.Errorf("top level is not a mapping")
 	}
 	return &config{src: SourceHydra, root: m}, nil
+}
+
+// configCache keeps parsed Hydra configs for one Run, keyed by path, size and mtime so an
+// edited file is read again. Parsed configs are never modified, so sharing them is safe.
+type configCache struct {
+	mu sync.Mutex
+	m  map[string]cachedConfig
+}
+
+type cachedConfig struct {
+	size  int64
+	mtime time.Time
+	cfg   *config
+	err   error
+}
+
+func (c *configCache) load(path string) (*config, error) {
+	if c == nil {
+		return loadHydra(path)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	e, ok := c.m[path]
+	c.mu.Unlock()
+	if ok && e.size == st.Size() && e.mtime.Equal(st.ModTime()) {
+		return e.cfg, e.err
+	}
+	cfg, err := loadHydra(path)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]cachedConfig{}
+	}
+	c.m[path] = cachedConfig{size: st.Size(), mtime: st.ModTime(), cfg: cfg, err: err}
+	c.mu.Unlock()
+	return cfg, err
 }
 
 // yamlValue turns a node into plain values: map[string]any, []any, string, int64, float64,

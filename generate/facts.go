@@ -170,7 +170,7 @@ func Extract(r *ckpt.Reader, ckptPath string, o Options) (*Facts, error) {
 		x.fromCheckpoint(r, ckptPath)
 	}
 	if loc.hydra != "" {
-		cfg, err := loadHydra(loc.hydra)
+		cfg, err := o.configs.load(loc.hydra)
 		if err != nil {
 			x.warn("hydra config %s not read: %v", loc.hydraRel, err)
 		} else {
@@ -183,10 +183,10 @@ func Extract(r *ckpt.Reader, ckptPath string, o Options) (*Facts, error) {
 	x.fromFilename(ckptPath, loc.experiment)
 	x.defaults()
 	if f.Epoch == nil {
-		return f, fmt.Errorf("%w: %s", ErrNoEpoch, ckptPath)
+		return f, &MissingFactError{Checkpoint: ckptPath, Fact: "epoch", err: ErrNoEpoch}
 	}
 	if f.GlobalStep == nil {
-		return f, fmt.Errorf("%w: %s", ErrNoGlobalStep, ckptPath)
+		return f, &MissingFactError{Checkpoint: ckptPath, Fact: "global_step", err: ErrNoGlobalStep}
 	}
 	sort.Strings(f.Warnings)
 	return f, nil

@@ -108,6 +108,7 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 		}
 	})
 	sort.Strings(ckpts)
+	o.configs = &configCache{}
 	jobs := o.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)

@@ -1,0 +1,359 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/validate"
+)
+
+func runOpts() RunOptions {
+	return RunOptions{Options: Options{Now: fixedNow, Version: "1.1", ToolVersion: "0.0.0-test"}, Jobs: 3}
+}
+
+// collect runs Run and returns the results in callback order.
+func collect(t *testing.T, paths []string, o RunOptions) ([]*Result, Summary) {
+	t.Helper()
+	var got []*Result
+	sum, err := Run(context.Background(), paths, o, func(r *Result) { got = append(got, r) })
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return got, sum
+}
+
+// files lists every regular file under root, relative, with its bytes.
+func files(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(root, p)
+			out[filepath.ToSlash(rel)] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunWritesThenSkips(t *testing.T) {
+	root := sampleTree(t)
+	want := checkpoints(t, root)
+	got, sum := collect(t, []string{root}, runOpts())
+	if sum != (Summary{Found: len(want), Written: len(want)}) {
+		t.Errorf("summary = %+v, want %d found and written", sum, len(want))
+	}
+	var order []string
+	for _, r := range got {
+		order = append(order, r.Checkpoint)
+		if r.Status != Written || r.Err != nil {
+			t.Errorf("%s: %v %v", r.Checkpoint, r.Status, r.Err)
+			continue
+		}
+		disk, err := os.ReadFile(r.Sidecar)
+		if err != nil || !bytes.Equal(disk, r.Data) {
+			t.Errorf("%s: file on disk differs from Result.Data (%v)", r.Sidecar, err)
+		}
+		if r.Sidecar != r.Checkpoint+".metadata.yaml" {
+			t.Errorf("sidecar %s for %s", r.Sidecar, r.Checkpoint)
+		}
+		if res := validate.New(nil, validate.Options{}).ValidateFile(r.Sidecar); res.Status != validate.StatusValid {
+			t.Errorf("%s: %v %v", r.Sidecar, res.Status, res.Findings)
+		}
+	}
+	if !sort.StringsAreSorted(order) || len(order) != len(want) {
+		t.Errorf("callback order not sorted or incomplete: %v", order)
+	}
+	got, sum = collect(t, []string{root}, runOpts())
+	if sum != (Summary{Found: len(want), Skipped: len(want)}) {
+		t.Errorf("second run summary = %+v, want all skipped", sum)
+	}
+	for _, r := range got {
+		if r.Status != Skipped || r.Reason != "sidecar exists" {
+			t.Errorf("%s: %v %q", r.Checkpoint, r.Status, r.Reason)
+		}
+	}
+}
+
+func TestRunExistingSidecars(t *testing.T) {
+	tests := []struct {
+		name      string
+		existing  string // sidecar name beside the checkpoint X.ckpt (X = best)
+		force     bool
+		wantState Status
+		wantFile  string // the sidecar the result names
+	}{
+		{name: "ckpt naming exists", existing: "best.ckpt.metadata.yaml", wantState: Skipped, wantFile: "best.ckpt.metadata.yaml"},
+		{name: "stem naming exists", existing: "best.metadata.yaml", wantState: Skipped, wantFile: "best.metadata.yaml"},
+		{name: "yml exists", existing: "best.metadata.yml", wantState: Skipped, wantFile: "best.metadata.yml"},
+		{name: "legacy json alone does not count", existing: "best.metadata.json", wantState: Written, wantFile: "best.ckpt.metadata.yaml"},
+		{name: "force rewrites the stem file in place", existing: "best.metadata.yaml", force: true, wantState: Written, wantFile: "best.metadata.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := sampleTree(t)
+			dir := filepath.Join(root, "ocr_training-dbnet-pan_decoder-mobilenetv3_small_050_33", "checkpoints")
+			ck := filepath.Join(dir, "best.ckpt")
+			old := []byte("exp_name: hand written\n")
+			if err := os.WriteFile(filepath.Join(dir, tt.existing), old, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := files(t, root)
+			o := runOpts()
+			o.Force = tt.force
+			got, _ := collect(t, []string{ck}, o)
+			if len(got) != 1 {
+				t.Fatalf("%d results, want 1", len(got))
+			}
+			r := got[0]
+			if r.Status != tt.wantState || r.Sidecar != filepath.Join(dir, tt.wantFile) {
+				t.Fatalf("status %v sidecar %s, want %v %s (%v)", r.Status, r.Sidecar, tt.wantState, tt.wantFile, r.Err)
+			}
+			after := files(t, root)
+			if tt.wantState == Skipped {
+				if !equalMaps(before, after) {
+					t.Errorf("a skipped checkpoint changed files")
+				}
+				return
+			}
+			if len(after) != len(before)+btoi(!tt.force) {
+				t.Errorf("%d files after, %d before: a second sidecar was added or one was lost", len(after), len(before))
+			}
+			if tt.force {
+				st, err := os.Stat(r.Sidecar)
+				if err != nil || st.Mode().Perm() != 0o600 {
+					t.Errorf("forced rewrite did not keep the file's permissions: %v %v", st.Mode(), err)
+				}
+			}
+		})
+	}
+}
+
+func TestRunDryRunWritesNothing(t *testing.T) {
+	root := sampleTree(t)
+	before := files(t, root)
+	o := runOpts()
+	o.DryRun = true
+	got, sum := collect(t, []string{root}, o)
+	if !equalMaps(before, files(t, root)) {
+		t.Error("dry run changed the tree")
+	}
+	if sum.Written != len(got) || sum.Found != len(got) {
+		t.Errorf("summary %+v", sum)
+	}
+	for _, r := range got {
+		if r.Status != WouldWrite || len(r.Data) == 0 || !strings.HasSuffix(r.Sidecar, ".ckpt.metadata.yaml") {
+			t.Errorf("%s: %v, %d bytes, %s", r.Checkpoint, r.Status, len(r.Data), r.Sidecar)
+		}
+	}
+}
+
+func TestRunFailuresDoNotStopTheRun(t *testing.T) {
+	root := sampleTree(t)
+	bad := filepath.Join(root, "broken", "checkpoints")
+	copyFile(t, filepath.Join("..", "testdata", "ckpt", "hostile_reduce.ckpt"), filepath.Join(bad, "hostile.ckpt"))
+	copyFile(t, filepath.Join("..", "testdata", "ckpt", "truncated.ckpt"), filepath.Join(bad, "truncated.ckpt"))
+	copyFile(t, filepath.Join("testdata", "ckpt", "weights.ckpt"), filepath.Join(bad, "weights.ckpt"))
+	if err := os.WriteFile(filepath.Join(bad, "empty.ckpt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := len(checkpoints(t, root)) - 4
+	got, sum := collect(t, []string{root}, runOpts())
+	if sum != (Summary{Found: good + 4, Written: good, Failed: 4}) {
+		t.Errorf("summary = %+v, want %d written and 4 failed", sum, good)
+	}
+	wantErr := map[string]error{
+		"hostile.ckpt":   ErrUnsafe,
+		"truncated.ckpt": ckpt.ErrTruncated,
+		"weights.ckpt":   ErrNoEpoch,
+		"empty.ckpt":     ckpt.ErrTruncated,
+	}
+	for _, r := range got {
+		want, isBad := wantErr[filepath.Base(r.Checkpoint)]
+		if !isBad {
+			if r.Status != Written {
+				t.Errorf("%s: %v %v", r.Checkpoint, r.Status, r.Err)
+			}
+			continue
+		}
+		if r.Status != Failed || !errors.Is(r.Err, want) {
+			t.Errorf("%s: status %v err %v, want Failed with %v", r.Checkpoint, r.Status, r.Err, want)
+		}
+		if strings.Contains(r.Reason, "\n") || !strings.Contains(r.Reason, r.Checkpoint) {
+			t.Errorf("reason %q is not one line naming %s", r.Reason, r.Checkpoint)
+		}
+		if _, err := os.Stat(r.Checkpoint + ".metadata.yaml"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: a sidecar was written for a failed checkpoint", r.Checkpoint)
+		}
+	}
+	if _, err := os.Stat("/tmp/ckptmeta-ckpt-fixture-pwned"); err == nil {
+		t.Error("the hostile payload ran")
+	}
+}
+
+func TestRunAllowUnsafe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outputs", "exp", "checkpoints")
+	ck := filepath.Join(dir, "hostile.ckpt")
+	copyFile(t, filepath.Join("..", "testdata", "ckpt", "hostile_reduce.ckpt"), ck)
+	o := runOpts()
+	o.AllowUnsafe = true
+	got, _ := collect(t, []string{ck}, o)
+	if len(got) != 1 || got[0].Status != Written {
+		t.Fatalf("results %+v", got)
+	}
+	if w := strings.Join(got[0].Warnings, "\n"); !strings.Contains(w, "dangerous globals") {
+		t.Errorf("no warning about the dangerous globals: %q", w)
+	}
+}
+
+// TestRunAtomic rewrites one sidecar many times while readers keep reading it: every read
+// must be a whole file (the old one or a new one), and no temporary file may be left.
+func TestRunAtomic(t *testing.T) {
+	root := sampleTree(t)
+	ck := filepath.Join(root, "det_resnet50_v1", "checkpoints", "last.ckpt")
+	if _, err := Run(context.Background(), []string{ck}, runOpts(), nil); err != nil {
+		t.Fatal(err)
+	}
+	side := ck + ".metadata.yaml"
+	whole, err := os.ReadFile(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var torn atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				b, err := os.ReadFile(side)
+				if err != nil || !bytes.Equal(b, whole) {
+					torn.Add(1)
+				}
+			}
+		}()
+	}
+	o := runOpts()
+	o.Force = true
+	for i := 0; i < 30; i++ {
+		if _, err := Run(context.Background(), []string{ck}, o, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	if n := torn.Load(); n > 0 {
+		t.Errorf("%d reads saw a missing or partial sidecar", n)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(ck), ".*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+func TestRunNoPaths(t *testing.T) {
+	_, err := Run(context.Background(), []string{filepath.Join(t.TempDir(), "nope")}, runOpts(), nil)
+	if !errors.Is(err, ErrNoPaths) {
+		t.Errorf("err = %v, want ErrNoPaths", err)
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	root := sampleTree(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var n int
+	_, err := Run(ctx, []string{root}, runOpts(), func(r *Result) {
+		n++
+		if r.Status != Failed {
+			t.Errorf("%s: %v after cancel", r.Checkpoint, r.Status)
+		}
+	})
+	if !errors.Is(err, context.Canceled) || n != len(checkpoints(t, root)) {
+		t.Errorf("err %v, %d results", err, n)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// BenchmarkRun100 generates sidecars for 100 small checkpoints end to end (discovery, read,
+// Hydra config, render, validate, atomic write).
+func BenchmarkRun100(b *testing.B) { benchRun(b, false) }
+
+func benchRun(b *testing.B, dry bool) {
+	src := sampleTree(b)
+	samples := checkpoints(b, src)
+	root := filepath.Join(b.TempDir(), "outputs")
+	for i := 0; i < 100; i++ {
+		s := samples[i%len(samples)]
+		rel, _ := filepath.Rel(src, s)
+		run := filepath.Join(root, "run"+string(rune('a'+i/26))+string(rune('a'+i%26)))
+		data, _ := os.ReadFile(s)
+		dst := filepath.Join(run, "checkpoints", filepath.Base(rel))
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		os.WriteFile(dst, data, 0o644)
+		if cfg, err := os.ReadFile(filepath.Join(src, strings.Split(rel, string(filepath.Separator))[0], ".hydra", "config.yaml")); err == nil {
+			os.MkdirAll(filepath.Join(run, ".hydra"), 0o755)
+			os.WriteFile(filepath.Join(run, ".hydra", "config.yaml"), cfg, 0o644)
+		}
+	}
+	o := runOpts()
+	o.Force = true
+	o.DryRun = dry
+	o.Jobs = 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sum, err := Run(context.Background(), []string{root}, o, nil)
+		if err != nil || sum.Written != 100 {
+			b.Fatalf("%+v %v", sum, err)
+		}
+	}
+}
+
+// BenchmarkRun100DryRun is BenchmarkRun100 without the writes (and their fsyncs).
+func BenchmarkRun100DryRun(b *testing.B) {
+	benchRun(b, true)
+}
