@@ -1,0 +1,179 @@
+package migrate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// crashEnv names the directory a re-executed test binary migrates (see TestMain).
+const crashEnv = "CKPTMETA_MIGRATE_CRASH_DIR"
+
+var crashOptions = Options{Jobs: 2, ToolVersion: "crash-test"}
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashEnv); dir != "" {
+		// Child: migrate dir, printing each finished path, until killed.
+		w := bufio.NewWriter(os.Stdout)
+		_, err := Run(context.Background(), []string{dir}, crashOptions, func(r *FileResult) {
+			fmt.Fprintln(w, r.Path)
+			w.Flush()
+		})
+		if err != nil {
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// corpus writes n distinct 1.0 sidecars under dir and returns their paths and bytes.
+func corpus(t testing.TB, dir string, n int) map[string][]byte {
+	t.Helper()
+	seed := readFixture(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	files := make(map[string][]byte, n)
+	for i := 0; i < n; i++ {
+		exp := fmt.Sprintf("exp_%03d", i/100)
+		p := filepath.Join(dir, exp, "checkpoints", fmt.Sprintf("epoch-%02d_step-%06d.ckpt.metadata.yaml", i%100, i))
+		src := bytes.Replace(seed, []byte("global_step: 3895"), []byte(fmt.Sprintf("global_step: %d", i)), 1)
+		if i%100 == 0 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(p, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files[p] = src
+	}
+	return files
+}
+
+func tempFiles(t testing.TB, dir string) []string {
+	var out []string
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && strings.HasPrefix(info.Name(), ".") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestCrashMidRun kills a migrating child process with SIGKILL and checks that every
+// file is whole (its old bytes or its fully migrated bytes), then that a second run
+// finishes the job and leaves no temp files.
+func TestCrashMidRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	dir := t.TempDir()
+	old := corpus(t, dir, 2000)
+	want := make(map[string][]byte, len(old))
+	for p, src := range old {
+		m, err := MigrateBytes(p, src, crashOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p] = m.Data
+	}
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), crashEnv+"="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	seen := 0
+	for seen < 300 && sc.Scan() {
+		seen++
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("the child was not killed mid-run (%d files reported, wait: %v)", seen, err)
+	}
+
+	var nOld, nNew int
+	for p := range old {
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		switch {
+		case bytes.Equal(got, old[p]):
+			nOld++
+		case bytes.Equal(got, want[p]):
+			nNew++
+		default:
+			t.Fatalf("%s is neither its old nor its migrated bytes:\n%s", p, got)
+		}
+	}
+	t.Logf("after SIGKILL: %d migrated, %d untouched, %d temp files", nNew, nOld, len(tempFiles(t, dir)))
+	if nNew < seen || nOld == 0 {
+		t.Errorf("kill did not land mid-run: %d migrated, %d untouched (child reported %d)", nNew, nOld, seen)
+	}
+
+	sum, _ := runAll(t, []string{dir}, crashOptions)
+	if sum.Failed != 0 || sum.Written != nOld {
+		t.Errorf("second run: %+v, want %d written", sum, nOld)
+	}
+	for p := range old {
+		if got := readFixture(t, p); !bytes.Equal(got, want[p]) {
+			t.Fatalf("%s not migrated after the second run", p)
+		}
+	}
+	if tf := tempFiles(t, dir); len(tf) != 0 {
+		t.Errorf("stray temp files after the second run: %v", tf)
+	}
+}
+
+func benchCorpus(b *testing.B, dir string, n int) map[string][]byte { return corpus(b, dir, n) }
+
+func rewrite(b *testing.B, files map[string][]byte) {
+	for p, src := range files {
+		if err := os.WriteFile(p, src, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRun10k migrates 10,000 1.0 sidecars to the latest version, writing each
+// (first), then runs again over the migrated files (second: nothing to write).
+func BenchmarkRun10k(b *testing.B) {
+	dir := b.TempDir()
+	files := benchCorpus(b, dir, 10000)
+	b.Run("first", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			rewrite(b, files)
+			b.StartTimer()
+			sum, err := Run(context.Background(), []string{dir}, Options{}, nil)
+			if err != nil || sum.Written != len(files) {
+				b.Fatalf("%+v %v", sum, err)
+			}
+		}
+	})
+	b.Run("second", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sum, err := Run(context.Background(), []string{dir}, Options{}, nil)
+			if err != nil || sum.Written != 0 || sum.Unchanged != len(files) {
+				b.Fatalf("%+v %v", sum, err)
+			}
+		}
+	})
+}
