@@ -102,6 +102,17 @@ func TestOpenFixtures(t *testing.T) {
 			},
 		},
 		{
+			Name: "protocol4.ckpt", Format: FormatZip, ArchiveRoot: "archive",
+			Lookups: []lookup{
+				{[]string{"epoch"}, int64(5)},
+				{[]string{"global_step"}, int64(500)},
+				{[]string{"callbacks", mc, "best_model_score"}, 0.625},
+				{[]string{"hyper_parameters", "data_dirs", "0"}, "/data/a"},
+				{[]string{"hyper_parameters", "classes"}, []any{"background", "text"}}, // a set, sorted
+				{[]string{"hyper_parameters", "raw"}, []byte{0, 1}},
+			},
+		},
+		{
 			Name: "best.ckpt", Format: FormatZip, ArchiveRoot: "best",
 			Lookups: []lookup{
 				{[]string{"epoch"}, int64(1)},

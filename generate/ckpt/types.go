@@ -73,6 +73,8 @@ func canonicalModule(mod string) string {
 		return "lightning.pytorch." + mod[len("pytorch_lightning."):]
 	case mod == "numpy._core" || strings.HasPrefix(mod, "numpy._core."):
 		return "numpy.core" + mod[len("numpy._core"):]
+	case mod == "lightning_fabric" || strings.HasPrefix(mod, "lightning_fabric."):
+		return "lightning.fabric" + mod[len("lightning_fabric"):]
 	case mod == "pathlib._local":
 		return "pathlib"
 	case mod == "_io":
@@ -88,24 +90,27 @@ func canonicalModule(mod string) string {
 func canonical(g Global) Global { return Global{Module: canonicalModule(g.Module), Name: g.Name} }
 
 // deniedModules are modules whose every member is dangerous to call
-// (picklescan's and fickling's lists, trimmed to what matters here).
+// (after picklescan's and fickling's lists): process, file, network, code
+// loading and nested-unpickling entry points.
 var deniedModules = []string{
-	"os", "posix", "nt", "subprocess", "sys", "socket", "shutil", "runpy", "pickle", "pdb", "pty",
-	"pip", "webbrowser", "ctypes", "asyncio", "urllib", "uuid", "timeit", "venv", "pydoc", "importlib",
-	"code", "codeop", "commands", "multiprocessing", "requests", "http", "httplib", "ftplib", "telnetlib",
-	"smtplib", "signal", "marshal", "types", "cloudpickle", "dill", "joblib", "torch.hub", "torch.jit",
-	"torch._dynamo", "torch._inductor", "numpy.f2py", "numpy.distutils", "platform", "tempfile", "glob",
-	"zipimport", "imp", "linecache", "bdb", "trace", "profile", "cProfile",
+	"os", "posix", "nt", "subprocess", "_posixsubprocess", "_winapi", "msvcrt", "winreg", "sys", "socket",
+	"shutil", "runpy", "pickle", "pdb", "bdb", "pty", "pip", "webbrowser", "ctypes", "asyncio", "urllib",
+	"timeit", "venv", "pydoc", "importlib", "zipimport", "imp", "code", "codeop", "commands",
+	"multiprocessing", "requests", "http", "httplib", "ftplib", "telnetlib", "smtplib", "signal", "marshal",
+	"cloudpickle", "dill", "joblib", "platform", "trace", "profile", "cProfile",
+	"torch.hub", "torch.jit", "torch._dynamo", "torch._inductor", "numpy.f2py", "numpy.distutils",
 }
 
+// deniedNames are single dangerous members of otherwise harmless modules.
 var deniedNames = map[string]bool{
 	"builtins.eval": true, "builtins.exec": true, "builtins.execfile": true, "builtins.compile": true,
 	"builtins.getattr": true, "builtins.setattr": true, "builtins.delattr": true, "builtins.apply": true,
 	"builtins.open": true, "builtins.breakpoint": true, "builtins.__import__": true, "builtins.input": true,
 	"builtins.globals": true, "builtins.locals": true, "builtins.vars": true, "builtins.exit": true,
-	"builtins.quit": true, "builtins.help": true, "builtins.memoryview": true, "builtins.reload": true,
+	"builtins.quit": true, "builtins.help": true, "builtins.reload": true, "builtins.file": true,
 	"functools.partial": true, "functools.reduce": true,
 	"operator.attrgetter": true, "operator.itemgetter": true, "operator.methodcaller": true,
+	"types.CodeType": true, "types.FunctionType": true, "types.MethodType": true, "types.LambdaType": true,
 	"torch.load": true, "torch.serialization.load": true, "torch.storage._load_from_bytes": true,
 	"torch.compile": true, "torch.utils._config_module.ConfigModule": true,
 	"numpy.testing._private.utils.runstring": true, "numpy.load": true,
@@ -116,6 +121,9 @@ var deniedNames = map[string]bool{
 // isDangerous reports whether calling g could run code or touch the system.
 func isDangerous(g Global) bool {
 	if deniedNames[g.String()] {
+		return true
+	}
+	if g.Module == "uuid" && strings.HasPrefix(g.Name, "_") { // uuid._get_command_stdout runs commands; uuid.UUID is data
 		return true
 	}
 	for _, m := range deniedModules {

@@ -207,6 +207,17 @@ def weights_only():
     save_buffer(ckpt, os.path.join(HERE, "weights_only.ckpt"))
 
 
+def protocol4():
+    # pickle protocol 4: FRAME, SHORT_BINUNICODE, STACK_GLOBAL, MEMOIZE instead of GLOBAL/BINPUT.
+    ckpt = {"epoch": 5, "global_step": 500, "pytorch-lightning_version": "2.2.0",
+            "state_dict": tiny_model().state_dict(),
+            "callbacks": {MC_KEY: {"monitor": "val/hmean", "best_model_score": torch.tensor(0.625),
+                                   "best_model_path": "p4.ckpt"}},
+            "hyper_parameters": {"lr": 0.02, "data_dirs": [pathlib.PurePosixPath("/data/a")],
+                                 "classes": {"text", "background"}, "raw": b"\x00\x01"}}
+    save_buffer(ckpt, os.path.join(HERE, "protocol4.ckpt"), pickle_protocol=4)
+
+
 def hostile():
     # os.system via REDUCE; executing it would create PWNED.
     save_buffer({"epoch": 1, "global_step": 1, "payload": Evil()}, os.path.join(HERE, "hostile_reduce.ckpt"))
@@ -274,6 +285,7 @@ if __name__ == "__main__":
     unique()
     legacy()
     weights_only()
+    protocol4()
     hostile()
     unsupported()
     assert not os.path.exists(PWNED)
