@@ -1,0 +1,435 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize bounds what Parse reads: sidecars are about a kilobyte.
+const MaxFileSize = 1 << 20
+
+// Document is a parsed sidecar: the YAML node tree (for positions and for editing) and the
+// JSON value the schemas see. The JSON value models what the Python consumers read with
+// PyYAML's safe_load (YAML 1.1 scalars), so a file that only PyYAML misreads is flagged.
+type Document struct {
+	Path    string
+	File    *yaml.Node // the DocumentNode: keeps head and foot comments
+	Root    *yaml.Node // File's content node
+	Value   any        // map[string]any, []any, string, json.Number, bool or nil
+	Version string     // schema_version as written; schemas.Legacy ("0") when absent
+}
+
+// Parse reads one sidecar. Findings report YAML problems (syntax, duplicate keys, several
+// documents, unquoted timestamps, ...). The document is nil when it could not be parsed at
+// all; otherwise it is returned even when findings exist, so the caller can go on.
+// Parse never touches the file system.
+func Parse(path string, src []byte) (*Document, []Finding) {
+	p := &parser{path: path}
+	if len(src) > MaxFileSize {
+		p.add(0, 0, "", "yaml/too-large", fmt.Sprintf("file is %d bytes; sidecars larger than %d bytes are not read", len(src), MaxFileSize), "")
+		return nil, p.findings
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var file yaml.Node
+	if err := dec.Decode(&file); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.add(0, 0, "", "yaml/empty", "file has no YAML document", "")
+		} else {
+			p.syntax(err)
+		}
+		return nil, p.findings
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		p.add(next.Line, next.Column, "", "yaml/multiple-documents", "file holds more than one YAML document; a sidecar is one document", "remove everything from the second '---' on")
+	case !errors.Is(err, io.EOF):
+		p.syntax(err)
+	}
+	doc := &Document{Path: path, File: &file, Version: schemas.Legacy}
+	if file.Kind == yaml.DocumentNode && len(file.Content) == 1 {
+		doc.Root = file.Content[0]
+	} else {
+		doc.Root = &file
+	}
+	p.budget = 2*len(src) + 1000
+	v, err := p.value(doc.Root, "", 0)
+	if err != nil {
+		return nil, p.findings
+	}
+	doc.Value = v
+	if m, ok := v.(map[string]any); ok {
+		if sv, ok := m["schema_version"]; ok && sv != nil {
+			doc.Version = fmt.Sprint(sv)
+		}
+	}
+	sortFindings(p.findings)
+	return doc, p.findings
+}
+
+// ToJSON converts a node tree (for example one a migration step edited) into JSON values,
+// with the same rules as Parse. It returns the first problem as an error.
+func ToJSON(n *yaml.Node) (any, error) {
+	p := &parser{budget: 1 << 22}
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	v, err := p.value(n, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range p.findings {
+		if f.Severity == SeverityError && f.Rule != "yaml/unquoted-timestamp" && f.Rule != "yaml/unquoted-version" {
+			return nil, fmt.Errorf("validate: line %d: %s", f.Line, f.Message)
+		}
+	}
+	return v, nil
+}
+
+// Number reads a JSON number value (json.Number, or a Go int or float).
+func Number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+type parser struct {
+	path     string
+	findings []Finding
+	budget   int // nodes left to convert; aliases spend it too
+}
+
+var errAbort = errors.New("validate: conversion aborted")
+
+func (p *parser) add(line, col int, ptr, rule, msg, hint string) {
+	p.addSev(SeverityError, line, col, ptr, rule, msg, hint)
+}
+
+func (p *parser) addSev(sev Severity, line, col int, ptr, rule, msg, hint string) {
+	p.findings = append(p.findings, Finding{Path: p.path, Line: line, Column: col, Pointer: ptr, Rule: rule, Severity: sev, Message: msg, Hint: hint})
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (p *parser) syntax(err error) {
+	msg := err.Error()
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	p.add(line, 0, "", "yaml/syntax", msg, "")
+}
+
+// PyYAML's YAML 1.1 implicit resolvers (yaml/resolver.py): what a Python consumer reads.
+var (
+	reBool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	reNull  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	reInt   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	reFloat = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	reTime  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	reJSON  = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
+)
+
+// resolverFirst holds every first character a PyYAML implicit resolver accepts.
+const resolverFirst = "~nNyYtTfFoO-+.0123456789"
+
+func (p *parser) value(n *yaml.Node, ptr string, depth int) (any, error) {
+	p.budget--
+	if p.budget < 0 {
+		p.add(n.Line, n.Column, ptr, "yaml/alias-budget", "aliases expand to too many nodes", "sidecars need no anchors or aliases; write the values out")
+		return nil, errAbort
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return p.value(n.Content[0], ptr, depth)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, nil
+		}
+		return p.value(n.Alias, ptr, depth+1)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, c := range n.Content {
+			v, err := p.value(c, ptr+"/"+strconv.Itoa(i), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		return p.mapping(n, ptr, depth)
+	case yaml.ScalarNode:
+		return p.scalar(n, ptr, depth)
+	}
+	return nil, nil
+}
+
+func (p *parser) mapping(n *yaml.Node, ptr string, depth int) (any, error) {
+	out := make(map[string]any, len(n.Content)/2)
+	firstLine := make(map[string]int, len(n.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0 && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			p.add(k.Line, k.Column, ptr, "yaml/non-string-key", "mapping key is not a scalar", "")
+			continue
+		}
+		key := k.Value
+		if k.Style == 0 && k.Tag != "!!str" && (reInt.MatchString(key) || reFloat.MatchString(key) || reBool.MatchString(key) || reNull.MatchString(key)) {
+			p.addSev(SeverityWarning, k.Line, k.Column, ptr+"/"+escape(key), "yaml/non-string-key",
+				fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
+		}
+		child := ptr + "/" + escape(key)
+		if line, dup := firstLine[key]; dup {
+			p.add(k.Line, k.Column, child, "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, line), "keep one of them")
+		} else {
+			firstLine[key] = k.Line
+		}
+		var val any
+		var err error
+		if depth == 0 && key == "schema_version" {
+			val, err = p.version(v, child)
+		} else {
+			val, err = p.value(v, child, depth+1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[key] = val // PyYAML keeps the last of duplicate keys
+	}
+	for _, m := range merges {
+		sources := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			sources = m.Content
+		}
+		for _, s := range sources {
+			mv, err := p.value(s, ptr, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			mm, ok := mv.(map[string]any)
+			if !ok {
+				p.add(s.Line, s.Column, ptr, "yaml/syntax", "merge key '<<' needs a mapping", "")
+				continue
+			}
+			for k, v := range mm {
+				if _, set := out[k]; !set {
+					out[k] = v
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// version reads schema_version: a plain number such as 1.0 is read by PyYAML as a float,
+// which the Python model rejects; it is flagged and read as its text for detection.
+func (p *parser) version(n *yaml.Node, ptr string) (any, error) {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Tag != "!!str" && (reFloat.MatchString(n.Value) || reInt.MatchString(n.Value)) {
+		p.add(n.Line, n.Column, ptr, "yaml/unquoted-version",
+			fmt.Sprintf("schema_version %s is a number for PyYAML, not the string '%s'", n.Value, n.Value),
+			fmt.Sprintf("quote it: schema_version: '%s'", n.Value))
+		return n.Value, nil
+	}
+	return p.value(n, ptr, 1)
+}
+
+func (p *parser) scalar(n *yaml.Node, ptr string, depth int) (any, error) {
+	s := n.Value
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return s, nil
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		switch n.ShortTag() {
+		case "!!str", "!!binary":
+			return s, nil
+		case "!!timestamp":
+			return s, nil
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			b, err := strconv.ParseBool(strings.ToLower(s))
+			if err != nil {
+				b = reBool.MatchString(s) && strings.Contains("yYtToO", s[:1]) && !strings.EqualFold(s, "off")
+			}
+			return b, nil
+		case "!!int", "!!float":
+			// fall through to the plain rules below
+		default:
+			return s, nil
+		}
+	}
+	if s != "" && !strings.ContainsRune(resolverFirst, rune(s[0])) {
+		return s, nil // no implicit resolver starts with this character (PyYAML dispatches the same way)
+	}
+	switch {
+	case reNull.MatchString(s):
+		return nil, nil
+	case reBool.MatchString(s):
+		l := strings.ToLower(s)
+		if l != "true" && l != "false" {
+			p.addSev(SeverityWarning, n.Line, n.Column, ptr, "yaml/truthy",
+				fmt.Sprintf("unquoted %s is read as a boolean by PyYAML", s), "write true or false, or quote it")
+		}
+		return l == "true" || l == "yes" || l == "on", nil
+	case reInt.MatchString(s):
+		if v, ok := parseInt(s); ok {
+			return json.Number(v), nil
+		}
+		return s, nil
+	case reFloat.MatchString(s):
+		return p.float(n, ptr)
+	case reTime.MatchString(s):
+		p.add(n.Line, n.Column, ptr, "yaml/unquoted-timestamp",
+			fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s),
+			fmt.Sprintf("quote it: '%s'", s))
+		return s, nil
+	}
+	return s, nil
+}
+
+func (p *parser) float(n *yaml.Node, ptr string) (any, error) {
+	s := strings.ReplaceAll(n.Value, "_", "")
+	l := strings.ToLower(s)
+	if strings.HasSuffix(l, ".inf") || strings.HasSuffix(l, ".nan") {
+		p.add(n.Line, n.Column, ptr, "yaml/non-finite-number", fmt.Sprintf("%s is not a JSON number", n.Value), "use null for an unknown value")
+		return nil, nil
+	}
+	if strings.Contains(s, ":") { // sexagesimal 1:30.5; nobody writes this in a sidecar
+		return n.Value, nil
+	}
+	if reJSON.MatchString(s) {
+		return json.Number(s), nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return n.Value, nil
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+}
+
+// parseInt follows PyYAML's int rules: 0b binary, 0x hex, a leading 0 octal, a:b sexagesimal.
+func parseInt(s string) (string, bool) {
+	s = strings.ReplaceAll(s, "_", "")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	v := new(big.Int)
+	ok := true
+	switch {
+	case strings.HasPrefix(s, "0b"):
+		_, ok = v.SetString(s[2:], 2)
+	case strings.HasPrefix(s, "0x"):
+		_, ok = v.SetString(s[2:], 16)
+	case strings.Contains(s, ":"):
+		for _, part := range strings.Split(s, ":") {
+			d, err := strconv.Atoi(part)
+			if err != nil {
+				return "", false
+			}
+			v.Mul(v, big.NewInt(60))
+			v.Add(v, big.NewInt(int64(d)))
+		}
+	case len(s) > 1 && s[0] == '0':
+		_, ok = v.SetString(s[1:], 8)
+	default:
+		_, ok = v.SetString(s, 10)
+	}
+	if !ok {
+		return "", false
+	}
+	if neg {
+		v.Neg(v)
+	}
+	return v.String(), true
+}
+
+// escape encodes one JSON pointer token (RFC 6901).
+func escape(tok string) string {
+	if !strings.ContainsAny(tok, "~/") {
+		return tok
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
+}
+
+func unescape(tok string) string {
+	if !strings.Contains(tok, "~") {
+		return tok
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
+// Position finds where the value at a JSON pointer starts. With key set it returns the
+// position of the mapping key instead (for unknown keys). When the pointer leads nowhere it
+// returns the position of the deepest node it reached.
+func (d *Document) Position(ptr string, key bool) (line, col int) {
+	n := d.Root
+	if n == nil {
+		return 0, 0
+	}
+	line, col = n.Line, n.Column
+	if ptr == "" {
+		return
+	}
+	toks := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
+	for i, raw := range toks {
+		tok := unescape(raw)
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		var next, keyNode *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(n.Content); j += 2 {
+				if n.Content[j].Value == tok {
+					keyNode, next = n.Content[j], n.Content[j+1] // the last duplicate wins, as in the value
+				}
+			}
+		case yaml.SequenceNode:
+			if idx, err := strconv.Atoi(tok); err == nil && idx >= 0 && idx < len(n.Content) {
+				next = n.Content[idx]
+			}
+		}
+		if next == nil {
+			return
+		}
+		if i == len(toks)-1 && key && keyNode != nil {
+			return keyNode.Line, keyNode.Column
+		}
+		n = next
+		line, col = n.Line, n.Column
+	}
+	return
+}

@@ -1,0 +1,266 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// at is a finding reduced to what the tests pin: rule, line, column, severity.
+type at struct {
+	Rule      string
+	Line, Col int
+	Sev       Severity
+}
+
+func pin(fs []Finding) []at {
+	out := []at{}
+	for _, f := range fs {
+		if f.Rule == "sidecar/orphan" { // the corpus has no checkpoints; orphans are tested apart
+			continue
+		}
+		out = append(out, at{f.Rule, f.Line, f.Column, f.Severity})
+	}
+	return out
+}
+
+const E, W = SeverityError, SeverityWarning
+
+func TestCorpus(t *testing.T) {
+	cases := []struct {
+		file    string
+		status  Status
+		version string
+		want    []at
+	}{
+		{"valid/seed.ckpt.metadata.yaml", StatusValid, "1.0", []at{}},
+		{"valid/convert-omits-nulls.metadata.yaml", StatusValid, "1.0", []at{}},
+		{"valid/design-doc.metadata.yaml", StatusValid, "1.0", []at{}},
+		{"invalid/unquoted-version-and-timestamp.metadata.yaml", StatusInvalid, "1.0", []at{
+			{"yaml/unquoted-version", 2, 17, E}, {"yaml/unquoted-timestamp", 5, 13, E}}},
+		{"invalid/duplicate-key.ckpt.metadata.yaml", StatusInvalid, "1.0", []at{{"yaml/duplicate-key", 8, 3, E}}},
+		{"invalid/bounds-and-types.metadata.yaml", StatusInvalid, "1.0", []at{
+			{"sidecar/path-escapes", 2, 18, E}, {"schema/minimum", 6, 10, E}, {"schema/enum", 8, 19, E},
+			{"schema/minimum", 9, 15, E}, {"yaml/truthy", 14, 17, W}, {"schema/type", 17, 22, E},
+			{"schema/type", 21, 21, E}, {"schema/maximum", 23, 14, E}, {"schema/unknown-key", 25, 3, W},
+			{"schema/enum", 28, 9, E}}},
+		{"invalid/design-drift.metadata.yaml", StatusInvalid, "1.0", []at{
+			{"schema/unknown-key", 9, 3, W}, {"schema/type", 12, 12, E}, {"schema/type", 13, 12, E},
+			{"schema/type", 14, 9, E}, {"schema/type", 15, 9, E}, {"schema/unknown-key", 17, 3, W},
+			{"schema/unknown-key", 18, 3, W}, {"schema/unknown-key", 19, 3, W}, {"schema/unknown-key", 20, 3, W}}},
+		{"invalid/future-version.metadata.yaml", StatusInvalid, "3.0", []at{{"sidecar/unknown-version", 1, 17, E}}},
+		{"invalid/broken-syntax.metadata.yaml", StatusInvalid, "", []at{{"yaml/syntax", 3, 0, E}}},
+		{"legacy/v0.metadata.json", StatusInvalid, "0", []at{{"sidecar/legacy", 1, 1, E}}},
+		{"legacy/unversioned.metadata.yaml", StatusInvalid, "0", []at{{"sidecar/legacy", 1, 1, E}}},
+	}
+	v := New(nil, Options{})
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			r := v.ValidateFile(filepath.Join("..", "testdata", "sidecars", c.file))
+			if r.Status != c.status || r.Version != c.version {
+				t.Errorf("status %v version %q, want %v %q", r.Status, r.Version, c.status, c.version)
+			}
+			if got := pin(r.Findings); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("findings:\n got %v\nwant %v\n%s", got, c.want, dump(r.Findings))
+			}
+		})
+	}
+}
+
+func dump(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %d:%d %s %s [%s]\n", f.Line, f.Column, f.Severity, f.Message, f.Rule)
+	}
+	return b.String()
+}
+
+func TestMessages(t *testing.T) {
+	v := New(nil, Options{})
+	r := v.ValidateFile("../testdata/sidecars/invalid/bounds-and-types.metadata.yaml")
+	want := map[string]string{
+		"/training/epoch":          "training.epoch: must be >= 0, got -1",
+		"/training/training_phase": `training.training_phase: "testing" is not one of training, validation, finetuning, null`,
+		"/metrics/val_hmean":       "metrics.val_hmean: unknown key",
+		"/model/loss/params/alpha": "model.loss.params.alpha: got string, want number",
+	}
+	for _, f := range r.Findings {
+		if w, ok := want[f.Pointer]; ok {
+			if f.Message != w {
+				t.Errorf("%s: message %q, want %q", f.Pointer, f.Message, w)
+			}
+			delete(want, f.Pointer)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no findings at %v", want)
+	}
+}
+
+func TestStrictMakesUnknownKeysErrors(t *testing.T) {
+	r := New(nil, Options{Strict: true}).ValidateFile("../testdata/sidecars/invalid/design-drift.metadata.yaml")
+	for _, f := range r.Findings {
+		if f.Rule == "schema/unknown-key" && f.Severity != SeverityError {
+			t.Fatalf("unknown key is %v under strict", f.Severity)
+		}
+	}
+	warnOnly := []byte(strings.Replace(readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml"), "wandb_run_id: null", "wandb_run_id: null\nnotes: hand-written", 1))
+	lax := New(nil, Options{}).ValidateBytes("x.metadata.yaml", warnOnly)
+	if lax.Status != StatusValid || !lax.Failed(true) || lax.Failed(false) {
+		t.Fatalf("warning-only file: status %v, failed(strict)=%v failed(lax)=%v", lax.Status, lax.Failed(true), lax.Failed(false))
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestParseValues(t *testing.T) {
+	src := `schema_version: '1.0'
+a: yes
+b: 0x1F
+c: 017
+d: 1e3
+e: 1_000.5
+f: ~
+g: 2025-01-02
+h: !!str 12
+base: &b {x: 1, y: 2}
+merged:
+  <<: *b
+  y: 3
+`
+	doc, fs := Parse("p.yaml", []byte(src))
+	if doc == nil {
+		t.Fatal(fs)
+	}
+	m := doc.Value.(map[string]any)
+	want := map[string]any{"a": true, "b": "31", "c": "15", "d": "1e3", "e": "1000.5", "f": nil, "g": "2025-01-02", "h": "12"}
+	for k, w := range want {
+		got := m[k]
+		if n, ok := Number(got); ok && k != "d" && k != "h" {
+			got = strings.TrimSuffix(fmt.Sprint(n), ".0")
+			if k == "e" {
+				got = "1000.5"
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("%s = %#v, want %#v", k, m[k], w)
+		}
+	}
+	if mm := m["merged"].(map[string]any); fmt.Sprint(mm["x"]) != "1" || fmt.Sprint(mm["y"]) != "3" {
+		t.Errorf("merge = %v", mm)
+	}
+	rules := map[string]bool{}
+	for _, f := range fs {
+		rules[f.Rule] = true
+	}
+	if !rules["yaml/truthy"] || !rules["yaml/unquoted-timestamp"] {
+		t.Errorf("findings %v", fs)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	laughs := "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+	cases := []struct{ name, src, rule string }{
+		{"empty", "", "yaml/empty"},
+		{"comments only", "# nothing\n", "yaml/empty"},
+		{"alias bomb", laughs, "yaml/alias-budget"},
+		{"too large", strings.Repeat("#", MaxFileSize+1), "yaml/too-large"},
+		{"nan", "a: .nan\n", "yaml/non-finite-number"},
+		{"tab indent", "a:\n\tb: 1\n", "yaml/syntax"},
+		{"not utf8", "a: \xff\xfe\n", "yaml/syntax"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, fs := Parse("x.yaml", []byte(c.src))
+			for _, f := range fs {
+				if f.Rule == c.rule {
+					return
+				}
+			}
+			t.Errorf("no %s finding in %v", c.rule, fs)
+		})
+	}
+	r := New(nil, Options{}).ValidateBytes("x.yaml", []byte("- a\n- b\n"))
+	if r.Status != StatusInvalid || r.Findings[0].Rule != "schema/type" {
+		t.Errorf("a list document: %+v", r)
+	}
+}
+
+func TestNeighbours(t *testing.T) {
+	dir := t.TempDir()
+	seed := readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("best.ckpt", "not read by validate")
+	a := write("best.ckpt.metadata.yaml", seed)
+	b := write("best.metadata.yaml", seed)
+	orphan := write("gone.metadata.yaml", seed)
+	v := New(nil, Options{})
+	for _, p := range []string{a, b} {
+		r := v.ValidateFile(p)
+		if r.Status != StatusInvalid || len(r.Findings) != 1 || r.Findings[0].Rule != "sidecar/conflict" {
+			t.Errorf("%s: %v", p, dump(r.Findings))
+		}
+	}
+	r := v.ValidateFile(orphan)
+	if r.Status != StatusValid || len(r.Findings) != 1 || r.Findings[0].Rule != "sidecar/orphan" || r.Findings[0].Severity != W {
+		t.Errorf("orphan: %v", dump(r.Findings))
+	}
+	fifo := filepath.Join(dir, "pipe.metadata.yaml")
+	if err := mkfifo(fifo); err == nil {
+		r := v.ValidateFile(fifo)
+		if r.Status != StatusError || !errors.Is(r.Err, ErrNotRegular) {
+			t.Errorf("fifo: %+v", r)
+		}
+	}
+}
+
+func TestRunOrderAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	seed := readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	var want []string
+	for i := 0; i < 50; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("run%02d", i), "checkpoints", "best.ckpt.metadata.yaml")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(seed), 0o644)
+		os.WriteFile(filepath.Join(filepath.Dir(p), "best.ckpt"), nil, 0o644)
+		want = append(want, filepath.ToSlash(p))
+	}
+	loop := filepath.Join(dir, "zz.metadata.yaml")
+	os.Symlink(loop, loop)
+	want = append(want, filepath.ToSlash(loop))
+	missing := filepath.Join(dir, "missing.metadata.yaml")
+	want = append(want, filepath.ToSlash(missing))
+	var got []string
+	var sum Summary
+	err := New(nil, Options{Workers: 3}).Run(context.Background(), []string{dir, missing}, func(r *Result) {
+		got = append(got, r.Path)
+		sum.Add(r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("order:\n got %v\nwant %v", got, want)
+	}
+	if sum.Files != 52 || sum.Valid != 50 || sum.Errored != 2 {
+		t.Errorf("summary %+v", sum)
+	}
+}

@@ -1,0 +1,465 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Options configure a Validator.
+type Options struct {
+	// Strict turns unknown keys into errors (they are warnings otherwise) and makes any
+	// finding fail the run ([Result.Failed]).
+	Strict bool
+	// Workers bounds how many files are checked at once; 0 means GOMAXPROCS.
+	Workers int
+	// Exclude holds glob patterns of paths to skip during discovery (see sidecar.Walk).
+	Exclude []string
+	// NoStale skips the checkpoint fingerprint comparison (it stats the checkpoint and, when
+	// size or mtime changed, hashes its pickle).
+	NoStale bool
+}
+
+// Validator checks sidecars against the schema of their schema_version. It is safe for
+// concurrent use; each schema is compiled once, on first use.
+type Validator struct {
+	reg  *schemas.Registry
+	opts Options
+}
+
+// New returns a Validator over reg (schemas.Default() when nil).
+func New(reg *schemas.Registry, opts Options) *Validator {
+	if reg == nil {
+		reg = schemas.Default()
+	}
+	return &Validator{reg: reg, opts: opts}
+}
+
+// ValidateBytes checks one in-memory sidecar: YAML, version, schema and the checks that need
+// no file system (paths that escape the outputs root). It never touches the file system.
+func (v *Validator) ValidateBytes(name string, src []byte) *Result {
+	res, _ := v.check(name, src)
+	return res
+}
+
+func (v *Validator) check(name string, src []byte) (*Result, *Document) {
+	res := &Result{Path: name}
+	doc, findings := Parse(name, src)
+	res.Findings = findings
+	if doc != nil {
+		res.Version = doc.Version
+		res.Findings = append(res.Findings, v.checkDocument(doc)...)
+	}
+	v.finish(res)
+	return res, doc
+}
+
+func (v *Validator) finish(res *Result) {
+	sortFindings(res.Findings)
+	if res.Status == StatusError {
+		return
+	}
+	res.Status = StatusValid
+	for _, f := range res.Findings {
+		if f.Severity == SeverityError {
+			res.Status = StatusInvalid
+			break
+		}
+	}
+}
+
+func (v *Validator) checkDocument(doc *Document) []Finding {
+	if _, ok := doc.Value.(map[string]any); !ok {
+		line, col := doc.Position("", false)
+		return []Finding{{Path: doc.Path, Line: line, Column: col, Rule: "schema/type", Severity: SeverityError,
+			Message: "a sidecar must be a mapping of keys to values"}}
+	}
+	if doc.Version == schemas.Legacy {
+		return []Finding{v.legacy(doc)}
+	}
+	s, err := v.reg.Lookup(doc.Version)
+	if err != nil || s.Version == schemas.Legacy {
+		line, col := doc.Position("/schema_version", false)
+		msg := fmt.Sprintf("unknown schema_version %q (known: %s)", doc.Version, strings.Join(v.reg.Versions()[1:], ", "))
+		hint := ""
+		if v.reg.Newer(doc.Version) {
+			msg = fmt.Sprintf("schema_version %q is newer than this ckptmeta knows (latest %s)", doc.Version, v.reg.Latest().Version)
+			hint = "upgrade ckptmeta"
+		}
+		return []Finding{{Path: doc.Path, Line: line, Column: col, Pointer: "/schema_version", Rule: "sidecar/unknown-version", Severity: SeverityError, Message: msg, Hint: hint}}
+	}
+	var out []Finding
+	if err := s.Validate(doc.Value); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return []Finding{{Path: doc.Path, Rule: "schema/internal", Severity: SeverityError, Message: err.Error()}}
+		}
+		out = v.schemaFindings(doc, ve)
+	}
+	return append(out, pathFindings(doc)...)
+}
+
+func (v *Validator) legacy(doc *Document) Finding {
+	m := doc.Value.(map[string]any)
+	shape := "unversioned YAML sidecar"
+	if _, ok := m["config"]; ok {
+		shape = "legacy V0 sidecar"
+	}
+	line, col := doc.Position("", false)
+	return Finding{Path: doc.Path, Line: line, Column: col, Rule: "sidecar/legacy", Severity: SeverityError,
+		Message: shape + " without schema_version", Hint: "run `ckptmeta migrate " + doc.Path + "`"}
+}
+
+var english = message.NewPrinter(language.English)
+
+// schemaFindings turns the leaves of a validation error tree into findings. Combinator
+// nodes (anyOf, oneOf, allOf, $ref) only group causes; their leaves are what a user fixes.
+func (v *Validator) schemaFindings(doc *Document, root *jsonschema.ValidationError) []Finding {
+	var out []Finding
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			causes := e.Causes
+			if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+				causes = []*jsonschema.ValidationError{bestCause(causes)}
+			}
+			if _, ok := e.ErrorKind.(*kind.OneOf); ok {
+				causes = []*jsonschema.ValidationError{bestCause(causes)}
+			}
+			for _, c := range causes {
+				walk(c)
+			}
+			return
+		}
+		out = append(out, v.leaf(doc, e)...)
+	}
+	walk(root)
+	return out
+}
+
+// bestCause picks the branch a user most likely meant: the one that failed deepest in the
+// document, then the one with the fewest problems.
+func bestCause(cs []*jsonschema.ValidationError) *jsonschema.ValidationError {
+	best, bestDepth, bestCount := cs[0], -1, 1<<30
+	for _, c := range cs {
+		d, n := depthAndCount(c)
+		if d > bestDepth || (d == bestDepth && n < bestCount) {
+			best, bestDepth, bestCount = c, d, n
+		}
+	}
+	return best
+}
+
+func depthAndCount(e *jsonschema.ValidationError) (depth, count int) {
+	if len(e.Causes) == 0 {
+		return len(e.InstanceLocation), 1
+	}
+	for _, c := range e.Causes {
+		d, n := depthAndCount(c)
+		if d > depth {
+			depth = d
+		}
+		count += n
+	}
+	return
+}
+
+func pointer(loc []string) string {
+	var b strings.Builder
+	for _, t := range loc {
+		b.WriteByte('/')
+		b.WriteString(escape(t))
+	}
+	return b.String()
+}
+
+func dotted(loc []string) string {
+	if len(loc) == 0 {
+		return "document"
+	}
+	return strings.Join(loc, ".")
+}
+
+func (v *Validator) leaf(doc *Document, e *jsonschema.ValidationError) []Finding {
+	ptr := pointer(e.InstanceLocation)
+	at := dotted(e.InstanceLocation)
+	mk := func(p string, key bool, rule string, sev Severity, msg, hint string) Finding {
+		line, col := doc.Position(p, key)
+		return Finding{Path: doc.Path, Line: line, Column: col, Pointer: p, Rule: rule, Severity: sev, Message: msg, Hint: hint}
+	}
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		sev := SeverityWarning
+		if v.opts.Strict {
+			sev = SeverityError
+		}
+		var out []Finding
+		for _, p := range k.Properties {
+			loc := append(append([]string(nil), e.InstanceLocation...), p)
+			out = append(out, mk(pointer(loc), true, "schema/unknown-key", sev, fmt.Sprintf("%s: unknown key", dotted(loc)), ""))
+		}
+		return out
+	case *kind.Required:
+		var out []Finding
+		for _, p := range k.Missing {
+			loc := append(append([]string(nil), e.InstanceLocation...), p)
+			out = append(out, mk(ptr, len(e.InstanceLocation) > 0, "schema/required", SeverityError, fmt.Sprintf("%s: required key is missing", dotted(loc)), "").withPointer(pointer(loc)))
+		}
+		return out
+	case *kind.Type:
+		return []Finding{mk(ptr, false, "schema/type", SeverityError, fmt.Sprintf("%s: got %s, want %s", at, k.Got, strings.Join(k.Want, " or ")), typeHint(k))}
+	case *kind.Minimum:
+		return []Finding{mk(ptr, false, "schema/minimum", SeverityError, fmt.Sprintf("%s: must be >= %s, got %s", at, rat(k.Want), rat(k.Got)), "")}
+	case *kind.Maximum:
+		return []Finding{mk(ptr, false, "schema/maximum", SeverityError, fmt.Sprintf("%s: must be <= %s, got %s", at, rat(k.Want), rat(k.Got)), "")}
+	case *kind.Enum:
+		want := make([]string, 0, len(k.Want))
+		for _, w := range k.Want {
+			if w == nil {
+				want = append(want, "null")
+			} else {
+				want = append(want, fmt.Sprintf("%v", w))
+			}
+		}
+		return []Finding{mk(ptr, false, "schema/enum", SeverityError, fmt.Sprintf("%s: %v is not one of %s", at, display(k.Got), strings.Join(want, ", ")), "")}
+	case *kind.Pattern:
+		if len(e.InstanceLocation) > 0 && (e.InstanceLocation[len(e.InstanceLocation)-1] == "created_at" || e.InstanceLocation[len(e.InstanceLocation)-1] == "mtime") {
+			return []Finding{mk(ptr, false, "schema/pattern", SeverityError, fmt.Sprintf("%s: %q is not an ISO 8601 timestamp", at, k.Got), "write e.g. '2025-10-19T13:36:50.323967'")}
+		}
+		return []Finding{mk(ptr, false, "schema/pattern", SeverityError, fmt.Sprintf("%s: %q has the wrong form", at, k.Got), "")}
+	}
+	kw := "schema"
+	if p := e.ErrorKind.KeywordPath(); len(p) > 0 {
+		kw = p[0]
+	}
+	return []Finding{mk(ptr, false, "schema/"+kw, SeverityError, at+": "+e.ErrorKind.LocalizedString(english), "")}
+}
+
+func display(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+func (f Finding) withPointer(p string) Finding { f.Pointer = p; return f }
+
+func typeHint(k *kind.Type) string {
+	for _, w := range k.Want {
+		if w == "string" && (k.Got == "number" || k.Got == "boolean") {
+			return "quote the value"
+		}
+	}
+	return ""
+}
+
+func rat(r *big.Rat) string {
+	if r == nil {
+		return "?"
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return fmt.Sprint(f)
+}
+
+// pathFindings flags checkpoint and config paths that are absolute or climb out of the outputs root.
+func pathFindings(doc *Document) []Finding {
+	m := doc.Value.(map[string]any)
+	var out []Finding
+	check := func(ptr string, val any) {
+		s, ok := val.(string)
+		if !ok || s == "" {
+			return
+		}
+		slash := filepath.ToSlash(s)
+		bad := ""
+		switch {
+		case path.IsAbs(slash) || filepath.IsAbs(s) || (len(s) > 1 && s[1] == ':'):
+			bad = "is absolute"
+		case path.Clean(slash) == ".." || strings.HasPrefix(path.Clean(slash), "../"):
+			bad = "climbs out of the outputs root with .."
+		}
+		if bad != "" {
+			line, col := doc.Position(ptr, false)
+			out = append(out, Finding{Path: doc.Path, Line: line, Column: col, Pointer: ptr, Rule: "sidecar/path-escapes", Severity: SeverityError,
+				Message: fmt.Sprintf("%s %q %s", strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), s, bad), Hint: "write it relative to the outputs root"})
+		}
+	}
+	check("/checkpoint_path", m["checkpoint_path"])
+	check("/hydra_config_path", m["hydra_config_path"])
+	if c, ok := m["checkpoint"].(map[string]any); ok {
+		check("/checkpoint/path", c["path"])
+	}
+	if c, ok := m["sources"].(map[string]any); ok {
+		check("/sources/hydra_config", c["hydra_config"])
+	}
+	return out
+}
+
+// ValidateFile reads and checks one sidecar, with the checks that need its neighbours:
+// a second YAML sidecar for the same checkpoint (conflict), a missing checkpoint (orphan),
+// and a checkpoint that changed since the sidecar was made (stale).
+func (v *Validator) ValidateFile(name string) *Result {
+	src, err := readSidecar(name)
+	if err != nil {
+		return errorResult(name, err)
+	}
+	res, doc := v.check(name, src)
+	res.Findings = append(res.Findings, v.neighbours(name, doc)...)
+	v.finish(res)
+	return res
+}
+
+func errorResult(name string, err error) *Result {
+	return &Result{Path: name, Status: StatusError, Err: err, Findings: []Finding{{
+		Path: name, Rule: "file/unreadable", Severity: SeverityError, Message: describeErr(err)}}}
+}
+
+func describeErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// ErrNotRegular is returned for a sidecar path that is not a regular file (a FIFO, a device):
+// reading it could block forever.
+var ErrNotRegular = errors.New("validate: not a regular file")
+
+func readSidecar(name string) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: ErrNotRegular}
+	}
+	// One byte more than the limit, so Parse can tell the file is too large.
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+func (v *Validator) neighbours(name string, doc *Document) []Finding {
+	var out []Finding
+	kindOf, _ := sidecar.Classify(name)
+	ckptPath := sidecar.CheckpointFor(name)
+	if kindOf == sidecar.KindSidecar {
+		var others []string
+		for _, c := range sidecar.Existing(ckptPath) {
+			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != filepath.Clean(name) {
+				others = append(others, filepath.ToSlash(c))
+			}
+		}
+		if len(others) > 0 {
+			out = append(out, Finding{Path: name, Rule: "sidecar/conflict", Severity: SeverityError,
+				Message: fmt.Sprintf("checkpoint %s has another sidecar: %s", filepath.Base(ckptPath), strings.Join(others, ", ")),
+				Hint:    "keep one naming; `ckptmeta migrate` merges nothing, delete the stale one"})
+		}
+	}
+	info, err := os.Stat(ckptPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			out = append(out, Finding{Path: name, Rule: "sidecar/orphan", Severity: SeverityWarning,
+				Message: fmt.Sprintf("checkpoint %s does not exist", filepath.Base(ckptPath))})
+		}
+		return out
+	}
+	if doc == nil || v.opts.NoStale || info.IsDir() {
+		return out
+	}
+	stale, reason, err := Stale(doc, ckptPath)
+	if err == nil && stale {
+		line, col := doc.Position(fingerprintPointer(doc), false)
+		out = append(out, Finding{Path: name, Line: line, Column: col, Pointer: fingerprintPointer(doc), Rule: "sidecar/stale", Severity: SeverityWarning,
+			Message: "checkpoint changed after this sidecar was made: " + reason, Hint: "run `ckptmeta generate --stale`"})
+	}
+	return out
+}
+
+// Run discovers sidecars under roots and validates each one, calling fn once per file in
+// discovery order (deterministic), from a single goroutine. Files are checked by a bounded
+// pool of workers; at most a few results per worker wait in memory at any time, so memory
+// stays flat however many files there are. Run stops early when ctx is cancelled.
+func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) error {
+	workers := v.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		path string
+		err  error
+		out  chan *Result
+	}
+	jobs := make(chan job)
+	order := make(chan chan *Result, 4*workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if j.err != nil {
+					j.out <- errorResult(j.path, j.err)
+					continue
+				}
+				j.out <- v.ValidateFile(j.path)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		sidecar.Walk(roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) {
+			if ctx.Err() != nil || (k == sidecar.KindCheckpoint && err == nil) {
+				return
+			}
+			j := job{path: filepath.ToSlash(p), err: err, out: make(chan *Result, 1)}
+			select {
+			case order <- j.out:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+			}
+		})
+	}()
+	for out := range order {
+		select {
+		case r := <-out:
+			fn(r)
+		case <-ctx.Done():
+		}
+	}
+	wg.Wait()
+	return ctx.Err()
+}
