@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -23,6 +24,10 @@ const (
 	maxScalarReads = 256       // scalar tensors resolved per checkpoint
 	maxScalarBytes = 16        // largest storage a resolved scalar may live in
 )
+
+// maxDirectory caps the bytes read while parsing the zip central directory:
+// archive/zip keeps every entry in memory. A variable so tests can lower it.
+var maxDirectory int64 = 32 << 20
 
 // legacyMagic is torch's MAGIC_NUMBER, the first pickle of a legacy file.
 var legacyMagic, _ = new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
@@ -47,11 +52,15 @@ type Reader struct {
 
 // countingReaderAt counts the bytes read through it.
 type countingReaderAt struct {
-	r io.ReaderAt
-	n int64
+	r     io.ReaderAt
+	n     int64
+	limit int64 // if > 0, reads that would take n past limit fail
 }
 
 func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if c.limit > 0 && c.n+int64(len(p)) > c.limit {
+		return 0, limitErr("zip central directory larger than %d bytes", maxDirectory)
+	}
 	n, err := c.r.ReadAt(p, off)
 	c.n += int64(n)
 	return n, err
@@ -114,7 +123,12 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 		if err != nil {
 			return nil, formatErr(name, "legacy storage keys", int64(loc.legacy[4][0]), err)
 		}
-		storageOff = legacyOffsets(keys, d.storages, int64(loc.legacy[4][1]))
+		var end int64
+		storageOff, end = legacyOffsets(keys, d.storages, int64(loc.legacy[4][1]))
+		if end > size {
+			// The storages the pickle declares do not fit: a copy in progress.
+			return nil, formatErr(name, "legacy storages", -1, fmt.Errorf("%w: storages need %d bytes, file has %d", ErrTruncated, end, size))
+		}
 	}
 
 	conv := newConverter()
@@ -308,8 +322,13 @@ func ioErr(name string, err error) error {
 }
 
 func locateZip(cr *countingReaderAt, size int64, name string) (*located, error) {
+	cr.limit = cr.n + maxDirectory + 128<<10
 	zr, err := zip.NewReader(cr, size)
+	cr.limit = 0
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		if errors.Is(err, ErrLimit) {
+			return nil, formatErr(name, "zip", -1, err)
+		}
 		if errors.Is(err, zip.ErrFormat) && !hasEOCD(cr, size) {
 			return nil, formatErr(name, "zip", -1, fmt.Errorf("%w: no end of central directory", ErrTruncated))
 		}
@@ -532,23 +551,28 @@ func isInt(v any, want *big.Int) bool {
 
 // legacyOffsets computes where each storage's 8-byte count starts. Storages
 // follow the pickles in the order of the keys list; each is an 8-byte
-// element count and numel*elsize bytes. An unknown size stops the walk.
-func legacyOffsets(keys any, st map[string]*storageRef, start int64) map[string]int64 {
-	out := map[string]int64{}
+// element count and numel*elsize bytes. An unknown size stops the walk; end
+// is then 0, else the offset just past the last storage.
+func legacyOffsets(keys any, st map[string]*storageRef, start int64) (offs map[string]int64, end int64) {
+	offs = map[string]int64{}
 	items, ok := iterItems(keys)
 	if !ok {
-		return out
+		return offs, 0
 	}
 	off := start
 	for _, k := range items {
 		s, ok := k.(string)
 		if !ok || st[s] == nil {
-			break
+			return offs, 0
 		}
-		out[s] = off
-		off += 8 + st[s].Numel*int64(st[s].ElemSize)
+		offs[s] = off
+		n := st[s].Numel * int64(st[s].ElemSize)
+		if n < 0 || n > math.MaxInt64/2-off {
+			return offs, math.MaxInt64 // cannot fit in any file
+		}
+		off += 8 + n
 	}
-	return out
+	return offs, off
 }
 
 func legacyScalar(cr *countingReaderAt, offs map[string]int64, st *storageRef, elem int64) []byte {

@@ -610,3 +610,20 @@ func TestCyclesAreCut(t *testing.T) {
 		t.Errorf("self = %#v, %v; want the cycle cut to nil", v, ok)
 	}
 }
+
+func TestZipDirectoryBudget(t *testing.T) {
+	entries := []zipEntry{{Name: "archive/data.pkl", Data: []byte("\x80\x02}.")}}
+	for i := 0; i < 2000; i++ {
+		entries = append(entries, zipEntry{Name: "archive/data/" + strings.Repeat("k", 40) + string(rune('a'+i%26)) + strings.Repeat("z", i%7) + "/" + string(rune('0'+i%10)) + string(rune('A'+i/10%26)) + string(rune('a'+i/260))})
+	}
+	data := buildZip(t, entries...)
+	if _, err := openBytes(data); err != nil {
+		t.Fatalf("within budget: %v", err)
+	}
+	old := maxDirectory
+	maxDirectory = 16 << 10
+	defer func() { maxDirectory = old }()
+	if _, err := openBytes(data); !errors.Is(err, ErrLimit) {
+		t.Errorf("over budget: err = %v, want ErrLimit", err)
+	}
+}
