@@ -44,14 +44,14 @@ type Doc struct {
 // mapping itself). The tree is edited in place.
 func NewDoc(n *yaml.Node) (*Doc, error) {
 	if n == nil {
-		return nil, fmt.Errorf("migrate: %w: empty document", ErrShape)
+		return nil, fmt.Errorf("%w: empty document", ErrShape)
 	}
 	file := n
 	if n.Kind != yaml.DocumentNode {
 		file = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
 	}
 	if len(file.Content) != 1 || file.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("migrate: %w: the document is not a mapping", ErrShape)
+		return nil, fmt.Errorf("%w: the document is not a mapping", ErrShape)
 	}
 	d := &Doc{file: file, root: file.Content[0]}
 	d.indent, d.compact = detectIndent(d.root)

@@ -8,7 +8,7 @@ import (
 
 // ErrShape means a document is not a sidecar at all (not a mapping, or a step met a value
 // of the wrong kind); Run regenerates such files from their checkpoint.
-var ErrShape = errors.New("not a sidecar document")
+var ErrShape = errors.New("migrate: not a sidecar document")
 
 // ErrTargetLegacy is returned when "0" is asked for as a target: it is not a version
 // anything can be migrated to.

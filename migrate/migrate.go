@@ -17,6 +17,26 @@
 //     its own version) is rebuilt from its checkpoint by the generate package, unless
 //     Options.NoRegenerate; refusals are never "fixed" by regeneration.
 //
+// Files and names (decisions the issues left open):
+//   - A legacy X.metadata.json becomes X.ckpt.metadata.yaml beside it, with the JSON's
+//     permissions; the JSON stays unless Options.PruneLegacy. When the checkpoint already
+//     has any YAML sidecar the JSON is not converted (FileResult.Cause is ErrSuperseded):
+//     the YAML file is the one that is migrated, and PruneLegacy removes the JSON.
+//   - Writes go through renameio with the temp file in the target's directory, named
+//     "." + file name + decimal digits. A run that may write first removes such files
+//     (for sidecar and .bak names only) in the directories it visits, so a run killed
+//     mid-write leaves nothing behind after the next one.
+//   - Options.Backup keeps <file>.bak, created atomically and never overwritten. A
+//     regenerated file is always backed up that way: its old bytes are not migrated,
+//     they are replaced.
+//   - provenance: 1.0 -> 1.1 and later hops record tool "ckptmeta", the tool version,
+//     action "migrated" and migrated_from = the version the file had before the first
+//     migration (kept when already set, as Lightning keeps its legacy version).
+//   - 0 -> 1.0 picks precision, recall, hmean (or f1) and validation_loss (val + loss)
+//     from flat logged metrics by the legacy writers' rule: the first key in document
+//     order whose lower-cased name matches and whose value is a number within the
+//     field's bounds; every numeric metric is also kept in additional_metrics.
+//
 // The package never prints and never exits; [Run] reports through a callback.
 package migrate
 

@@ -41,7 +41,7 @@ func (l *lossTracker) check(d *Doc, from, to string) error {
 }
 
 func shapeErr(ptr, want string) error {
-	return fmt.Errorf("migrate: %w: %s is not %s", ErrShape, ptr, want)
+	return fmt.Errorf("%w: %s is not %s", ErrShape, ptr, want)
 }
 
 // ---- 0 -> 1.0 ----
