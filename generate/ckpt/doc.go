@@ -39,5 +39,15 @@
 // reported as lightning.pytorch.*, __builtin__ as builtins, copy_reg as
 // copyreg, numpy._core as numpy.core, pathlib._local as pathlib.
 //
+// # Errors
+//
+// Every error names the file. Content problems are a [*FormatError]
+// (errors.Is [ErrFormat]; also [ErrTruncated] for an empty or cut-off file,
+// a zip without its end record or a legacy stream shorter than its
+// storages, and [ErrLimit] when a safety limit was hit). Recognised but
+// unsupported kinds (TorchScript, tar-era, sharded directories) are an
+// [*UnsupportedError] (errors.Is [ErrUnsupported]). I/O errors are wrapped
+// unchanged, so errors.Is(err, fs.ErrNotExist) works.
+//
 // The package never prints and never writes files.
 package ckpt

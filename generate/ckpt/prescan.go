@@ -14,7 +14,7 @@ const (
 	maxOps       = 1 << 22 // opcodes per pickle
 	maxMarkDepth = 4096    // open MARKs at once (the decoder allocates per MARK)
 	maxMemo      = 1 << 20 // memo entries
-	maxStack     = 1 << 21 // simulated stack depth
+	maxStack     = 1 << 18 // stack depth (picklers batch APPENDS/SETITEMS by 1000)
 	maxNameLen   = 1024    // module/name of a global
 )
 
