@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/ckptmeta/ckptmeta/validate/catalog"
+	"github.com/spf13/cobra"
+)
+
+func newStatusCmd() *cobra.Command {
+	var (
+		o         catalog.StatusOptions
+		format    string
+		output    string
+		failUnder float64
+		verbose   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "status [PATH...]",
+		Short: "Show sidecar coverage: which checkpoints lack a current sidecar",
+		Long: `Status classifies every checkpoint and sidecar under PATH (default: outputs/) as current,
+outdated (an older schema_version), invalid, stale (the checkpoint changed since the sidecar
+was made), missing (no sidecar), orphan (no checkpoint), conflict (two sidecars) or legacy
+(only a V0 .metadata.json), with totals, coverage in percent and the same per experiment.
+
+Formats (-o): table, json, prometheus (for node_exporter's textfile collector) and html (one
+self-contained page with a coverage chart, readable offline).
+
+` + exitCodesHelp,
+		Example: `  ckptmeta status outputs/
+  ckptmeta status --fail-under 90 outputs/
+  ckptmeta status -o html --output coverage.html outputs/
+  ckptmeta status -o prometheus --output /var/lib/node_exporter/ckptmeta.prom outputs/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !contains(catalog.StatusFormats(), format) {
+				return usagef("-o/--format must be one of %s, not %q", strings.Join(catalog.StatusFormats(), ", "), format)
+			}
+			if failUnder < 0 || failUnder > 100 {
+				return usagef("--fail-under takes a percentage from 0 to 100, not %g", failUnder)
+			}
+			paths, err := defaultOutputs(args)
+			if err != nil {
+				return err
+			}
+			cov, err := catalog.Status(cmd.Context(), paths, o)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			var file *os.File
+			if output != "" {
+				if file, err = os.Create(output); err != nil {
+					return fmt.Errorf("--output: %w", err)
+				}
+				defer file.Close()
+				w = file
+			}
+			if err := catalog.WriteStatus(w, cov, format, catalog.WriteOptions{Verbose: verbose}); err != nil {
+				return err
+			}
+			if file != nil {
+				if err := file.Close(); err != nil {
+					return fmt.Errorf("--output: %w", err)
+				}
+			}
+			if cmd.Flags().Changed("fail-under") && cov.Percent() < failUnder {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ckptmeta: coverage %.1f%% is under --fail-under %g%%\n", cov.Percent(), failUnder)
+				return errFindings
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&format, "format", "o", "table", "output format: "+strings.Join(catalog.StatusFormats(), ", "))
+	fl.StringVar(&output, "output", "", "write to `FILE` instead of standard output")
+	fl.Float64Var(&failUnder, "fail-under", 0, "exit 1 when coverage is under this percentage")
+	fl.BoolVarP(&verbose, "verbose", "v", false, "table: list every checkpoint that is not current")
+	fl.BoolVar(&o.NoStale, "no-stale", false, "do not compare checkpoint fingerprints")
+	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	fl.IntVarP(&o.Workers, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	return cmd
+}
+
+func newListCmd() *cobra.Command {
+	var (
+		o      catalog.ListOptions
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "list [PATH...]",
+		Short: "List the checkpoint catalog from sidecars, never opening a checkpoint",
+		Long: `List prints the catalog of checkpoints under PATH (default: outputs/) from their sidecars
+alone: experiment, checkpoint, architecture, encoder, epoch, step, precision, recall, hmean,
+created. Every schema version ckptmeta knows is read. With --fallback, checkpoints without a
+usable sidecar are read (safely) to fill their row; nothing is written.
+
+--filter takes FIELD OP VALUE with OP one of = != < <= > >= (e.g. hmean>0.9,
+architecture=dbnet); several filters must all hold. --sort takes fields separated by commas,
+a leading - for descending (e.g. -hmean,epoch).
+
+Formats (-o): table, json (a stable, versioned shape a Python app can read instead of
+scanning the tree), csv.
+
+` + exitCodesHelp,
+		Example: `  ckptmeta list outputs/
+  ckptmeta list --filter 'hmean>0.9' --sort -hmean outputs/
+  ckptmeta list -o json outputs/ > catalog.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !contains(catalog.ListFormats(), format) {
+				return usagef("-o/--format must be one of %s, not %q", strings.Join(catalog.ListFormats(), ", "), format)
+			}
+			if _, err := catalog.ParseFilters(o.Filters); err != nil {
+				return &hintError{&usageError{fmt.Errorf("--filter: %w", err)}, "fields: " + strings.Join(catalog.Fields(), ", ")}
+			}
+			if _, err := catalog.ParseSort(o.Sort); err != nil {
+				return &hintError{&usageError{fmt.Errorf("--sort: %w", err)}, "fields: " + strings.Join(catalog.Fields(), ", ")}
+			}
+			paths, err := defaultOutputs(args)
+			if err != nil {
+				return err
+			}
+			o.Generate.ToolVersion = toolVersion()
+			entries, err := catalog.List(cmd.Context(), paths, o)
+			if err != nil {
+				return err
+			}
+			return catalog.WriteList(cmd.OutOrStdout(), entries, format)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&format, "format", "o", "table", "output format: "+strings.Join(catalog.ListFormats(), ", "))
+	fl.StringArrayVar(&o.Filters, "filter", nil, "keep rows where FIELD OP VALUE holds (repeatable, ANDed)")
+	fl.StringVar(&o.Sort, "sort", "", "sort by these fields, comma-separated; -field for descending")
+	fl.BoolVar(&o.Fallback, "fallback", false, "read checkpoints that lack a usable sidecar")
+	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	fl.IntVarP(&o.Workers, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultOutputs is outputs/ when no path is given; a missing default is a usage error with a hint.
+func defaultOutputs(args []string) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	if _, err := os.Stat("outputs"); errors.Is(err, os.ErrNotExist) {
+		return nil, &hintError{usagef("no PATH given and ./outputs does not exist"), "name the outputs directory: ckptmeta status path/to/outputs"}
+	}
+	return []string{"outputs"}, nil
+}

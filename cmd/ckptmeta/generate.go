@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+	"github.com/spf13/cobra"
+)
+
+func newGenerateCmd() *cobra.Command {
+	var (
+		o       generate.RunOptions
+		version string
+		naming  string
+	)
+	cmd := &cobra.Command{
+		Use:   "generate [PATH...]",
+		Short: "Write sidecars for checkpoints that lack one, from the checkpoint and its Hydra config",
+		Long: `Generate finds checkpoints (*.ckpt) under PATH (default: outputs/) that have no sidecar of
+either naming, reads each checkpoint's pickle safely (no code runs, no tensor data is read)
+and the run's .hydra/config.yaml (searched upward, the nearest wins), builds the sidecar at
+--schema-version, validates it, and writes it atomically beside the checkpoint.
+
+Values come, in order, from the checkpoint (epoch, global_step, metrics, ModelCheckpoint
+state), its hyper_parameters, the Hydra config (architecture, component_overrides, trainer,
+callbacks, logger) and the file name. checkpoint_path and hydra_config_path are written
+relative to --root (default: the nearest ancestor directory named outputs).
+
+With --stale, only existing sidecars whose checkpoint changed since they were made (their
+recorded fingerprint no longer matches) are rebuilt.
+
+` + exitCodesHelp,
+		Example: `  ckptmeta generate                       # every checkpoint under outputs/ without a sidecar
+  ckptmeta generate --dry-run outputs/exp  # print what would be written
+  ckptmeta generate --schema-version 1.0 --naming stem outputs/
+  ckptmeta generate --stale outputs/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if version != "" && version != "latest" {
+				s, err := schemas.Default().Lookup(version)
+				if err != nil || s.Version == schemas.Legacy {
+					return usagef("--schema-version: %q is not a version ckptmeta writes (%s)", version, "1.0, 1.1, 2.0, latest")
+				}
+				o.Version = s.Version
+			}
+			n, err := sidecar.ParseNaming(naming)
+			if err != nil {
+				return &usageError{err}
+			}
+			if o.Force && o.Stale {
+				return usagef("--force and --stale cannot be combined: --force rebuilds every sidecar")
+			}
+			o.Naming = n
+			o.ToolVersion = toolVersion()
+			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			prog := newProgress(errw, progressAllowed(errw))
+			sum, err := generate.Run(cmd.Context(), args, o, func(r *generate.Result) {
+				prog.clear()
+				switch r.Status {
+				case generate.Written:
+					fmt.Fprintf(out, "wrote %s\n", r.Sidecar)
+				case generate.WouldWrite:
+					fmt.Fprintf(out, "# would write %s\n%s", r.Sidecar, r.Data)
+				case generate.Failed:
+					fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", r.Checkpoint, oneLine(errText(r)))
+				}
+				for _, w := range r.Warnings {
+					fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", r.Checkpoint, oneLine(w))
+				}
+				prog.step(r.Checkpoint)
+			})
+			prog.clear()
+			if err != nil {
+				return err
+			}
+			verb := "written"
+			if o.DryRun {
+				verb = "would write"
+			}
+			fmt.Fprintf(errw, "%d checkpoints found: %d %s, %d skipped, %d failed\n", sum.Found, sum.Written, verb, sum.Skipped, sum.Failed)
+			if sum.Failed > 0 {
+				return errFindings
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&version, "schema-version", "latest", "schema_version to write: 1.0, 1.1, 2.0 or latest")
+	fl.StringVar(&naming, "naming", "ckpt", "sidecar name: ckpt (X.ckpt.metadata.yaml) or stem (X.metadata.yaml)")
+	fl.StringVar(&o.Root, "root", "", "outputs root that paths in the sidecar are relative to (default: nearest ancestor named outputs)")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "print what would be written; write nothing")
+	fl.BoolVar(&o.Force, "force", false, "rebuild sidecars that already exist")
+	fl.BoolVar(&o.Stale, "stale", false, "rebuild only sidecars whose checkpoint changed since they were made")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "checkpoints read at once (default: number of CPUs)")
+	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	fl.BoolVar(&o.AllowUnsafe, "allow-unsafe-pickle", false, "generate even when the pickle references dangerous globals (nothing is executed either way)")
+	return cmd
+}
+
+func errText(r *generate.Result) string {
+	if r.Err != nil {
+		return r.Err.Error()
+	}
+	return r.Reason
+}
+
+// progress draws a one-line counter on a terminal's stderr; it stays silent when piped or in CI.
+type progress struct {
+	w     interface{ Write([]byte) (int, error) }
+	on    bool
+	n     int
+	shown bool
+	last  time.Time
+}
+
+func newProgress(w interface{ Write([]byte) (int, error) }, on bool) *progress {
+	return &progress{w: w, on: on}
+}
+
+func (p *progress) step(name string) {
+	p.n++
+	if !p.on || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	if len(name) > 60 {
+		name = "…" + name[len(name)-59:]
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%d checkpoints: %s", p.n, name)
+	p.shown = true
+}
+
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ckptmeta/ckptmeta/migrate"
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/spf13/cobra"
+)
+
+// migrateJSONVersion versions the shape of `migrate -o json`; see migrateFileJSON.
+const migrateJSONVersion = 1
+
+// migrateFileJSON is one file in `migrate -o json`. Field names are stable API.
+type migrateFileJSON struct {
+	Path        string   `json:"path"`
+	Output      string   `json:"output"`
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Steps       []string `json:"steps"`
+	Changed     bool     `json:"changed"`
+	Written     bool     `json:"written"`
+	Regenerated bool     `json:"regenerated"`
+	Pruned      bool     `json:"pruned"`
+	Cause       string   `json:"cause,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	Warnings    []string `json:"warnings"`
+	Diff        string   `json:"diff,omitempty"`
+}
+
+func newMigrateCmd() *cobra.Command {
+	var (
+		o      migrate.Options
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "migrate [PATH...]",
+		Short: "Upgrade (or downgrade) sidecars along the schema version chain",
+		Long: `Migrate moves sidecars to --to (default: the latest schema_version), one version hop at a
+time (0 → 1.0 → 1.1 → 2.0, and back where the older version can hold the data). Steps edit
+the YAML tree, so comments, key order and quoting survive; after each step the document is
+validated against that step's schema, and the file is written once, atomically, only when its
+bytes change. A legacy X.metadata.json becomes a YAML sidecar beside it (the JSON stays unless
+--prune-legacy). A sidecar that cannot be parsed or migrated is rebuilt from its checkpoint
+(--no-regenerate only reports it). A downgrade that would lose data is refused, naming the
+fields, unless --allow-lossy. A file newer than this ckptmeta is never touched.
+
+--check writes nothing and exits 1 if any file would change: use it as a CI gate or as the
+ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
+
+` + exitCodesHelp,
+		Example: `  ckptmeta migrate outputs/
+  ckptmeta migrate --check outputs/
+  ckptmeta migrate --to 1.0 --diff --dry-run outputs/exp/checkpoints/best.ckpt.metadata.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usagef("-o/--format must be text or json, not %q", format)
+			}
+			if o.To != "" && o.To != "latest" {
+				s, err := schemas.Default().Lookup(o.To)
+				if err != nil || s.Version == schemas.Legacy {
+					return usagef("--to: %q is not a version to migrate to (1.0, 1.1, 2.0, latest)", o.To)
+				}
+				o.To = s.Version
+			}
+			o.ToolVersion = toolVersion()
+			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			var files []migrateFileJSON
+			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
+				if format == "json" {
+					files = append(files, toJSON(r))
+					return
+				}
+				printMigrated(out, errw, r, o)
+			})
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				if files == nil {
+					files = []migrateFileJSON{}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(map[string]any{
+					"format_version": migrateJSONVersion,
+					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
+					"summary":        sum,
+					"files":          files,
+				}); err != nil {
+					return err
+				}
+			} else {
+				verb := "written"
+				if o.DryRun || o.Check {
+					verb = "would be written"
+				}
+				fmt.Fprintf(out, "%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed\n",
+					sum.Files, sum.Changed, max(sum.Written, sum.Changed*btoi(o.DryRun || o.Check)), verb, sum.Regenerated, sum.Unchanged, sum.Failed)
+			}
+			if sum.Failed > 0 || (o.Check && sum.Changed > 0) {
+				return errFindings
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.To, "to", "latest", "target schema_version: 1.0, 1.1, 2.0 or latest")
+	fl.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any file would change")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "report what would change; write nothing")
+	fl.BoolVar(&o.Diff, "diff", false, "print a unified diff of each change")
+	fl.BoolVar(&o.Backup, "backup", false, "keep FILE.bak before replacing a file (an existing backup is never overwritten)")
+	fl.BoolVar(&o.AllowLossy, "allow-lossy", false, "let a downgrade drop what the older version cannot hold")
+	fl.BoolVar(&o.NoRegenerate, "no-regenerate", false, "report broken sidecars instead of rebuilding them from their checkpoint")
+	fl.BoolVar(&o.PruneLegacy, "prune-legacy", false, "remove X.metadata.json once its YAML sidecar is written")
+	fl.StringVar(&o.Root, "root", "", "outputs root for regenerated sidecars' paths (default: nearest ancestor named outputs)")
+	fl.StringVarP(&format, "format", "o", "text", "output format: text or json")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight (default: 4 × number of CPUs)")
+	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	return cmd
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func toJSON(r *migrate.FileResult) migrateFileJSON {
+	j := migrateFileJSON{Path: r.Path, Output: r.Output, From: r.From, To: r.To, Steps: r.Steps, Changed: r.Changed,
+		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Warnings: r.Warnings, Diff: r.Diff}
+	if j.Steps == nil {
+		j.Steps = []string{}
+	}
+	if j.Warnings == nil {
+		j.Warnings = []string{}
+	}
+	if r.Cause != nil {
+		j.Cause = r.Cause.Error()
+	}
+	if r.Err != nil {
+		j.Error = r.Err.Error()
+	}
+	return j
+}
+
+// printMigrated writes one line per file: what it was, what it became, and what happened.
+func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options) {
+	if r.Err != nil {
+		fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", r.Path, oneLine(r.Err.Error()))
+		return
+	}
+	var b strings.Builder
+	b.WriteString(r.Path)
+	b.WriteString(": ")
+	switch {
+	case r.Regenerated:
+		fmt.Fprintf(&b, "regenerated at %s from its checkpoint", r.To)
+		if r.Cause != nil {
+			fmt.Fprintf(&b, " (%s)", oneLine(r.Cause.Error()))
+		}
+	case !r.Changed:
+		fmt.Fprintf(&b, "%s, unchanged", r.To)
+	default:
+		fmt.Fprintf(&b, "%s -> %s", r.From, r.To)
+		if len(r.Steps) > 0 {
+			fmt.Fprintf(&b, " [%s]", strings.Join(r.Steps, ", "))
+		}
+	}
+	if r.Output != "" && r.Output != r.Path {
+		fmt.Fprintf(&b, " -> %s", r.Output)
+	}
+	switch {
+	case r.Written:
+		b.WriteString(", written")
+	case r.Changed && (o.DryRun || o.Check):
+		b.WriteString(", would be written")
+	}
+	if r.Pruned {
+		b.WriteString(", legacy JSON removed")
+	}
+	fmt.Fprintln(out, b.String())
+	for _, w := range r.Warnings {
+		fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", r.Path, oneLine(w))
+	}
+	if r.Diff != "" {
+		fmt.Fprint(out, r.Diff)
+	}
+}

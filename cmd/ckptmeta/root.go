@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time (-ldflags "-X main.version=v0.1.0"); otherwise it comes from
+// the module's build information.
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Exit codes, the same for every command.
+const (
+	exitOK       = 0 // nothing to report
+	exitFindings = 1 // findings, failures, --check would change files, coverage under --fail-under
+	exitUsage    = 2 // usage error, or the tool could not run
+)
+
+const exitCodesHelp = `Exit codes:
+  0  clean: nothing to report (warnings allowed unless --strict)
+  1  findings: invalid sidecars, failed checkpoints, --check would change files,
+     coverage under --fail-under
+  2  usage error, or the tool could not run`
+
+// errFindings ends a run whose report is already printed with exit code 1.
+var errFindings = errors.New("findings")
+
+// usageError is a mistake in how the command was called: exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// hintError carries advice printed after the error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// Main runs the command line and returns the exit code. It is the only place that prints
+// errors: `ckptmeta: error: …`, then `ckptmeta: hint: …` when there is advice.
+func Main() int {
+	return run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	}
+	fmt.Fprintf(stderr, "ckptmeta: error: %s\n", oneLine(err.Error()))
+	var he *hintError
+	if errors.As(err, &he) {
+		fmt.Fprintf(stderr, "ckptmeta: hint: %s\n", he.hint)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		fmt.Fprintln(stderr, "ckptmeta: hint: run `ckptmeta --help` for usage")
+	}
+	return exitUsage
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+// isCobraUsage recognises cobra's own argument and flag errors, which it returns untyped.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ckptmeta",
+		Short: "Keep the metadata sidecars of PyTorch Lightning checkpoints honest",
+		Long: `ckptmeta validates, migrates and generates the YAML metadata sidecars that sit beside
+PyTorch Lightning checkpoints (X.ckpt.metadata.yaml or X.metadata.yaml), so catalogs never
+have to unpickle a checkpoint. It works offline: the schemas are built in.
+
+` + exitCodesHelp,
+		Version: toolVersion(),
+		// Errors are printed once, by Main.
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
+	root.SetVersionTemplate("ckptmeta {{.Version}}\n")
+	root.AddCommand(
+		newValidateCmd(),
+		newSchemaCmd(),
+		newInspectCmd(),
+		newGenerateCmd(),
+		newMigrateCmd(),
+		newStatusCmd(),
+		newListCmd(),
+		newVersionCmd(),
+	)
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of ckptmeta",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "ckptmeta %s\n", toolVersion())
+			return err
+		},
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal) and colour or progress
+// output makes sense; never under NO_COLOR or in CI.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func colorAllowed(w io.Writer) bool {
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return !noColor && isTerminal(w)
+}
+
+func progressAllowed(w io.Writer) bool {
+	return os.Getenv("CI") == "" && isTerminal(w)
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate"
+	"github.com/ckptmeta/ckptmeta/validate/report"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd() *cobra.Command {
+	var (
+		format  string
+		output  string
+		strict  bool
+		exclude []string
+		jobs    int
+		noStale bool
+	)
+	cmd := &cobra.Command{
+		Use:   "validate [PATH...]",
+		Short: "Check sidecars against the schema of their schema_version",
+		Long: `Validate checks metadata sidecars: YAML that PyYAML and the Python consumers read the same
+way, the JSON Schema of the file's schema_version, and the checks across files (two sidecars
+for one checkpoint, a sidecar without its checkpoint, paths that leave the outputs root, a
+checkpoint that changed since its sidecar was made).
+
+PATH may be a sidecar or a directory, searched recursively for *.metadata.yaml, *.metadata.yml
+and the legacy *.metadata.json (default: the current directory). Every finding is one line,
+path:line:col: error|warning: message [rule], sorted by path and position.
+
+Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY), sarif
+(2.1.0), junit. With --output FILE the report goes to FILE and the terminal still gets text.
+
+` + exitCodesHelp,
+		Example: `  ckptmeta validate outputs/
+  ckptmeta validate -o github outputs/
+  ckptmeta validate -o sarif --output ckptmeta.sarif outputs/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return &usageError{fmt.Errorf("-o/--format: %w", err)}
+			}
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			stdout := cmd.OutOrStdout()
+			ropts := report.Options{Tool: "ckptmeta", Version: toolVersion(), Strict: strict}
+			var reporters []report.Reporter
+			var closers []io.Closer
+			defer func() {
+				for _, c := range closers {
+					c.Close()
+				}
+			}()
+			if output != "" {
+				file, err := os.Create(output)
+				if err != nil {
+					return fmt.Errorf("--output: %w", err)
+				}
+				closers = append(closers, file)
+				r, err := report.New(file, f, ropts)
+				if err != nil {
+					return err
+				}
+				reporters = append(reporters, r)
+				f = report.Text // the terminal still gets text
+			}
+			termOpts := ropts
+			termOpts.Color = f == report.Text && colorAllowed(stdout)
+			if f == report.GitHub {
+				if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+					sum, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+					if err != nil {
+						return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+					}
+					closers = append(closers, sum)
+					termOpts.StepSummary = sum
+				}
+			}
+			term, err := report.New(stdout, f, termOpts)
+			if err != nil {
+				return err
+			}
+			reporters = append([]report.Reporter{term}, reporters...)
+
+			v := validate.New(schemas.Default(), validate.Options{Strict: strict, Workers: jobs, Exclude: exclude, NoStale: noStale})
+			var sum validate.Summary
+			failed := false
+			var reportErr error
+			runErr := v.Run(cmd.Context(), args, func(r *validate.Result) {
+				sum.Add(r)
+				failed = failed || r.Failed(strict)
+				for _, rep := range reporters {
+					if err := rep.Report(r); err != nil && reportErr == nil {
+						reportErr = err
+					}
+				}
+			})
+			for _, rep := range reporters {
+				if err := rep.Close(sum); err != nil && reportErr == nil {
+					reportErr = err
+				}
+			}
+			if err := errors.Join(runErr, reportErr); err != nil {
+				return err
+			}
+			if failed {
+				return errFindings
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&format, "format", "o", "text", "report format: text, json, github, sarif, junit")
+	fl.StringVar(&output, "output", "", "write the report to `FILE` (the terminal still gets text)")
+	fl.BoolVar(&strict, "strict", false, "unknown keys are errors and warnings fail the run")
+	fl.StringArrayVar(&exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	fl.IntVarP(&jobs, "jobs", "j", 0, "files checked at once (default: number of CPUs)")
+	fl.BoolVar(&noStale, "no-stale", false, "do not compare checkpoint fingerprints")
+	return cmd
+}
