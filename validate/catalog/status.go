@@ -1,0 +1,384 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+)
+
+// State is what Status concluded about one checkpoint (or, for StateOrphan, one sidecar).
+type State string
+
+// The states, in the order every output lists them.
+const (
+	StateCurrent  State = "current"  // valid sidecar at the latest schema_version, not stale
+	StateOutdated State = "outdated" // valid sidecar at an older schema_version
+	StateStale    State = "stale"    // valid sidecar whose fingerprint says the checkpoint changed since
+	StateLegacy   State = "legacy"   // a well-formed unversioned sidecar (V0 JSON, flat YAML), or only a valid .metadata.json
+	StateInvalid  State = "invalid"  // the sidecar that counts is invalid or unreadable
+	StateConflict State = "conflict" // two or more YAML sidecars for one checkpoint
+	StateMissing  State = "missing"  // a checkpoint without any sidecar
+	StateOrphan   State = "orphan"   // a sidecar whose checkpoint does not exist
+)
+
+// States lists every state in output order.
+func States() []State {
+	return []State{StateCurrent, StateOutdated, StateStale, StateLegacy, StateInvalid, StateConflict, StateMissing, StateOrphan}
+}
+
+// Covered reports whether a checkpoint in state s counts towards coverage: it has a valid
+// sidecar of a known version whose facts still describe it. Stale sidecars describe another
+// checkpoint; legacy files are rejected by `ckptmeta validate` until migrated.
+func (s State) Covered() bool { return s == StateCurrent || s == StateOutdated }
+
+// StatusOptions configures Status.
+type StatusOptions struct {
+	Exclude  []string          // glob patterns handed to sidecar.Walk
+	NoStale  bool              // skip the staleness check (never opens a checkpoint)
+	Workers  int               // parallel parsers; 0 = GOMAXPROCS
+	Registry *schemas.Registry // nil = schemas.Default()
+	Validate validate.Options  // options for the validator
+}
+
+// Item is the verdict on one checkpoint, or on one orphan sidecar.
+type Item struct {
+	Experiment string   // sidecar.Experiment of the checkpoint
+	Checkpoint string   // path as walked; for an orphan, the checkpoint its name points to
+	Sidecars   []string // the sidecars considered, YAML first, in preference order
+	State      State
+	Version    string // schema_version of the deciding sidecar; "" when none was read
+	Reason     string // why the state is not current (first error, stale detail); "" otherwise
+}
+
+// Counts is a tally of states. Checkpoints counts every state but orphans.
+type Counts struct {
+	Checkpoints int
+	Current     int
+	Outdated    int
+	Stale       int
+	Legacy      int
+	Invalid     int
+	Conflict    int
+	Missing     int
+	Orphans     int
+}
+
+// Get returns the count for one state.
+func (c Counts) Get(s State) int {
+	switch s {
+	case StateCurrent:
+		return c.Current
+	case StateOutdated:
+		return c.Outdated
+	case StateStale:
+		return c.Stale
+	case StateLegacy:
+		return c.Legacy
+	case StateInvalid:
+		return c.Invalid
+	case StateConflict:
+		return c.Conflict
+	case StateMissing:
+		return c.Missing
+	case StateOrphan:
+		return c.Orphans
+	}
+	return 0
+}
+
+func (c *Counts) add(s State) {
+	switch s {
+	case StateCurrent:
+		c.Current++
+	case StateOutdated:
+		c.Outdated++
+	case StateStale:
+		c.Stale++
+	case StateLegacy:
+		c.Legacy++
+	case StateInvalid:
+		c.Invalid++
+	case StateConflict:
+		c.Conflict++
+	case StateMissing:
+		c.Missing++
+	case StateOrphan:
+		c.Orphans++
+		return
+	}
+	c.Checkpoints++
+}
+
+// Covered is the number of checkpoints with a valid sidecar of any known version that is not
+// stale: current + outdated.
+func (c Counts) Covered() int { return c.Current + c.Outdated }
+
+// Percent is coverage in percent: Covered / Checkpoints × 100. With no checkpoints nothing is
+// uncovered, so it is 100.
+func (c Counts) Percent() float64 { return percent(c.Covered(), c.Checkpoints) }
+
+// CurrentPercent is Current / Checkpoints × 100 (100 with no checkpoints).
+func (c Counts) CurrentPercent() float64 { return percent(c.Current, c.Checkpoints) }
+
+func percent(n, d int) float64 {
+	if d == 0 {
+		return 100
+	}
+	return 100 * float64(n) / float64(d)
+}
+
+// ExperimentCoverage is the tally of one experiment.
+type ExperimentCoverage struct {
+	Name string // sidecar.Experiment; "" when the layout has none
+	Counts
+}
+
+// Coverage is the result of Status.
+type Coverage struct {
+	Latest      string               // the latest schema_version, what "current" means
+	Items       []Item               // sorted by checkpoint path, then first sidecar
+	Total       Counts               // over all items
+	Experiments []ExperimentCoverage // sorted by name
+	Problems    []Problem            // paths the walk could not read; sorted by path
+}
+
+// Percent is the overall coverage percentage, for --fail-under.
+func (c *Coverage) Percent() float64 { return c.Total.Percent() }
+
+// Status classifies every checkpoint and sidecar under paths. It reads every sidecar that
+// decides a state (in parallel, bounded by Workers) and, unless NoStale, asks validate.Stale
+// about those carrying a fingerprint. It returns an error only when no path exists
+// (*PathError) or ctx is done; per-file trouble becomes an item's state.
+func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, error) {
+	reg := o.Registry
+	if reg == nil {
+		reg = schemas.Default()
+	}
+	groups, problems, err := scan(ctx, paths, o.Exclude)
+	if err != nil {
+		return nil, err
+	}
+
+	items := make([]Item, 0, len(groups))
+	var jobs []int // indexes into items that need their sidecar read
+	for _, g := range groups {
+		it := Item{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars()}
+		switch {
+		case !g.exists:
+			// One item per orphan sidecar: each is a file someone should delete or re-home.
+			for _, s := range it.Sidecars {
+				items = append(items, Item{Checkpoint: g.ckpt, Experiment: it.Experiment, Sidecars: []string{s},
+					State: StateOrphan, Reason: "checkpoint does not exist"})
+			}
+			continue
+		case len(g.yaml) > 1:
+			it.State = StateConflict
+			it.Reason = fmt.Sprintf("%d YAML sidecars for one checkpoint", len(g.yaml))
+		case len(it.Sidecars) == 0:
+			it.State = StateMissing
+		default:
+			jobs = append(jobs, len(items))
+		}
+		items = append(items, it)
+	}
+
+	v := validate.New(reg, o.Validate)
+	latest := reg.Latest().Version
+	err = forEach(ctx, len(jobs), o.Workers, func(j int) {
+		it := &items[jobs[j]]
+		judge(it, v, reg, latest, !o.NoStale, o.Validate.Strict)
+	}, func(j int, p any) {
+		it := &items[jobs[j]]
+		it.State, it.Reason = StateInvalid, fmt.Sprintf("internal error: %v", p)
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].Checkpoint != items[j].Checkpoint {
+			return items[i].Checkpoint < items[j].Checkpoint
+		}
+		return first(items[i].Sidecars) < first(items[j].Sidecars)
+	})
+	c := &Coverage{Latest: latest, Items: items, Problems: problems}
+	byExp := map[string]*ExperimentCoverage{}
+	for _, it := range items {
+		c.Total.add(it.State)
+		e := byExp[it.Experiment]
+		if e == nil {
+			e = &ExperimentCoverage{Name: it.Experiment}
+			byExp[it.Experiment] = e
+		}
+		e.add(it.State)
+	}
+	for _, e := range byExp {
+		c.Experiments = append(c.Experiments, *e)
+	}
+	sort.Slice(c.Experiments, func(i, j int) bool { return c.Experiments[i].Name < c.Experiments[j].Name })
+	return c, nil
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// judge decides the state of a checkpoint with exactly one YAML sidecar, or only legacy JSON.
+func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string, stale, strict bool) {
+	path := it.Sidecars[0] // YAML when there is one, else the preferred JSON
+	legacyOnly := filepath.Ext(path) == ".json"
+	src, err := os.ReadFile(path)
+	if err != nil {
+		it.State, it.Reason = StateInvalid, "file/unreadable: "+err.Error()
+		return
+	}
+	res, doc := quickValid(path, src, reg, strict)
+	if res == nil {
+		res = v.ValidateBytes(path, src)
+	}
+	it.Version = res.Version
+	if res.Version == schemas.Legacy && onlyLegacyErrors(res) {
+		// The validator refuses every unversioned document (sidecar/legacy: migrate it). Status
+		// tells a well-formed legacy file, which migrate can upgrade, from a broken one.
+		it.State, it.Reason = StateLegacy, legacyReason(path, src, reg)
+		if it.Reason != "" {
+			it.State = StateInvalid
+		}
+		return
+	}
+	if res.Status != validate.StatusValid {
+		it.State, it.Reason = StateInvalid, firstError(res)
+		return
+	}
+	if legacyOnly {
+		it.State = StateLegacy
+		return
+	}
+	it.State = StateCurrent
+	if cmp, err := reg.Compare(res.Version, latest); err != nil || cmp < 0 {
+		it.State = StateOutdated
+	}
+	// Only 1.1+ documents carry a fingerprint; skip the second parse when the text cannot hold one.
+	if !stale || !bytes.Contains(src, []byte("fingerprint")) {
+		return
+	}
+	if doc == nil {
+		if doc, _ = validate.Parse(path, src); doc == nil {
+			return
+		}
+	}
+	isStale, why, err := validate.Stale(doc, it.Checkpoint)
+	switch {
+	case err != nil:
+		// The sidecar is fine; only the comparison failed. Say so without condemning it.
+		it.Reason = "staleness unknown: " + err.Error()
+	case isStale:
+		it.State, it.Reason = StateStale, why
+	}
+}
+
+// quickValid answers "valid" for a document in the simple YAML subset (see fastParse) that its
+// schema accepts and whose paths stay inside the outputs root: exactly the checks
+// validate.Validator makes on such a document, minus yaml.v3's cost. Anything else, and every
+// strict run (where warnings count), returns nil and goes to the validator, which is also the
+// only one to write findings. TestQuickValidAgrees holds the two to the same verdicts.
+func quickValid(path string, src []byte, reg *schemas.Registry, strict bool) (*validate.Result, *validate.Document) {
+	if strict || filepath.Ext(path) == ".json" {
+		return nil, nil
+	}
+	m, version, ok := fastDocument(src)
+	if !ok || version == schemas.Legacy {
+		return nil, nil
+	}
+	s, err := reg.Lookup(version)
+	if err != nil || s.Version != version || s.Validate(m) != nil || pathEscapes(m) {
+		return nil, nil
+	}
+	return &validate.Result{Path: path, Version: version, Status: validate.StatusValid},
+		&validate.Document{Path: path, Value: m, Version: version}
+}
+
+// fastDocument is fastParse plus the version rule of validate.Parse.
+func fastDocument(src []byte) (map[string]any, string, bool) {
+	m, ok := fastParse(src)
+	if !ok {
+		return nil, "", false
+	}
+	switch v := m["schema_version"].(type) {
+	case nil:
+		return m, schemas.Legacy, true
+	case string:
+		return m, v, true
+	}
+	return nil, "", false
+}
+
+// pathEscapes is true when a recorded path is absolute or climbs out with "..": the validator
+// reports those (sidecar/path-escapes), so such documents take the slow path.
+func pathEscapes(m map[string]any) bool {
+	bad := func(v any) bool {
+		s, _ := v.(string)
+		if s == "" {
+			return false
+		}
+		return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "\\") || strings.Contains(s, "..") || (len(s) > 1 && s[1] == ':')
+	}
+	return bad(m["checkpoint_path"]) || bad(m["hydra_config_path"]) || bad(dig(m, "checkpoint", "path")) || bad(dig(m, "sources", "hydra_config"))
+}
+
+func onlyLegacyErrors(r *validate.Result) bool {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity == validate.SeverityError {
+			if f.Rule != "sidecar/legacy" {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0 || r.Status == validate.StatusValid
+}
+
+// legacyReason checks a version-0 document against the legacy schema; "" when it fits.
+func legacyReason(path string, src []byte, reg *schemas.Registry) string {
+	doc, _ := validate.Parse(path, src)
+	s, err := reg.Lookup(schemas.Legacy)
+	if doc == nil || err != nil {
+		return "legacy document cannot be read"
+	}
+	if err := s.Validate(doc.Value); err != nil {
+		return "schema: not a known legacy shape"
+	}
+	return ""
+}
+
+func firstError(r *validate.Result) string {
+	if r.Err != nil {
+		return r.Err.Error()
+	}
+	for _, f := range r.Findings {
+		if f.Severity != validate.SeverityError {
+			continue
+		}
+		s := f.Rule
+		if f.Pointer != "" {
+			s += " at " + f.Pointer
+		}
+		if f.Message != "" {
+			s += ": " + f.Message
+		}
+		return s
+	}
+	return r.Status.String()
+}

@@ -1,0 +1,164 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"testing"
+)
+
+func TestStatusStates(t *testing.T) {
+	root := buildTree(t)
+	c, err := Status(context.Background(), []string{root}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]State{}
+	for _, it := range c.Items {
+		key := it.Checkpoint
+		if it.State == StateOrphan {
+			key = it.Sidecars[0]
+		}
+		got[key] = it.State
+		t.Logf("%-8s %s %s %q", it.State, key, it.Version, it.Reason)
+	}
+	e1 := "outputs/ocr_training-dbnet-pan_decoder-mobilenetv3_small_050_33/checkpoints/"
+	e3 := "outputs/pan_resnet18_no_polygons_canonical/checkpoints/"
+	e4 := "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/"
+	e5 := "outputs/dbnet_pan_resnet34/checkpoints/"
+	want := map[string]State{
+		e1 + "best.ckpt":                               StateOutdated,
+		e1 + "last.ckpt":                               StateOutdated,
+		e1 + "epoch-00_step-000205.ckpt":               StateCurrent,
+		"outputs/my_experiment/checkpoints/best.ckpt":  StateOutdated,
+		e3 + "epoch-10_step-001133.ckpt":               StateLegacy,
+		e3 + "last_20251011_004442.ckpt":               StateMissing,
+		e3 + "epoch-14_step-001500.ckpt":               StateInvalid,
+		e4 + "epoch-18_step-003895.ckpt":               StateConflict,
+		e4 + "epoch-16_step-003000.ckpt.metadata.yaml": StateOrphan,
+		e4 + "epoch-19_step-004100.ckpt":               StateInvalid,
+		e4 + "best-hmean-0.8920.ckpt":                  StateInvalid,
+		e5 + "epoch_28_step_023722.ckpt":               StateStale,
+		e5 + "last.ckpt":                               StateCurrent,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: state %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d items, want %d", len(got), len(want))
+	}
+	wantTotal := Counts{Checkpoints: 12, Current: 2, Outdated: 3, Stale: 1, Legacy: 1, Invalid: 3, Conflict: 1, Missing: 1, Orphans: 1}
+	if c.Total != wantTotal {
+		t.Errorf("totals %+v, want %+v", c.Total, wantTotal)
+	}
+	if p, want := c.Percent(), 100*5.0/12; p != want {
+		t.Errorf("Percent() = %v, want %v", p, want)
+	}
+	if len(c.Experiments) != 5 {
+		t.Errorf("%d experiments, want 5", len(c.Experiments))
+	}
+	for i := 1; i < len(c.Items); i++ {
+		if c.Items[i-1].Checkpoint > c.Items[i].Checkpoint {
+			t.Errorf("items out of order: %s before %s", c.Items[i-1].Checkpoint, c.Items[i].Checkpoint)
+		}
+	}
+}
+
+func TestStatusNoStale(t *testing.T) {
+	root := buildTree(t)
+	c, err := Status(context.Background(), []string{root}, StatusOptions{NoStale: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Total.Stale != 0 || c.Total.Current != 3 {
+		t.Errorf("NoStale: stale %d current %d, want 0 and 3", c.Total.Stale, c.Total.Current)
+	}
+}
+
+func TestStatusPaths(t *testing.T) {
+	buildTree(t)
+	e3 := "outputs/pan_resnet18_no_polygons_canonical/checkpoints/"
+	tests := []struct {
+		name    string
+		paths   []string
+		want    map[string]State
+		problem bool
+	}{
+		{name: "checkpoint named alone brings its sidecar", paths: []string{e3 + "epoch-10_step-001133.ckpt"},
+			want: map[string]State{e3 + "epoch-10_step-001133.ckpt": StateLegacy}},
+		{name: "sidecar named alone brings its checkpoint", paths: []string{e3 + "epoch-14_step-001500.ckpt.metadata.yaml"},
+			want: map[string]State{e3 + "epoch-14_step-001500.ckpt": StateInvalid}},
+		{name: "missing path beside a real one is a problem", paths: []string{e3 + "last_20251011_004442.ckpt", "outputs/nope"},
+			want: map[string]State{e3 + "last_20251011_004442.ckpt": StateMissing}, problem: true},
+		{name: "overlapping roots count once", paths: []string{e3, e3 + "last_20251011_004442.ckpt"},
+			want: map[string]State{e3 + "epoch-10_step-001133.ckpt": StateLegacy, e3 + "last_20251011_004442.ckpt": StateMissing,
+				e3 + "epoch-14_step-001500.ckpt": StateInvalid}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Status(context.Background(), tc.paths, StatusOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Items) != len(tc.want) {
+				t.Fatalf("%d items, want %d: %+v", len(c.Items), len(tc.want), c.Items)
+			}
+			for _, it := range c.Items {
+				if tc.want[it.Checkpoint] != it.State {
+					t.Errorf("%s: %s, want %s", it.Checkpoint, it.State, tc.want[it.Checkpoint])
+				}
+			}
+			if got := len(c.Problems) > 0; got != tc.problem {
+				t.Errorf("problems %v, want %v", c.Problems, tc.problem)
+			}
+		})
+	}
+}
+
+func TestStatusNoSuchPath(t *testing.T) {
+	_, err := Status(context.Background(), []string{t.TempDir() + "/absent"}, StatusOptions{})
+	var pe *PathError
+	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want *PathError wrapping fs.ErrNotExist", err)
+	}
+}
+
+func TestStatusEmptyTree(t *testing.T) {
+	c, err := Status(context.Background(), []string{t.TempDir()}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Total.Checkpoints != 0 || c.Percent() != 100 {
+		t.Errorf("empty tree: %+v, %v%%", c.Total, c.Percent())
+	}
+}
+
+func TestStatusCancelled(t *testing.T) {
+	buildTree(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Status(ctx, []string{"outputs"}, StatusOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestStatusUnreadableSidecar(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root: file permissions do not stop reads")
+	}
+	buildTree(t)
+	p := "outputs/my_experiment/checkpoints/best.metadata.yaml"
+	if err := os.Chmod(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Status(context.Background(), []string{"outputs/my_experiment"}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Items[0].State != StateInvalid {
+		t.Errorf("unreadable sidecar: %s, want invalid", c.Items[0].State)
+	}
+}

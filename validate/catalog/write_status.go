@@ -1,0 +1,215 @@
+package catalog
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// StatusFormats lists the formats WriteStatus knows, the default first.
+func StatusFormats() []string { return []string{"table", "json", "prometheus", "html"} }
+
+// WriteOptions configures WriteStatus.
+type WriteOptions struct {
+	// Verbose adds, to the table, one line per checkpoint that is not current.
+	Verbose bool
+	// Title heads the HTML page; "" = "ckptmeta status".
+	Title string
+}
+
+// WriteStatus renders c in format ("" = table). An unknown format is a *FormatError.
+func WriteStatus(w io.Writer, c *Coverage, format string, o WriteOptions) error {
+	switch format {
+	case "", "table":
+		return statusTable(w, c, o)
+	case "json":
+		return statusJSON(w, c)
+	case "prometheus":
+		return statusPrometheus(w, c)
+	case "html":
+		return statusHTML(w, c, o)
+	}
+	return &FormatError{Format: format, Known: StatusFormats()}
+}
+
+// tableStates are the table's state columns; orphans get their own column after them.
+var tableStates = []State{StateCurrent, StateOutdated, StateStale, StateLegacy, StateInvalid, StateConflict, StateMissing}
+
+func statusTable(w io.Writer, c *Coverage, o WriteOptions) error {
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	head := []string{"EXPERIMENT", "CHECKPOINTS"}
+	for _, s := range tableStates {
+		head = append(head, strings.ToUpper(string(s)))
+	}
+	head = append(head, "ORPHANS", "COVERAGE%", "CURRENT%")
+	row := func(name string, n Counts) {
+		cells := []string{name, strconv.Itoa(n.Checkpoints)}
+		for _, s := range tableStates {
+			cells = append(cells, strconv.Itoa(n.Get(s)))
+		}
+		cells = append(cells, strconv.Itoa(n.Orphans), pct(n.Percent()), pct(n.CurrentPercent()))
+		fmt.Fprint(tw, strings.Join(cells, "\t")+"\n")
+	}
+	fmt.Fprint(tw, strings.Join(head, "\t")+"\n")
+	for _, e := range c.Experiments {
+		row(displayExperiment(e.Name), e.Counts)
+	}
+	row("TOTAL", c.Total)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, "\ncoverage %s (%d of %d checkpoints have a valid, not stale sidecar); current %s (schema_version %s)\n",
+		pct(c.Total.Percent()), c.Total.Covered(), c.Total.Checkpoints, pct(c.Total.CurrentPercent()), c.Latest)
+	if o.Verbose {
+		var lines []string
+		for _, it := range c.Items {
+			if it.State == StateCurrent {
+				continue
+			}
+			l := fmt.Sprintf("%-8s  %s", it.State, it.Checkpoint)
+			if it.State == StateOrphan || it.State == StateConflict || it.State == StateInvalid || it.State == StateLegacy {
+				l = fmt.Sprintf("%-8s  %s", it.State, strings.Join(it.Sidecars, ", "))
+			}
+			if it.Version != "" && it.State != StateInvalid {
+				l += " (" + it.Version + ")"
+			}
+			if it.Reason != "" {
+				l += ": " + it.Reason
+			}
+			lines = append(lines, l)
+		}
+		if len(lines) > 0 {
+			fmt.Fprintf(bw, "\n%s\n", strings.Join(lines, "\n"))
+		}
+	}
+	for _, p := range c.Problems {
+		fmt.Fprintf(bw, "problem   %s: %v\n", p.Path, p.Err)
+	}
+	return bw.Flush()
+}
+
+func pct(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" }
+
+// round2 keeps JSON percentages readable and byte-stable.
+func round2(p float64) float64 { return math.Round(p*100) / 100 }
+
+// StatusFormatVersion is the format_version of the status JSON document.
+const StatusFormatVersion = 1
+
+type jsonCounts struct {
+	Checkpoints     int     `json:"checkpoints"`
+	Current         int     `json:"current"`
+	Outdated        int     `json:"outdated"`
+	Stale           int     `json:"stale"`
+	Legacy          int     `json:"legacy"`
+	Invalid         int     `json:"invalid"`
+	Conflict        int     `json:"conflict"`
+	Missing         int     `json:"missing"`
+	Orphans         int     `json:"orphans"`
+	Covered         int     `json:"covered"`
+	CoveragePercent float64 `json:"coverage_percent"`
+	CurrentPercent  float64 `json:"current_percent"`
+}
+
+func toJSONCounts(c Counts) jsonCounts {
+	return jsonCounts{c.Checkpoints, c.Current, c.Outdated, c.Stale, c.Legacy, c.Invalid, c.Conflict, c.Missing,
+		c.Orphans, c.Covered(), round2(c.Percent()), round2(c.CurrentPercent())}
+}
+
+type jsonExperiment struct {
+	Name string `json:"name"`
+	jsonCounts
+}
+
+type jsonItem struct {
+	Experiment    string   `json:"experiment"`
+	Checkpoint    string   `json:"checkpoint"`
+	Sidecars      []string `json:"sidecars"`
+	State         State    `json:"state"`
+	SchemaVersion string   `json:"schema_version"`
+	Reason        string   `json:"reason"`
+}
+
+type jsonProblem struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+type jsonStatus struct {
+	FormatVersion int              `json:"format_version"`
+	Kind          string           `json:"kind"`
+	Latest        string           `json:"latest_schema_version"`
+	Totals        jsonCounts       `json:"totals"`
+	Experiments   []jsonExperiment `json:"experiments"`
+	Items         []jsonItem       `json:"items"`
+	Problems      []jsonProblem    `json:"problems"`
+}
+
+func statusJSON(w io.Writer, c *Coverage) error {
+	doc := jsonStatus{FormatVersion: StatusFormatVersion, Kind: "ckptmeta/status", Latest: c.Latest,
+		Totals: toJSONCounts(c.Total), Experiments: []jsonExperiment{}, Items: []jsonItem{}, Problems: []jsonProblem{}}
+	for _, e := range c.Experiments {
+		doc.Experiments = append(doc.Experiments, jsonExperiment{Name: e.Name, jsonCounts: toJSONCounts(e.Counts)})
+	}
+	for _, it := range c.Items {
+		sc := it.Sidecars
+		if sc == nil {
+			sc = []string{}
+		}
+		doc.Items = append(doc.Items, jsonItem{it.Experiment, it.Checkpoint, sc, it.State, it.Version, it.Reason})
+	}
+	for _, p := range c.Problems {
+		doc.Problems = append(doc.Problems, jsonProblem{p.Path, p.Err.Error()})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// Prometheus text exposition (version 0.0.4), for node_exporter's textfile collector.
+
+// escapeLabel escapes a label value: backslash, double quote and line feed.
+func escapeLabel(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+func promFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func statusPrometheus(w io.Writer, c *Coverage) error {
+	bw := bufio.NewWriter(w)
+	family := func(name, typ, help string) {
+		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	}
+	family("ckptmeta_checkpoints", "gauge", "Checkpoints by sidecar state and experiment.")
+	for _, e := range c.Experiments {
+		for _, s := range tableStates {
+			fmt.Fprintf(bw, "ckptmeta_checkpoints{experiment=\"%s\",state=\"%s\"} %d\n", escapeLabel(e.Name), s, e.Get(s))
+		}
+	}
+	family("ckptmeta_orphan_sidecars", "gauge", "Sidecars whose checkpoint does not exist, by experiment.")
+	for _, e := range c.Experiments {
+		fmt.Fprintf(bw, "ckptmeta_orphan_sidecars{experiment=\"%s\"} %d\n", escapeLabel(e.Name), e.Orphans)
+	}
+	family("ckptmeta_coverage_ratio", "gauge", "Share of checkpoints with a valid, not stale sidecar (current or outdated), by experiment.")
+	for _, e := range c.Experiments {
+		fmt.Fprintf(bw, "ckptmeta_coverage_ratio{experiment=\"%s\"} %s\n", escapeLabel(e.Name), promFloat(e.Percent()/100))
+	}
+	family("ckptmeta_current_ratio", "gauge", "Share of checkpoints whose sidecar is at the latest schema_version and not stale, by experiment.")
+	for _, e := range c.Experiments {
+		fmt.Fprintf(bw, "ckptmeta_current_ratio{experiment=\"%s\"} %s\n", escapeLabel(e.Name), promFloat(e.CurrentPercent()/100))
+	}
+	family("ckptmeta_overall_coverage_ratio", "gauge", "Share of all checkpoints with a valid, not stale sidecar.")
+	fmt.Fprintf(bw, "ckptmeta_overall_coverage_ratio %s\n", promFloat(c.Total.Percent()/100))
+	family("ckptmeta_overall_current_ratio", "gauge", "Share of all checkpoints whose sidecar is current.")
+	fmt.Fprintf(bw, "ckptmeta_overall_current_ratio %s\n", promFloat(c.Total.CurrentPercent()/100))
+	family("ckptmeta_scan_problems", "gauge", "Paths the scan could not read.")
+	fmt.Fprintf(bw, "ckptmeta_scan_problems %d\n", len(c.Problems))
+	return bw.Flush()
+}
