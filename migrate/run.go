@@ -206,6 +206,9 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 			}
 			if _, err := os.Lstat(cand); err == nil {
 				r.Output, r.Cause = cand, ErrSuperseded
+				if doc, _ := validate.Parse(it.path, src); doc != nil {
+					r.From, r.To = doc.Version, doc.Version
+				}
 				if o.PruneLegacy {
 					r.Changed, r.Pruned = true, true
 					if !o.DryRun && !o.Check {
