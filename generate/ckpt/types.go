@@ -92,14 +92,14 @@ func canonical(g Global) Global { return Global{Module: canonicalModule(g.Module
 // deniedModules are modules whose every member is dangerous to call
 // (after picklescan's and fickling's lists): process, file, network, code
 // loading and nested-unpickling entry points.
-var deniedModules = []string{
+var deniedModules = set(
 	"os", "posix", "nt", "subprocess", "_posixsubprocess", "_winapi", "msvcrt", "winreg", "sys", "socket",
 	"shutil", "runpy", "pickle", "pdb", "bdb", "pty", "pip", "webbrowser", "ctypes", "asyncio", "urllib",
 	"timeit", "venv", "pydoc", "importlib", "zipimport", "imp", "code", "codeop", "commands",
 	"multiprocessing", "requests", "http", "httplib", "ftplib", "telnetlib", "smtplib", "signal", "marshal",
 	"cloudpickle", "dill", "joblib", "platform", "trace", "profile", "cProfile",
 	"torch.hub", "torch.jit", "torch._dynamo", "torch._inductor", "numpy.f2py", "numpy.distutils",
-}
+)
 
 // deniedNames are single dangerous members of otherwise harmless modules.
 var deniedNames = map[string]bool{
@@ -126,10 +126,23 @@ func isDangerous(g Global) bool {
 	if g.Module == "uuid" && strings.HasPrefix(g.Name, "_") { // uuid._get_command_stdout runs commands; uuid.UUID is data
 		return true
 	}
-	for _, m := range deniedModules {
-		if g.Module == m || strings.HasPrefix(g.Module, m+".") {
+	// The module or any parent package: "urllib.request" is denied by "urllib".
+	for m := g.Module; ; {
+		if deniedModules[m] {
 			return true
 		}
+		i := strings.LastIndexByte(m, '.')
+		if i < 0 {
+			return false
+		}
+		m = m[:i]
 	}
-	return false
+}
+
+func set(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }

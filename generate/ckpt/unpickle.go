@@ -410,17 +410,20 @@ func numpyScalar(dtype, raw any) (any, bool) {
 	return decodeScalar(numpyDType(code), b, order)
 }
 
-func numpyDType(code string) string {
-	return map[string]string{
-		"f8": "float64", "f4": "float32", "f2": "float16", "i8": "int64", "i4": "int32", "i2": "int16",
-		"i1": "int8", "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64", "b1": "bool",
-	}[code]
+var numpyDTypes = map[string]string{
+	"f8": "float64", "f4": "float32", "f2": "float16", "i8": "int64", "i4": "int32", "i2": "int16",
+	"i1": "int8", "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64", "b1": "bool",
 }
+
+func numpyDType(code string) string { return numpyDTypes[code] }
+
+// scalarSizes is the element size of every dtype decodeScalar handles.
+var scalarSizes = map[string]int{"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4,
+	"int16": 2, "int8": 1, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "bool": 1}
 
 // decodeScalar decodes one element of dtype from b.
 func decodeScalar(dtype string, b []byte, order binary.ByteOrder) (any, bool) {
-	need := map[string]int{"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4,
-		"int16": 2, "int8": 1, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "bool": 1}[dtype]
+	need := scalarSizes[dtype]
 	if need == 0 || len(b) != need {
 		return nil, false
 	}
