@@ -18,6 +18,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -142,13 +143,22 @@ func Existing(ckptPath string) []string {
 	return out
 }
 
+// runID matches the run directories Hydra layouts put under an experiment:
+// 20260111_104512_42 (experiment.run_id), 20241019_0033_00, and Hydra's default 13-36-50.
+var runID = regexp.MustCompile(`^(\d{8}_\d{4,6}(_\d+)*|\d{2}-\d{2}-\d{2})$`)
+
 // Experiment names the experiment a checkpoint belongs to: the directory above its nearest
-// ancestor named "checkpoints", else the checkpoint's parent's parent.
+// ancestor named "checkpoints" (or the one above that, when it is a timestamped run
+// directory), else the checkpoint's parent's parent.
 func Experiment(ckptPath string) string {
 	dir := filepath.Dir(filepath.Clean(ckptPath))
 	for d := dir; ; {
 		if filepath.Base(d) == "checkpoints" {
-			return filepath.Base(filepath.Dir(d))
+			run := filepath.Dir(d)
+			if runID.MatchString(filepath.Base(run)) && filepath.Dir(run) != run {
+				return filepath.Base(filepath.Dir(run))
+			}
+			return filepath.Base(run)
 		}
 		parent := filepath.Dir(d)
 		if parent == d {

@@ -50,7 +50,10 @@ func TestExperiment(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"outputs/exp_a/checkpoints/best.ckpt", "exp_a"},
 		{"outputs/exp_a/checkpoints/val/hmean=0.8920-best.ckpt", "exp_a"},
-		{"outputs/exp/20241019_0033_00/checkpoints/e.ckpt", "20241019_0033_00"},
+		{"outputs/experiments/train/ocr/pan_resnet18_add_polygons_canonical/20241019_0033_00/checkpoints/e.ckpt", "pan_resnet18_add_polygons_canonical"},
+		{"outputs/experiments/train/ocr/parseq_baseline/20260111_104512_42/checkpoints/e.ckpt", "parseq_baseline"},
+		{"outputs/2025-10-19/13-36-50/checkpoints/e.ckpt", "2025-10-19"},
+		{"outputs/a/checkpoints/nested_run/checkpoints/epoch-18_step-001957.ckpt", "nested_run"},
 		{"outputs/exp_b/run/model.ckpt", "exp_b"},
 	}
 	for _, c := range cases {
