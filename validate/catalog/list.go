@@ -53,6 +53,9 @@ type ListOptions struct {
 	Sort     string            // sort keys (see ParseSort); "" = experiment, checkpoint
 	Workers  int               // parallel parsers; 0 = GOMAXPROCS
 	Registry *schemas.Registry // nil = schemas.Default()
+	// OnProblem, when set, receives each path the walk could not read (in path order) and
+	// each path that does not exist; List has no other place to put them.
+	OnProblem func(Problem)
 }
 
 // List builds the catalog of every checkpoint under paths from its sidecar. A sidecar is usable
@@ -75,7 +78,12 @@ func List(ctx context.Context, paths []string, o ListOptions) ([]Entry, error) {
 	if reg == nil {
 		reg = schemas.Default()
 	}
-	groups, _, err := scan(ctx, paths, o.Exclude)
+	groups, problems, err := scan(ctx, paths, o.Exclude)
+	if o.OnProblem != nil {
+		for _, p := range problems {
+			o.OnProblem(p)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,15 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/validate"
 )
 
 func TestStatusStates(t *testing.T) {
@@ -160,5 +165,80 @@ func TestStatusUnreadableSidecar(t *testing.T) {
 	}
 	if c.Items[0].State != StateInvalid {
 		t.Errorf("unreadable sidecar: %s, want invalid", c.Items[0].State)
+	}
+}
+
+func TestStatusLegacyShapes(t *testing.T) {
+	v0 := readTestdata(t, "v0-legacy.json")
+	unversioned := strings.Replace(readTestdata(t, "v1.0-seed.yaml"), "schema_version: '1.0'\n", "", 1)
+	v11 := readTestdata(t, "v1.1.yaml")
+	tests := []struct {
+		name  string
+		files map[string]string // name beside x.ckpt → content
+		want  State
+	}{
+		{name: "V0 JSON alone", files: map[string]string{"x.metadata.json": v0}, want: StateLegacy},
+		{name: "unversioned YAML of the 1.0 shape", files: map[string]string{"x.ckpt.metadata.yaml": unversioned}, want: StateLegacy},
+		{name: "V0 JSON that fits no legacy shape", files: map[string]string{"x.metadata.json": `{"created_at": 7}`}, want: StateInvalid},
+		{name: "truncated V0 JSON", files: map[string]string{"x.metadata.json": v0[:200]}, want: StateInvalid},
+		{name: "1.1 written as JSON is still a legacy file", files: map[string]string{"x.metadata.json": yamlToJSON(t, v11)}, want: StateLegacy},
+		{name: "YAML decides over the JSON left by migrate", files: map[string]string{"x.metadata.json": v0, "x.metadata.yaml": v11}, want: StateOutdated},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "exp", "checkpoints")
+			writeFile(t, filepath.Join(dir, "x.ckpt"), fakeCkpt)
+			for name, content := range tc.files {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			c, err := Status(context.Background(), []string{dir}, StatusOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Items) != 1 || c.Items[0].State != tc.want {
+				t.Fatalf("items %+v, want one %s", c.Items, tc.want)
+			}
+			if c.Items[0].Experiment != "exp" {
+				t.Errorf("experiment %q, want exp", c.Items[0].Experiment)
+			}
+		})
+	}
+}
+
+// yamlToJSON turns a sample into the JSON the V1 UniqueModelCheckpoint wrote.
+func yamlToJSON(t *testing.T, src string) string {
+	t.Helper()
+	doc, findings := validate.Parse("x.yaml", []byte(src))
+	if doc == nil {
+		t.Fatal(findings)
+	}
+	b, err := json.MarshalIndent(doc.Value, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestExcludeAndProblems(t *testing.T) {
+	root := buildTree(t)
+	c, err := Status(context.Background(), []string{root}, StatusOptions{Exclude: []string{"transforms_test-*", "*.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range c.Items {
+		if strings.Contains(it.Checkpoint, "transforms_test-") {
+			t.Errorf("excluded directory scanned: %s", it.Checkpoint)
+		}
+		if strings.HasSuffix(it.Checkpoint, "epoch-10_step-001133.ckpt") && it.State != StateMissing {
+			t.Errorf("excluded legacy JSON still counted: %s", it.State)
+		}
+	}
+	var problems []Problem
+	es, err := List(context.Background(), []string{root, "outputs/absent"}, ListOptions{OnProblem: func(p Problem) { problems = append(problems, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 12 || len(problems) != 1 || problems[0].Path != "outputs/absent" || !errors.Is(problems[0].Err, fs.ErrNotExist) {
+		t.Errorf("%d entries, problems %v: want 12 and outputs/absent not existing", len(es), problems)
 	}
 }
