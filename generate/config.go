@@ -53,7 +53,11 @@ func loadHydra(path string) (*config, error) {
 		}
 		return nil, err
 	}
-	v := yamlValue(&doc, 0)
+	budget := maxConfigNodes
+	v := yamlValue(&doc, 0, &budget)
+	if budget < 0 {
+		return nil, fmt.Errorf("more than %d values once aliases are expanded", maxConfigNodes)
+	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("top level is not a mapping")
@@ -99,10 +103,16 @@ func (c *configCache) load(path string) (*config, error) {
 	return cfg, err
 }
 
+// maxConfigNodes bounds the values a config expands to: aliases can multiply a small file
+// ("billion laughs"), and so can interpolations.
+const maxConfigNodes = 200_000
+
 // yamlValue turns a node into plain values: map[string]any, []any, string, int64, float64,
-// bool, nil. Timestamps and other tags stay strings; aliases are followed a bounded depth.
-func yamlValue(n *yaml.Node, depth int) any {
-	if n == nil || depth > 64 {
+// bool, nil. Timestamps and other tags stay strings; aliases are followed a bounded depth,
+// and every value produced is taken from budget.
+func yamlValue(n *yaml.Node, depth int, budget *int) any {
+	*budget--
+	if n == nil || depth > 64 || *budget < 0 {
 		return nil
 	}
 	switch n.Kind {
@@ -110,19 +120,19 @@ func yamlValue(n *yaml.Node, depth int) any {
 		if len(n.Content) == 0 {
 			return nil
 		}
-		return yamlValue(n.Content[0], depth+1)
+		return yamlValue(n.Content[0], depth+1, budget)
 	case yaml.AliasNode:
-		return yamlValue(n.Alias, depth+1)
+		return yamlValue(n.Alias, depth+1, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[n.Content[i].Value] = yamlValue(n.Content[i+1], depth+1)
+			m[n.Content[i].Value] = yamlValue(n.Content[i+1], depth+1, budget)
 		}
 		return m
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			l = append(l, yamlValue(c, depth+1))
+			l = append(l, yamlValue(c, depth+1, budget))
 		}
 		return l
 	case yaml.ScalarNode:
@@ -176,7 +186,19 @@ func (c *config) get(path ...string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return c.resolve(v, map[string]bool{strings.Join(path, "."): true}, 0), true
+	r := &resolver{c: c, budget: maxConfigNodes}
+	out := r.resolve(v, map[string]bool{strings.Join(path, "."): true}, 0)
+	if r.budget < 0 {
+		return &unresolved{Raw: strings.Join(path, "."), Why: "interpolations expand to too many values"}, true
+	}
+	return out, true
+}
+
+// resolver resolves one value; budget bounds the values it may produce, since references
+// can fan out exponentially (a: [${b}, ${b}], b: [${c}, ${c}], ...).
+type resolver struct {
+	c      *config
+	budget int
 }
 
 // getMap is get for a mapping; anything else gives nil.
@@ -188,23 +210,27 @@ func (c *config) getMap(path ...string) map[string]any {
 
 const maxResolveDepth = 32
 
-func (c *config) resolve(v any, seen map[string]bool, depth int) any {
+func (r *resolver) resolve(v any, seen map[string]bool, depth int) any {
+	r.budget--
+	if r.budget < 0 {
+		return nil
+	}
 	if depth > maxResolveDepth {
 		return &unresolved{Raw: fmt.Sprint(v), Why: "interpolations nest too deep"}
 	}
 	switch t := v.(type) {
 	case string:
-		return c.resolveString(t, seen, depth)
+		return r.resolveString(t, seen, depth)
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, x := range t {
-			out[k] = c.resolve(x, seen, depth+1)
+			out[k] = r.resolve(x, seen, depth+1)
 		}
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
-			out[i] = c.resolve(x, seen, depth+1)
+			out[i] = r.resolve(x, seen, depth+1)
 		}
 		return out
 	}
@@ -213,7 +239,7 @@ func (c *config) resolve(v any, seen map[string]bool, depth int) any {
 
 // resolveString resolves "${a.b}" (the whole value: any type) and "x/${a.b}/y" (string
 // concatenation of scalars). "???" is OmegaConf's mandatory-missing marker.
-func (c *config) resolveString(s string, seen map[string]bool, depth int) any {
+func (r *resolver) resolveString(s string, seen map[string]bool, depth int) any {
 	if s == "???" {
 		return &unresolved{Raw: s, Why: "mandatory value missing (???)"}
 	}
@@ -239,7 +265,7 @@ func (c *config) resolveString(s string, seen map[string]bool, depth int) any {
 			return &unresolved{Raw: s, Why: "unbalanced ${"}
 		}
 		expr := rest[i+2 : end]
-		val := c.reference(expr, seen, depth)
+		val := r.reference(expr, seen, depth)
 		if u, ok := val.(*unresolved); ok {
 			return &unresolved{Raw: s, Why: u.Why}
 		}
@@ -252,6 +278,9 @@ func (c *config) resolveString(s string, seen map[string]bool, depth int) any {
 		}
 		b.WriteString(rest[:i])
 		b.WriteString(str)
+		if b.Len() > maxConfigSize {
+			return &unresolved{Raw: s, Why: "interpolation result too long"}
+		}
 		rest = rest[end+1:]
 	}
 	return b.String()
@@ -274,7 +303,7 @@ func matchBrace(s string, open int) int {
 	return -1
 }
 
-func (c *config) reference(expr string, seen map[string]bool, depth int) any {
+func (r *resolver) reference(expr string, seen map[string]bool, depth int) any {
 	expr = strings.TrimSpace(expr)
 	switch {
 	case strings.Contains(expr, ":"):
@@ -288,7 +317,7 @@ func (c *config) reference(expr string, seen map[string]bool, depth int) any {
 	if seen[expr] {
 		return &unresolved{Raw: expr, Why: "interpolation cycle through ${" + expr + "}"}
 	}
-	v, ok := c.raw(strings.Split(expr, "."))
+	v, ok := r.c.raw(strings.Split(expr, "."))
 	if !ok {
 		return &unresolved{Raw: expr, Why: "${" + expr + "} is not defined in this file"}
 	}
@@ -297,7 +326,7 @@ func (c *config) reference(expr string, seen map[string]bool, depth int) any {
 		next[k] = true
 	}
 	next[expr] = true
-	return c.resolve(v, next, depth+1)
+	return r.resolve(v, next, depth+1)
 }
 
 func scalarString(v any) (string, bool) {

@@ -757,7 +757,7 @@ func targetName(c *config, raw any) string {
 	if !ok {
 		return ""
 	}
-	if r, ok := c.resolveString(s, map[string]bool{}, 0).(string); ok {
+	if r, ok := (&resolver{c: c, budget: maxConfigNodes}).resolveString(s, map[string]bool{}, 0).(string); ok {
 		s = r
 	} else if i := strings.LastIndexByte(s, '}'); i >= 0 {
 		s = s[i+1:]

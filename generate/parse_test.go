@@ -1,7 +1,10 @@
 package generate
 
 import (
+	"fmt"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -212,6 +215,38 @@ func TestTargetName(t *testing.T) {
 	} {
 		if got := targetName(c, raw); got != want {
 			t.Errorf("targetName(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// TestConfigBombs: aliases and interpolations that multiply are cut off, not expanded.
+func TestConfigBombs(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i, prev := 0, "a"; i < 9; i++ {
+		name := string(rune('b' + i))
+		laughs += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = name
+	}
+	dir := tree(t, map[string]string{"config.yaml": laughs})
+	if _, err := loadHydra(filepath.Join(dir, "config.yaml")); err == nil || !strings.Contains(err.Error(), "aliases are expanded") {
+		t.Errorf("billion laughs: err = %v", err)
+	}
+
+	root := map[string]any{"l0": []any{"x", "x"}}
+	for i := 1; i < 40; i++ {
+		ref := fmt.Sprintf("${l%d}", i-1)
+		root[fmt.Sprintf("l%d", i)] = []any{ref, ref}
+	}
+	root["s0"] = "xxxxxxxxxxxxxxxx"
+	for i := 1; i < 40; i++ {
+		ref := fmt.Sprintf("${s%d}", i-1)
+		root[fmt.Sprintf("s%d", i)] = ref + ref
+	}
+	c := &config{src: SourceHydra, root: root}
+	for _, key := range []string{"l39", "s39"} {
+		v, _ := c.get(key)
+		if _, ok := v.(*unresolved); !ok {
+			t.Errorf("%s: fan-out was expanded (%T)", key, v)
 		}
 	}
 }
