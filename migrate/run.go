@@ -49,7 +49,7 @@ type FileResult struct {
 	Changed     bool     // Output's bytes differ (or would) from what was there
 	Written     bool     // Output was written
 	Regenerated bool     // rebuilt from the checkpoint instead of migrated
-	Pruned      bool     // the legacy JSON was removed (PruneLegacy)
+	Pruned      bool     // the legacy JSON was removed (PruneLegacy; never in DryRun or Check)
 	Diff        string   // unified diff (Options.Diff)
 	Warnings    []string // from regeneration: what the generator left out or guessed
 	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
@@ -143,18 +143,19 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 			}
 		}()
 	}
+	// The feeder stays at most a bounded window ahead of the reporter, so memory stays
+	// flat on large trees however slow the callback is.
+	window := make(chan struct{}, 4*jobs)
 	go func() {
-		// Feed at most a bounded window ahead of the reporter, so memory stays flat.
-		window := make(chan struct{}, 4*jobs)
 		for i := range items {
 			window <- struct{}{}
 			next <- i
-			go func(i int) { <-done[i]; <-window }(i)
 		}
 		close(next)
 	}()
 	for i := range items {
 		<-done[i]
+		<-window
 		r := results[i]
 		results[i] = nil
 		sum.Files++
@@ -210,11 +211,12 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 					r.From, r.To = doc.Version, doc.Version
 				}
 				if o.PruneLegacy {
-					r.Changed, r.Pruned = true, true
+					r.Changed = true
 					if !o.DryRun && !o.Check {
 						if err := prune(it.path, src, o); err != nil {
 							r.Err = err
-							r.Pruned = false
+						} else {
+							r.Pruned = true
 						}
 					}
 				}
@@ -225,7 +227,10 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 	}
 	m, err := c.MigrateBytes(it.path, src, *o)
 	if err != nil {
-		if refusal(err) {
+		var pe *ParseError
+		if refusal(err) || (errors.As(err, &pe) && pe.Rule == "yaml/too-large") {
+			// A refusal is for the user to settle; an oversized file was not read whole,
+			// so it must not be replaced.
 			r.Err = err
 			return r
 		}

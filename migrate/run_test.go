@@ -325,3 +325,18 @@ func TestRunCancelled(t *testing.T) {
 }
 
 var fixedNow = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+func TestRunTooLargeUntouched(t *testing.T) {
+	root, ck := outputsTree(t)
+	p := filepath.Join(ck, "last.ckpt.metadata.yaml")
+	big := []byte("schema_version: '1.0'\nnotes: '" + strings.Repeat("x", 1<<20) + "'\n")
+	put(t, p, big, 0o644)
+	_, rs := runAll(t, []string{root}, Options{})
+	var pe *ParseError
+	if r := byPath(rs)["last.ckpt.metadata.yaml"]; !errors.As(r.Err, &pe) || r.Regenerated || r.Written {
+		t.Errorf("result: %+v", r)
+	}
+	if got := readFixture(t, p); len(got) != len(big) {
+		t.Errorf("an oversized sidecar was replaced")
+	}
+}
