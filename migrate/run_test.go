@@ -340,3 +340,18 @@ func TestRunTooLargeUntouched(t *testing.T) {
 		t.Errorf("an oversized sidecar was replaced")
 	}
 }
+
+func TestRunExcludeAndJobs(t *testing.T) {
+	dir := tree(t)
+	for _, jobs := range []int{1, 3} {
+		_, rs := runAll(t, []string{dir}, Options{Check: true, Jobs: jobs, Exclude: []string{"*.json", "future.*"}})
+		var got []string
+		for _, r := range rs {
+			got = append(got, filepath.Base(r.Path))
+		}
+		want := []string{"best.ckpt.metadata.yaml", "collide.metadata.yaml", "done.metadata.yaml"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("jobs %d: files = %v, want %v", jobs, got, want)
+		}
+	}
+}
