@@ -209,7 +209,15 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 			return res
 		}
 	}
-	sc, err := Build(ckptPath, o.Options)
+	bo := o.Options
+	if len(yamls) > 0 {
+		// Replacing a sidecar: keep what a person may have written in it, and say so.
+		if bo.Carry == nil {
+			bo.Carry = carryFrom(yamls[0])
+		}
+		bo.Action = ActionRegenerated
+	}
+	sc, err := Build(ckptPath, bo)
 	if err != nil {
 		return fail(res, err)
 	}
@@ -242,4 +250,34 @@ func staleSidecar(path, ckptPath string) (bool, string, error) {
 		return false, "", fmt.Errorf("not readable YAML")
 	}
 	return validate.Stale(doc, ckptPath)
+}
+
+// carryFrom reads the hand-editable run identity (exp_name and wandb_run_id, or 2.0's
+// experiment.name and experiment.wandb_run_id) from an existing sidecar. An unreadable
+// sidecar carries nothing: the new one is built from the sources alone.
+func carryFrom(path string) *Carry {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	doc, _ := validate.Parse(filepath.ToSlash(path), src)
+	if doc == nil {
+		return nil
+	}
+	m, _ := doc.Value.(map[string]any)
+	c := &Carry{}
+	c.ExpName, _ = m["exp_name"].(string)
+	c.WandbRunID, _ = m["wandb_run_id"].(string)
+	if exp, ok := m["experiment"].(map[string]any); ok {
+		if s, ok := exp["name"].(string); ok {
+			c.ExpName = s
+		}
+		if s, ok := exp["wandb_run_id"].(string); ok {
+			c.WandbRunID = s
+		}
+	}
+	if *c == (Carry{}) {
+		return nil
+	}
+	return c
 }

@@ -236,7 +236,12 @@ func TestRunAllowUnsafe(t *testing.T) {
 func TestRunAtomic(t *testing.T) {
 	root := sampleTree(t)
 	ck := filepath.Join(root, "det_resnet50_v1", "checkpoints", "last.ckpt")
-	if _, err := Run(context.Background(), []string{ck}, runOpts(), nil); err != nil {
+	o := runOpts()
+	if _, err := Run(context.Background(), []string{ck}, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	o.Force = true // every rebuild from here on writes the same bytes (action: regenerated)
+	if _, err := Run(context.Background(), []string{ck}, o, nil); err != nil {
 		t.Fatal(err)
 	}
 	side := ck + ".metadata.yaml"
@@ -259,8 +264,6 @@ func TestRunAtomic(t *testing.T) {
 			}
 		}()
 	}
-	o := runOpts()
-	o.Force = true
 	for i := 0; i < 30; i++ {
 		if _, err := Run(context.Background(), []string{ck}, o, nil); err != nil {
 			t.Fatal(err)
@@ -388,5 +391,38 @@ func TestRunStale(t *testing.T) {
 	b, _ := os.ReadFile(changed + ".metadata.yaml")
 	if !bytes.Contains(b, []byte("epoch: 14\n")) {
 		t.Errorf("rewritten sidecar does not describe the new content:\n%s", b)
+	}
+}
+
+// TestRunForceCarries: a forced rebuild keeps the run identity a person wrote in the old
+// sidecar (1.x or 2.0 layout) and records the action as regenerated.
+func TestRunForceCarries(t *testing.T) {
+	tests := []struct {
+		name string
+		old  string
+	}{
+		{name: "1.x", old: "schema_version: '1.0'\nexp_name: renamed by hand\nwandb_run_id: abc123\n"},
+		{name: "2.0", old: "schema_version: '2.0'\nexperiment: {name: renamed by hand, wandb_run_id: abc123}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := sampleTree(t)
+			ck := filepath.Join(root, "det_resnet50_v1", "checkpoints", "last.ckpt")
+			if err := os.WriteFile(ck+".metadata.yaml", []byte(tt.old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			o := runOpts()
+			o.Force = true
+			got, _ := collect(t, []string{ck}, o)
+			if len(got) != 1 || got[0].Status != Written {
+				t.Fatalf("%+v", got)
+			}
+			b, _ := os.ReadFile(ck + ".metadata.yaml")
+			for _, want := range []string{"exp_name: renamed by hand\n", "wandb_run_id: abc123\n", "action: regenerated\n"} {
+				if !bytes.Contains(b, []byte(want)) {
+					t.Errorf("no %q in\n%s", want, b)
+				}
+			}
+		})
 	}
 }
