@@ -160,3 +160,20 @@ func TestUnknownKeysCarried(t *testing.T) {
 		t.Errorf("unknown key dropped:\n%s", m.Data)
 	}
 }
+
+// TestMigrateBytesStdin: a nameless document (stdin) that starts with "{" is legacy JSON;
+// with no path the experiment name is "unknown".
+func TestMigrateBytesStdin(t *testing.T) {
+	src := readFixture(t, "../testdata/sidecars/legacy/v0.metadata.json")
+	m, err := MigrateBytes("-", src, Options{To: "1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.JSON || !m.Changed || m.From != "0" || m.To != "1.0" {
+		t.Errorf("Migrated = %+v", m)
+	}
+	assertValid(t, "1.0", m.Data)
+	if !strings.Contains(string(m.Data), "\nexp_name: unknown\n") || strings.Contains(string(m.Data), "{\"") || strings.Contains(string(m.Data), "\"") {
+		t.Errorf("output:\n%s", m.Data)
+	}
+}
