@@ -307,3 +307,52 @@ func eq(t *testing.T, what string, got, want any) {
 		t.Errorf("%s = %s, want %s", what, show(got), show(want))
 	}
 }
+
+func TestLocate(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"outputs/exp/.hydra/config.yaml":    "exp_name: e\n",
+		"elsewhere/run/.hydra/config.yaml":  "exp_name: r\n",
+		"flat/.hydra/config.yaml":           "exp_name: f\n",
+		"outputs/far/a/b/c/d/checkpoints/x": "",
+		"outputs/far/.hydra/config.yaml":    "exp_name: far\n",
+	})
+	abs := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
+	tests := []struct {
+		name      string
+		ckpt      string
+		root      string
+		wantRoot  string
+		wantRel   string
+		wantHydra string
+		err       error
+	}{
+		{name: "nearest outputs ancestor", ckpt: "outputs/exp/checkpoints/best.ckpt", wantRoot: "outputs", wantRel: "exp/checkpoints/best.ckpt", wantHydra: "exp/.hydra/config.yaml"},
+		{name: "no outputs ancestor: the run dir's parent", ckpt: "elsewhere/run/checkpoints/best.ckpt", wantRoot: "elsewhere", wantRel: "run/checkpoints/best.ckpt", wantHydra: "run/.hydra/config.yaml"},
+		{name: "no checkpoints dir either", ckpt: "flat/model.ckpt", wantRoot: ".", wantRel: "flat/model.ckpt", wantHydra: "flat/.hydra/config.yaml"},
+		{name: "explicit root", ckpt: "outputs/exp/checkpoints/best.ckpt", root: "outputs/exp", wantRoot: "outputs/exp", wantRel: "checkpoints/best.ckpt", wantHydra: ".hydra/config.yaml"},
+		{name: "explicit root stops the search", ckpt: "outputs/exp/checkpoints/best.ckpt", root: "outputs/exp/checkpoints", wantRoot: "outputs/exp/checkpoints", wantRel: "best.ckpt"},
+		{name: "a config above the run dir is not this run's", ckpt: "outputs/far/a/b/c/d/checkpoints/x.ckpt", wantRoot: "outputs", wantRel: "far/a/b/c/d/checkpoints/x.ckpt"},
+		{name: "outside the root", ckpt: "elsewhere/run/checkpoints/best.ckpt", root: "outputs", err: ErrOutsideRoot},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := ""
+			if tt.root != "" {
+				root = abs(tt.root)
+			}
+			loc, err := locate(abs(tt.ckpt), root)
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("err = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "root", loc.root, filepath.Clean(abs(tt.wantRoot)))
+			eq(t, "rel", loc.rel, tt.wantRel)
+			eq(t, "hydra", loc.hydraRel, tt.wantHydra)
+		})
+	}
+}

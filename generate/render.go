@@ -37,6 +37,12 @@ func render(f *Facts, o Options) ([]byte, string, error) {
 	if want == "" {
 		want = "latest"
 	}
+	if f.Epoch == nil {
+		return nil, "", &MissingFactError{Checkpoint: f.Checkpoint, Fact: "epoch", err: ErrNoEpoch}
+	}
+	if f.GlobalStep == nil {
+		return nil, "", &MissingFactError{Checkpoint: f.Checkpoint, Fact: "global_step", err: ErrNoGlobalStep}
+	}
 	s, err := reg.Lookup(want)
 	if err != nil {
 		return nil, "", fmt.Errorf("generate: %w", err)
