@@ -335,12 +335,19 @@ func readLimited(path string) ([]byte, error) {
 // and old is its content) and backup is set, old is first kept as out+".bak" unless a
 // backup already exists. perm comes from the existing file, or from src for a new one.
 func write(out, src string, old, data []byte, backup bool) error {
-	target := out
-	if resolved, err := filepath.EvalSymlinks(out); err == nil {
-		target = resolved // write through a symlinked sidecar, not over the link
-	}
-	perm := os.FileMode(0o644)
-	if info, err := os.Stat(src); err == nil {
+	target, perm := out, os.FileMode(0o644)
+	if info, err := os.Lstat(out); err == nil {
+		if info.Mode()&fs.ModeSymlink != 0 {
+			// Write through a symlinked sidecar, not over the link.
+			if resolved, err := filepath.EvalSymlinks(out); err == nil {
+				target = resolved
+				if ti, err := os.Stat(resolved); err == nil {
+					info = ti
+				}
+			}
+		}
+		perm = info.Mode().Perm()
+	} else if info, err := os.Stat(src); err == nil {
 		perm = info.Mode().Perm()
 	}
 	if old != nil && backup {
@@ -348,7 +355,15 @@ func write(out, src string, old, data []byte, backup bool) error {
 			return err
 		}
 	}
-	if err := renameio.WriteFile(target, data, perm, renameio.WithTempDir(filepath.Dir(target))); err != nil {
+	t, err := renameio.NewPendingFile(target, renameio.WithTempDir(filepath.Dir(target)), renameio.WithStaticPermissions(perm))
+	if err != nil {
+		return fmt.Errorf("migrate: write %s: %w", out, err)
+	}
+	defer t.Cleanup()
+	if _, err := t.Write(data); err != nil {
+		return fmt.Errorf("migrate: write %s: %w", out, err)
+	}
+	if err := t.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("migrate: write %s: %w", out, err)
 	}
 	return nil
