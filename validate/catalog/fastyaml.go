@@ -25,16 +25,30 @@ func fastParse(src []byte) (map[string]any, bool) {
 		}
 	}
 	s := string(src)
-	p := fastParser{}
-	for _, raw := range strings.Split(s, "\n") {
-		content := strings.TrimLeft(raw, " ")
+	p := fastParser{lines: make([]fastLine, 0, strings.Count(s, "\n")+1)}
+	for len(s) > 0 {
+		raw := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			raw, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		indent := 0
+		for indent < len(raw) && raw[indent] == ' ' {
+			indent++
+		}
+		content := raw[indent:]
 		if content == "" || content[0] == '#' {
 			continue
 		}
 		if strings.HasPrefix(raw, "---") || strings.HasPrefix(raw, "...") || strings.HasPrefix(raw, "%") {
 			return nil, false
 		}
-		p.lines = append(p.lines, fastLine{indent: len(raw) - len(content), text: strings.TrimRight(content, " ")})
+		end := len(content)
+		for end > 0 && content[end-1] == ' ' {
+			end--
+		}
+		p.lines = append(p.lines, fastLine{indent: indent, text: content[:end]})
 	}
 	if len(p.lines) == 0 || p.lines[0].indent != 0 {
 		return nil, false

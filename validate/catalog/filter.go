@@ -211,7 +211,19 @@ func ParseFilter(expr string) (Filter, error) {
 	return flt, nil
 }
 
-func (f Filter) String() string { return f.Field + string(f.Op) + f.Value }
+// String prints the filter so that ParseFilter reads it back: a value with surrounding spaces,
+// or one that starts with an operator or quote character, is quoted.
+func (f Filter) String() string {
+	v := f.Value
+	if v != strings.TrimSpace(v) || (v != "" && strings.ContainsAny(v[:1], "=<>!~\"'")) {
+		q := `"`
+		if strings.Contains(v, `"`) {
+			q = "'"
+		}
+		v = q + v + q
+	}
+	return f.Field + string(f.Op) + v
+}
 
 // Match reports whether e passes the filter.
 func (f Filter) Match(e *Entry) bool {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -157,22 +158,17 @@ func FuzzParseFilter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := ParseFilter(flt.String())
-		if err != nil {
-			// A value that starts with a quote pair was unquoted once; printing drops the quotes.
-			if len(flt.Value) > 0 && (flt.Value[0] == '"' || flt.Value[0] == '\'') {
-				return
-			}
-			t.Fatalf("%q parsed as %q, which does not parse: %v", expr, flt.String(), err)
-		}
-		if again.Field != flt.Field || again.Op != flt.Op || (again.Value != flt.Value && !quoted(flt.Value)) {
-			t.Fatalf("%q -> %q -> %q", expr, flt.String(), again.String())
-		}
 		e := sample()[1]
 		_ = flt.Match(&e)
+		if strings.Contains(flt.Value, `"`) && strings.Contains(flt.Value, "'") {
+			return // no quoting can hold both; the grammar has no escapes
+		}
+		again, err := ParseFilter(flt.String())
+		if err != nil {
+			t.Fatalf("%q parsed as %q, which does not parse: %v", expr, flt.String(), err)
+		}
+		if again.Field != flt.Field || again.Op != flt.Op || again.Value != flt.Value {
+			t.Fatalf("%q -> %q -> %q", expr, flt.String(), again.String())
+		}
 	})
-}
-
-func quoted(v string) bool {
-	return len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0]
 }
