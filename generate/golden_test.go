@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -71,12 +72,13 @@ func checkpoints(t testing.TB, root string) []string {
 }
 
 // TestBuildGolden builds every sample checkpoint at every version and compares with
-// testdata/golden/<version>/<checkpoint path>.yaml, plus the warnings per version.
+// testdata/golden/<version>/<checkpoint path>.metadata.yaml, and where each fact came from
+// (and what was left out) with testdata/golden/sources.txt.
 func TestBuildGolden(t *testing.T) {
 	root := sampleTree(t)
 	for _, version := range []string{"1.0", "1.1", "2.0"} {
 		t.Run(version, func(t *testing.T) {
-			var warnings bytes.Buffer
+			var facts bytes.Buffer
 			for _, c := range checkpoints(t, root) {
 				rel, _ := filepath.Rel(root, c)
 				rel = filepath.ToSlash(rel)
@@ -92,13 +94,31 @@ func TestBuildGolden(t *testing.T) {
 					t.Errorf("%s: path %s, want %s", rel, sc.Path, want)
 				}
 				golden(t, filepath.Join("testdata", "golden", version, filepath.FromSlash(rel)+".metadata.yaml"), sc.Data)
+				if version != "1.0" {
+					continue // facts do not depend on the version
+				}
+				facts.WriteString(rel + "\n")
+				for _, k := range sortedSourceKeys(sc.Facts.Sources) {
+					fmt.Fprintf(&facts, "  %s: %s\n", k, sc.Facts.Sources[k])
+				}
 				for _, w := range sc.Warnings {
-					warnings.WriteString(rel + ": " + strings.ReplaceAll(w, root, "$ROOT") + "\n")
+					facts.WriteString("  warning: " + strings.ReplaceAll(w, root, "$ROOT") + "\n")
 				}
 			}
-			golden(t, filepath.Join("testdata", "golden", version, "warnings.txt"), warnings.Bytes())
+			if version == "1.0" {
+				golden(t, filepath.Join("testdata", "golden", "sources.txt"), facts.Bytes())
+			}
 		})
 	}
+}
+
+func sortedSourceKeys(m map[string]Source) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func golden(t *testing.T, path string, got []byte) {
