@@ -115,7 +115,9 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 	}
 
 	// Each checkpoint gets a 1-buffered slot; workers fill them in any order and the caller's
-	// goroutine drains them in order, so output is sorted and memory stays bounded by jobs.
+	// goroutine drains them in order, so output is sorted. The window keeps the work started
+	// at most 4×jobs ahead of the consumer, so memory stays bounded however slow each is.
+	window := make(chan struct{}, 4*jobs)
 	slots := make([]chan *Result, len(ckpts))
 	for i := range slots {
 		slots[i] = make(chan *Result, 1)
@@ -134,7 +136,14 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 	go func() {
 		defer close(next)
 		for i := range ckpts {
-			// Bound the work in flight ahead of the consumer.
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				for j := i; j < len(ckpts); j++ {
+					slots[j] <- &Result{Checkpoint: ckpts[j], Status: Failed, Err: ctx.Err(), Reason: ctx.Err().Error()}
+				}
+				return
+			}
 			select {
 			case next <- i:
 			case <-ctx.Done():
@@ -153,6 +162,10 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 	}
 	for i := range ckpts {
 		r := <-slots[i]
+		select {
+		case <-window: // cancelled slots were filled without taking a place
+		default:
+		}
 		sum.Found++
 		switch r.Status {
 		case Written, WouldWrite:
