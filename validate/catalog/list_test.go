@@ -5,6 +5,8 @@ import (
 	encjson "encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
 )
 
 func f64(v float64) *float64      { return &v }
@@ -183,4 +185,19 @@ func TestListBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzFromSource: reading the catalog fields of any document never panics, and a usable
+// document always yields its schema version.
+func FuzzFromSource(f *testing.F) {
+	for _, src := range corpus(f) {
+		f.Add(src)
+	}
+	reg := schemas.Default()
+	f.Fuzz(func(t *testing.T, src []byte) {
+		e, why := fromSource("fuzz.yaml", src, reg)
+		if why == "" && e.SchemaVersion == "" {
+			t.Fatalf("usable document without a schema version: %+v", e)
+		}
+	})
 }

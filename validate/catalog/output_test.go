@@ -318,3 +318,33 @@ func TestHTMLInChromium(t *testing.T) {
 		copyFile(t, shot, dst)
 	}
 }
+
+// TestDeterministic: one worker or many, the outputs are byte-identical.
+func TestDeterministic(t *testing.T) {
+	root := buildTree(t)
+	render := func(workers int) (string, string) {
+		c, err := Status(context.Background(), []string{root}, StatusOptions{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := List(context.Background(), []string{root}, ListOptions{Workers: workers, Sort: "-hmean"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s, l bytes.Buffer
+		if err := WriteStatus(&s, c, "json", WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteList(&l, es, "json"); err != nil {
+			t.Fatal(err)
+		}
+		return s.String(), l.String()
+	}
+	s1, l1 := render(1)
+	for _, w := range []int{2, 7} {
+		s, l := render(w)
+		if s != s1 || l != l1 {
+			t.Errorf("%d workers give different output than 1", w)
+		}
+	}
+}
