@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPreCommitHook installs this repository's hooks with the real pre-commit
+// (`pre-commit try-repo`, language: golang) into a scratch git repository and checks that
+// the validate hook fails on a bad sidecar and passes on a good one.
+func TestPreCommitHook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ckptmeta through pre-commit; not in -short")
+	}
+	preCommit, err := exec.LookPath("pre-commit")
+	if err != nil {
+		t.Skip("pre-commit is not installed (apt-get install pre-commit; .ci/run installs it)")
+	}
+	repoRoot, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	home := t.TempDir()
+	env := append(os.Environ(), "PRE_COMMIT_HOME="+home, "HOME="+home, "NO_COLOR=1",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
+	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+		// Reuse the module cache instead of downloading the dependencies again.
+		env = append(env, "GOMODCACHE="+strings.TrimSpace(string(out)), "GOFLAGS=-buildvcs=false")
+	}
+	run := func(wantOK bool, name string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir, cmd.Env = work, env
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != wantOK {
+			t.Fatalf("%s %s: err=%v, want ok=%v\n%s", name, strings.Join(args, " "), err, wantOK, out)
+		}
+		return string(out)
+	}
+	good, err := os.ReadFile("../../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(work, "outputs", "exp", "checkpoints")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sidecar := filepath.Join(dir, "best.ckpt.metadata.yaml")
+	write := func(b []byte) {
+		if err := os.WriteFile(sidecar, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(true, "git", "init", "-q")
+	write(good)
+	run(true, "git", "add", "-A")
+	out := run(true, preCommit, "try-repo", repoRoot, "ckptmeta-validate", "--all-files")
+	if !strings.Contains(out, "Passed") {
+		t.Fatalf("good sidecar: hook did not pass:\n%s", out)
+	}
+	write([]byte(strings.Replace(string(good), "epoch: 18", "epoch: -18", 1)))
+	run(true, "git", "add", "-A")
+	out = run(false, preCommit, "try-repo", repoRoot, "ckptmeta-validate", "--all-files")
+	if !strings.Contains(out, "Failed") || !strings.Contains(out, "best.ckpt.metadata.yaml:6:10: error: training.epoch: must be >= 0, got -18 [schema/minimum]") {
+		t.Fatalf("bad sidecar: want the finding in the hook's output:\n%s", out)
+	}
+}
