@@ -239,8 +239,28 @@ func lookupMap(r *ckpt.Reader, key string) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	m, ok := v.(map[string]any)
-	return m, ok
+	m := asMap(v)
+	return m, m != nil
+}
+
+// asMap reads a mapping: a plain one, or an object of a class the reader does not unwrap
+// (a dict subclass keeps its items, a plain object its __dict__ state).
+func asMap(v any) map[string]any {
+	switch t := v.(type) {
+	case map[string]any:
+		return t
+	case *ckpt.Object:
+		if t == nil {
+			return nil
+		}
+		if len(t.Items) > 0 {
+			return t.Items
+		}
+		if m, ok := t.State.(map[string]any); ok {
+			return m
+		}
+	}
+	return nil
 }
 
 // cleval reads the detection module's own metrics record: the reliable in-checkpoint source.
@@ -306,7 +326,7 @@ func (x *extraction) callbacks(m map[string]any, ckptPath string) {
 	}
 	if chosen == "" {
 		for _, k := range keys {
-			st, _ := m[k].(map[string]any)
+			st := asMap(m[k])
 			_, a := st["best_model_score"]
 			_, b := st["best_model_path"]
 			if a && b {
@@ -320,7 +340,7 @@ func (x *extraction) callbacks(m map[string]any, ckptPath string) {
 	}
 	f := x.f
 	_, kwargs := splitStateKey(chosen)
-	state, _ := m[chosen].(map[string]any)
+	state := asMap(m[chosen])
 	monitor, _ := state["monitor"].(string)
 	if monitor == "" {
 		monitor, _ = kwargs["monitor"].(string)

@@ -356,3 +356,25 @@ func TestLocate(t *testing.T) {
 		})
 	}
 }
+
+func TestExtractObjects(t *testing.T) {
+	// Classes the reader does not unwrap still give their items or state.
+	dir := tree(t, nil)
+	root := map[string]any{
+		"epoch": int64(2), "global_step": int64(20),
+		"hyper_parameters": &ckpt.Object{Class: ckpt.Global{Module: "my.pkg", Name: "Config"}, State: map[string]any{"architecture_name": "craft"}},
+		"callbacks": map[string]any{
+			"my.pkg.BestKeeper": &ckpt.Object{Class: ckpt.Global{Module: "my.pkg", Name: "State"}, Items: map[string]any{
+				"monitor": "val/hmean", "best_model_score": scalarTensor(0.5), "best_model_path": "best.ckpt",
+			}},
+		},
+	}
+	f, err := Extract(&ckpt.Reader{Root: root}, filepath.Join(dir, "outputs", "e", "checkpoints", "best.ckpt"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "architecture", f.Model.Architecture, "craft")
+	eq(t, "monitor", f.Checkpointing.Monitor, "val/hmean")
+	eq(t, "own score", f.Metrics.Additional, map[string]float64{"val/hmean": 0.5})
+	eq(t, "hmean from the monitored name", f.Metrics.Hmean, f64(0.5))
+}
