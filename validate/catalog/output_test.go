@@ -348,3 +348,22 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestHTMLEscapes(t *testing.T) {
+	name := `<script>alert("x")</script>`
+	c := &Coverage{Latest: "2.0", Total: Counts{Checkpoints: 1, Missing: 1},
+		Experiments: []ExperimentCoverage{{Name: name, Counts: Counts{Checkpoints: 1, Missing: 1}}},
+		Items:       []Item{{Experiment: name, Checkpoint: name + "/checkpoints/x.ckpt", State: StateMissing}}}
+	var buf bytes.Buffer
+	if err := WriteStatus(&buf, c, "html", WriteOptions{Title: name}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "<script") || !strings.Contains(out, "&lt;script&gt;") {
+		t.Errorf("experiment name not escaped:\n%s", out)
+	}
+	// The one URL is the SVG namespace, which is a name, not a fetch.
+	if strings.Count(out, "http") != 1 || strings.Contains(out, "src=") || strings.Contains(out, "<link") || strings.Contains(out, "url(") {
+		t.Error("the page refers to something outside itself")
+	}
+}
