@@ -426,3 +426,26 @@ func TestRunForceCarries(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildOptions(t *testing.T) {
+	root := sampleTree(t)
+	ck := filepath.Join(root, "det_resnet50_v1", "checkpoints", "last.ckpt")
+	sc, err := Build(ck, Options{Naming: NamingStem, Action: ActionRegenerated, Version: "2.0", Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(filepath.Dir(ck), "last.metadata.yaml"); sc.Path != want {
+		t.Errorf("path %s, want %s", sc.Path, want)
+	}
+	for _, want := range []string{"action: regenerated\n", "mtime: '2025-10-19T12:00:00Z'\n", "path: det_resnet50_v1/checkpoints/last.ckpt\n"} {
+		if !bytes.Contains(sc.Data, []byte(want)) {
+			t.Errorf("no %q in\n%s", want, sc.Data)
+		}
+	}
+	if _, err := os.Stat(sc.Path); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("Build wrote a file")
+	}
+	if _, err := Build(filepath.Dir(ck), Options{}); !errors.Is(err, ckpt.ErrUnsupported) {
+		t.Errorf("a directory: err = %v, want ErrUnsupported", err)
+	}
+}
