@@ -123,6 +123,17 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 		plainStyle(d.file)
 		d.indent, d.compact = 2, true
 	}
+	// PyYAML reads an unquoted timestamp as a datetime, which the Python model rejects;
+	// quoting it keeps the value and makes the output valid for every reader.
+	for _, f := range findings {
+		if f.Rule != "yaml/unquoted-timestamp" {
+			continue
+		}
+		if n, ok := d.Get(f.Pointer); ok && n.Kind == yaml.ScalarNode && n.Style == 0 {
+			n.Tag, n.Style = "!!str", yaml.SingleQuotedStyle
+			edited = true
+		}
+	}
 	if vn := mget(d.root, "schema_version"); vn != nil && (vn.ShortTag() != "!!str" || vn.Value != from) {
 		d.setVersion(from) // quote it, in the registry's spelling
 		edited = true
