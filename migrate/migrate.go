@@ -32,6 +32,9 @@
 //   - provenance: 1.0 -> 1.1 and later hops record tool "ckptmeta", the tool version,
 //     action "migrated" and migrated_from = the version the file had before the first
 //     migration (kept when already set, as Lightning keeps its legacy version).
+//   - schema_version is always written quoted, in the registry's spelling, and unquoted
+//     timestamps are quoted (PyYAML would read both as non-strings). These fixes count
+//     as changes even for a file already at the target version.
 //   - 0 -> 1.0 picks precision, recall, hmean (or f1) and validation_loss (val + loss)
 //     from flat logged metrics by the legacy writers' rule: the first key in document
 //     order whose lower-cased name matches and whose value is a number within the
