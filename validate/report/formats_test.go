@@ -34,12 +34,13 @@ func compileSARIFSchema(t *testing.T) *jsonschema.Schema {
 	p := sarifSchemaPath()
 	f, err := os.Open(p)
 	if err != nil {
-		if os.Getenv("CKPTMETA_SKIP_SARIF_SCHEMA") == "1" {
-			t.Skipf("SARIF schema not installed (%v); skipped because CKPTMETA_SKIP_SARIF_SCHEMA=1", err)
+		// On a developer's machine the schema is optional (the README's `go test ./...` must
+		// pass on a fresh clone); under CI (.ci/run installs it) its absence is a failure.
+		if os.Getenv("CI") == "" {
+			t.Skipf("SARIF 2.1.0 schema not installed (%v); install it with: bash validate/report/testdata/install-sarif-schema.sh", err)
 		}
 		t.Fatalf("SARIF 2.1.0 schema not found: %v\n"+
-			"install it with: bash validate/report/testdata/install-sarif-schema.sh\n"+
-			"or point SARIF_SCHEMA at sarif-2.1.0.json, or set CKPTMETA_SKIP_SARIF_SCHEMA=1 to skip this test", err)
+			"install it with: bash validate/report/testdata/install-sarif-schema.sh, or point SARIF_SCHEMA at sarif-2.1.0.json", err)
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
