@@ -450,7 +450,17 @@ func (x *extraction) modelPart(c *config, base []string, part string) bool {
 		m = c.getMap(where...)
 	}
 	if m == nil {
-		return false
+		// The legacy shape names a part with a bare string (model.encoder: resnet18).
+		v, _ := c.get(append(clone(base), part)...)
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return false
+		}
+		m = map[string]any{"name": s}
+		if part == "encoder" {
+			m = map[string]any{"model_name": s}
+		}
+		where = append(clone(base), part)
 	}
 	at := dotted(c.src, where)
 	fields := map[string]any{}

@@ -449,3 +449,71 @@ func TestBuildOptions(t *testing.T) {
 		t.Errorf("a directory: err = %v, want ErrUnsupported", err)
 	}
 }
+
+// TestBuildReaderFixtures builds sidecars at every version from the reader's own fixtures
+// (testdata/ckpt, values from its README), and checks the rejected ones fail cleanly.
+func TestBuildReaderFixtures(t *testing.T) {
+	tests := []struct {
+		file        string
+		epoch, step int64
+		monitor     string
+		best        *float64
+		hmean       *float64
+		encoder     string
+		warning     string
+		err         error
+	}{
+		{file: "lightning2.ckpt", epoch: 7, step: 800, monitor: "val/hmean", best: f64(0.8125), hmean: f64(0.8076923076923077), encoder: "resnet18", warning: `hyper_parameters.max_epochs "???" cannot be resolved`},
+		{file: "unique_callback.ckpt", epoch: 12, step: 3900, hmean: f64(0.8470588235294118), encoder: "resnet50", warning: "best_model_score is NaN; written as null"},
+		{file: "legacy.ckpt", epoch: 3, step: 120, monitor: "val_loss", best: f64(0.6875)},
+		{file: "weights_only.ckpt", epoch: 2, step: 50, encoder: "mobilenet_v3"},
+		{file: "protocol4.ckpt", epoch: 5, step: 500, best: f64(0.625)},
+		{file: "best.ckpt", epoch: 1, best: f64(0.5)},
+		{file: "hostile_cycle.ckpt", err: ErrNoEpoch},
+		{file: "hostile_reduce.ckpt", err: ErrUnsafe},
+		{file: "hostile_expansion.ckpt", err: ckpt.ErrLimit},
+		{file: "zipbomb.ckpt", err: ckpt.ErrLimit},
+		{file: "not_a_checkpoint.ckpt", err: ckpt.ErrFormat},
+		{file: "magic_bypass.ckpt", err: ckpt.ErrFormat},
+		{file: "torchscript.ckpt", err: ckpt.ErrUnsupported},
+		{file: "tar_era.ckpt", err: ckpt.ErrUnsupported},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			ck := filepath.Join(t.TempDir(), "outputs", "exp", "checkpoints", tt.file)
+			copyFile(t, filepath.Join("..", "testdata", "ckpt", tt.file), ck)
+			for _, v := range []string{"1.0", "1.1", "2.0"} {
+				sc, err := Build(ck, Options{Version: v, Now: fixedNow})
+				if tt.err != nil {
+					if !errors.Is(err, tt.err) || !strings.Contains(err.Error(), ck) {
+						t.Fatalf("err = %v, want %v naming the file", err, tt.err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", v, err)
+				}
+				f := sc.Facts
+				if *f.Epoch != tt.epoch || (tt.step != 0 && *f.GlobalStep != tt.step) {
+					t.Errorf("epoch %d step %d, want %d %d", *f.Epoch, *f.GlobalStep, tt.epoch, tt.step)
+				}
+				if tt.monitor != "" {
+					eq(t, "monitor", f.Checkpointing.Monitor, tt.monitor)
+				}
+				eq(t, "best", f.Metrics.Best, tt.best)
+				if tt.hmean != nil {
+					eq(t, "hmean", f.Metrics.Hmean, tt.hmean)
+				}
+				if tt.encoder != "" {
+					if f.Model.Encoder == nil {
+						t.Fatalf("no encoder")
+					}
+					eq(t, "encoder", f.Model.Encoder.ModelName, tt.encoder)
+				}
+				if tt.warning != "" && !strings.Contains(strings.Join(sc.Warnings, "\n"), tt.warning) {
+					t.Errorf("no warning %q in %q", tt.warning, sc.Warnings)
+				}
+			}
+		})
+	}
+}
