@@ -175,7 +175,7 @@ func Extract(r *ckpt.Reader, ckptPath string, o Options) (*Facts, error) {
 			x.warn("hydra config %s not read: %v", loc.hydraRel, err)
 		} else {
 			f.HydraPath = loc.hydraRel
-			x.mark("hydra_config_path", SourceFilename)
+			x.mark("hydra_config_path", SourceHydra)
 			x.fromConfig(cfg, [][]string{{"model"}})
 			x.fromHydraRun(cfg)
 		}
