@@ -78,7 +78,8 @@ const DefaultPath = "outputs"
 var ErrNoPaths = errors.New("generate: no such paths")
 
 // Run finds the checkpoints under paths (DefaultPath when empty), builds and writes their
-// sidecars, and calls each once per checkpoint in sorted path order, from one goroutine.
+// sidecars, and calls each once per checkpoint in sorted path order, from one goroutine;
+// paths that do not exist and unreadable directories come first, as Failed results.
 // Per-checkpoint problems are Failed results and the run goes on; Run's error is reserved
 // for a run that could not happen at all (no path exists, ctx cancelled).
 func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) (Summary, error) {
@@ -87,16 +88,19 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 		paths = []string{DefaultPath}
 	}
 	var existing []string
+	var walkErrs []*Result // problems with the paths themselves; reported first
 	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil {
-			existing = append(existing, p)
+		if _, err := os.Stat(p); err != nil {
+			err = fmt.Errorf("generate: %w", err)
+			walkErrs = append(walkErrs, &Result{Checkpoint: p, Status: Failed, Err: err, Reason: err.Error()})
+			continue
 		}
+		existing = append(existing, p)
 	}
 	if len(existing) == 0 {
 		return sum, fmt.Errorf("%w: %v", ErrNoPaths, paths)
 	}
 	var ckpts []string
-	var walkErrs []*Result
 	seen := map[string]bool{}
 	sidecar.Walk(existing, o.Exclude, func(p string, kind sidecar.Kind, err error) {
 		switch {
@@ -136,20 +140,21 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 	go func() {
 		defer close(next)
 		for i := range ckpts {
+			cancelled := func() {
+				for j := i; j < len(ckpts); j++ {
+					slots[j] <- fail(&Result{Checkpoint: ckpts[j]}, ctx.Err())
+				}
+			}
 			select {
 			case window <- struct{}{}:
 			case <-ctx.Done():
-				for j := i; j < len(ckpts); j++ {
-					slots[j] <- &Result{Checkpoint: ckpts[j], Status: Failed, Err: ctx.Err(), Reason: ctx.Err().Error()}
-				}
+				cancelled()
 				return
 			}
 			select {
 			case next <- i:
 			case <-ctx.Done():
-				for j := i; j < len(ckpts); j++ {
-					slots[j] <- &Result{Checkpoint: ckpts[j], Status: Failed, Err: ctx.Err(), Reason: ctx.Err().Error()}
-				}
+				cancelled()
 				return
 			}
 		}

@@ -517,3 +517,15 @@ func TestBuildReaderFixtures(t *testing.T) {
 		})
 	}
 }
+
+func TestRunMissingPathAmongOthers(t *testing.T) {
+	root := sampleTree(t)
+	missing := filepath.Join(root, "typo")
+	got, sum := collect(t, []string{missing, root}, runOpts())
+	if len(got) == 0 || got[0].Checkpoint != missing || got[0].Status != Failed || !errors.Is(got[0].Err, fs.ErrNotExist) {
+		t.Fatalf("first result %+v, want the missing path as Failed", got[0])
+	}
+	if sum.Failed != 1 || sum.Written != len(checkpoints(t, root)) {
+		t.Errorf("summary %+v", sum)
+	}
+}
