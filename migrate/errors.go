@@ -3,7 +3,13 @@ package migrate
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // ErrShape means a document is not a sidecar at all (not a mapping, or a step met a value
@@ -52,7 +58,48 @@ type InvalidError struct {
 }
 
 func (e *InvalidError) Error() string {
+	var ve *jsonschema.ValidationError
+	if errors.As(e.Err, &ve) {
+		return fmt.Sprintf("migrate: not valid %s: %s", e.Version, strings.Join(leafMessages(ve), "; "))
+	}
 	return fmt.Sprintf("migrate: not valid %s: %v", e.Version, e.Err)
+}
+
+var english = message.NewPrinter(language.English)
+
+// leafMessages lists what a user fixes, "/pointer: message", sorted; of the branches of
+// an anyOf or oneOf only the one with the fewest problems counts.
+func leafMessages(e *jsonschema.ValidationError) []string {
+	var walk func(e *jsonschema.ValidationError) []string
+	walk = func(e *jsonschema.ValidationError) []string {
+		if len(e.Causes) == 0 {
+			ptr := ""
+			for _, k := range e.InstanceLocation {
+				ptr += Pointer(k)
+			}
+			if ptr == "" {
+				ptr = "/"
+			}
+			return []string{ptr + ": " + e.ErrorKind.LocalizedString(english)}
+		}
+		var out []string
+		switch e.ErrorKind.(type) {
+		case *kind.AnyOf, *kind.OneOf:
+			for _, c := range e.Causes {
+				if l := walk(c); out == nil || len(l) < len(out) {
+					out = l
+				}
+			}
+		default:
+			for _, c := range e.Causes {
+				out = append(out, walk(c)...)
+			}
+		}
+		return out
+	}
+	out := walk(e)
+	sort.Strings(out)
+	return out
 }
 
 func (e *InvalidError) Unwrap() error { return e.Err }

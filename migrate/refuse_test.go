@@ -177,3 +177,18 @@ func TestMigrateBytesStdin(t *testing.T) {
 		t.Errorf("output:\n%s", m.Data)
 	}
 }
+
+// TestInvalidErrorText: the message lists the problems by pointer, sorted, without the
+// schema's URL (it is user-visible text).
+func TestInvalidErrorText(t *testing.T) {
+	src := strings.Replace(base11, "epoch: 1,", "epoch: -1,", 1) + "metrics: {hmean: 87.4}\n"
+	_, err := MigrateBytes("x.metadata.yaml", []byte(src), Options{})
+	var ie *InvalidError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v", err)
+	}
+	want := "migrate: not valid 1.1: /metrics/hmean: maximum: got 87.4, want 1; /training/epoch: minimum: got -1, want 0"
+	if err.Error() != want {
+		t.Errorf("got  %s\nwant %s", err, want)
+	}
+}
