@@ -373,12 +373,17 @@ func (x *extraction) callbacks(m map[string]any, ckptPath string) {
 // additional records a logged metric, and fills the fixed field it names when still unknown.
 func (x *extraction) additional(name string, v float64, s Source) {
 	f := x.f
-	if f.Metrics.Additional == nil {
-		f.Metrics.Additional = map[string]float64{}
-	}
-	if _, ok := f.Metrics.Additional[name]; !ok {
-		f.Metrics.Additional[name] = v
-		x.mark("metrics.additional_metrics."+name, s)
+	switch name {
+	case "precision", "recall", "hmean", "validation_loss":
+		// A logged name equal to a fixed field is that field; 2.0 could not hold both.
+	default:
+		if f.Metrics.Additional == nil {
+			f.Metrics.Additional = map[string]float64{}
+		}
+		if _, ok := f.Metrics.Additional[name]; !ok {
+			f.Metrics.Additional[name] = v
+			x.mark("metrics.additional_metrics."+name, s)
+		}
 	}
 	lower := strings.ToLower(name)
 	last := lower[strings.LastIndexAny(lower, "/.")+1:]
