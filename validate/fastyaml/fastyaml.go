@@ -84,10 +84,10 @@ type parser struct {
 	li    int // the line being parsed
 	depth int
 
-	slab  []yaml.Node   // nodes are carved from here: one allocation for most files
-	ptrs  []*yaml.Node  // Content slices are carved from here
-	stack []*yaml.Node  // children of the collections being parsed
-	est   int           // node estimate, sizes new slabs
+	slab  []yaml.Node  // nodes are carved from here: one allocation for most files
+	ptrs  []*yaml.Node // Content slices are carved from here
+	stack []*yaml.Node // children of the collections being parsed
+	est   int          // node estimate, sizes new slabs
 }
 
 func parse(src []byte) (*yaml.Node, bool) {
