@@ -218,7 +218,7 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 				return fail(res, fmt.Errorf("generate: %s: %w", yamls[0], err))
 			}
 			if !stale {
-				res.Sidecar, res.Status, res.Reason = yamls[0], Skipped, "sidecar is up to date"
+				res.Sidecar, res.Status, res.Reason = yamls[0], Skipped, why
 				return res
 			}
 			res.Reason = why
@@ -267,7 +267,14 @@ func staleSidecar(path, ckptPath string) (bool, string, error) {
 	if doc == nil {
 		return false, "", fmt.Errorf("not readable YAML")
 	}
-	return validate.Stale(doc, ckptPath)
+	if _, ok := validate.Recorded(doc); !ok {
+		return false, "sidecar records no checkpoint fingerprint (1.0); force rebuilds it", nil
+	}
+	stale, why, err := validate.Stale(doc, ckptPath)
+	if err == nil && !stale {
+		why = "sidecar is up to date"
+	}
+	return stale, why, err
 }
 
 // carryFrom reads the hand-editable run identity (exp_name and wandb_run_id, or 2.0's

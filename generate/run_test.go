@@ -371,19 +371,29 @@ func TestRunStale(t *testing.T) {
 	changed := filepath.Join(dir, "last.ckpt")
 	copyFile(t, filepath.Join(dir, "best-v1.ckpt"), changed)
 	if stale, _, err := staleSidecar(changed+".metadata.yaml", changed); err != nil || !stale {
-		t.Skipf("validate.Stale does not report an overwritten checkpoint yet (stale=%v, err=%v)", stale, err)
+		t.Fatalf("an overwritten checkpoint is not stale (stale=%v, err=%v)", stale, err)
 	}
 	o := runOpts()
 	o.Stale = true
 	got, sum := collect(t, []string{dir}, o)
 	for _, r := range got {
-		want := Skipped
+		want, reason := Skipped, "sidecar is up to date"
 		if r.Checkpoint == changed {
-			want = Written
+			want, reason = Written, "pickle hash"
 		}
-		if r.Status != want {
-			t.Errorf("%s: %v (%s), want %v", r.Checkpoint, r.Status, r.Reason, want)
+		if r.Status != want || !strings.HasPrefix(r.Reason, reason) {
+			t.Errorf("%s: %v (%s), want %v (%s)", r.Checkpoint, r.Status, r.Reason, want, reason)
 		}
+	}
+	// A 1.0 sidecar has no fingerprint: it is left alone, and the reason says how to rebuild it.
+	o10 := runOpts()
+	o10.Version, o10.Force = "1.0", true
+	if _, err := Run(context.Background(), []string{changed}, o10, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = collect(t, []string{changed}, o)
+	if len(got) != 1 || got[0].Status != Skipped || !strings.Contains(got[0].Reason, "no checkpoint fingerprint") {
+		t.Errorf("1.0 sidecar under Stale: %+v", got)
 	}
 	if sum.Written != 1 {
 		t.Errorf("summary %+v, want one rewritten", sum)
