@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate/fastyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -39,28 +40,19 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 		p.add(0, 0, "", "yaml/too-large", fmt.Sprintf("file is %d bytes; sidecars larger than %d bytes are not read", len(src), MaxFileSize), "")
 		return nil, p.findings
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var file yaml.Node
-	if err := dec.Decode(&file); err != nil {
-		if errors.Is(err, io.EOF) {
-			p.add(0, 0, "", "yaml/empty", "file has no YAML document", "")
-		} else {
-			p.syntax(err)
+	// The fast path parses the block YAML that PyYAML writes into exactly the tree yaml.v3
+	// would build, about ten times faster; anything else goes through yaml.v3.
+	file, ok := fastyaml.Parse(src)
+	if !ok {
+		if file = p.decode(src); file == nil {
+			return nil, p.findings
 		}
-		return nil, p.findings
 	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case err == nil:
-		p.add(next.Line, next.Column, "", "yaml/multiple-documents", "file holds more than one YAML document; a sidecar is one document", "remove everything from the second '---' on")
-	case !errors.Is(err, io.EOF):
-		p.syntax(err)
-	}
-	doc := &Document{Path: path, File: &file, Version: schemas.Legacy}
+	doc := &Document{Path: path, File: file, Version: schemas.Legacy}
 	if file.Kind == yaml.DocumentNode && len(file.Content) == 1 {
 		doc.Root = file.Content[0]
 	} else {
-		doc.Root = &file
+		doc.Root = file
 	}
 	p.budget = 2*len(src) + 1000
 	v, err := p.value(doc.Root, "", 0)
@@ -75,6 +67,28 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 	}
 	sortFindings(p.findings)
 	return doc, p.findings
+}
+
+// decode parses src with yaml.v3, reporting syntax errors and extra documents.
+func (p *parser) decode(src []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var file yaml.Node
+	if err := dec.Decode(&file); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.add(0, 0, "", "yaml/empty", "file has no YAML document", "")
+		} else {
+			p.syntax(err)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		p.add(next.Line, next.Column, "", "yaml/multiple-documents", "file holds more than one YAML document; a sidecar is one document", "remove everything from the second '---' on")
+	case !errors.Is(err, io.EOF):
+		p.syntax(err)
+	}
+	return &file
 }
 
 // ToJSON converts a node tree (for example one a migration step edited) into JSON values,
