@@ -2,6 +2,7 @@ package generate
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -151,7 +152,7 @@ func python(t *testing.T, modules ...string) string {
 		}
 	}
 	if out, err := exec.Command(exe, "-c", "import "+strings.Join(modules, ", ")).CombinedOutput(); err != nil {
-		t.Skipf("python3 cannot import %s (%s); install python3-yaml python3-pydantic", strings.Join(modules, ", "), bytes.TrimSpace(out))
+		t.Skipf("python3 cannot import %s (%s); install the Debian python3-* packages of those modules", strings.Join(modules, ", "), bytes.TrimSpace(out))
 	}
 	return exe
 }
@@ -195,17 +196,53 @@ func TestStrictModel(t *testing.T) {
 }
 
 // TestSidecarsMatchSources compares every generated 1.0 sidecar with its checkpoint read by
-// torch.load and its Hydra config read by OmegaConf (an independent implementation).
+// Python's pickle and its Hydra config read by OmegaConf (an independent implementation).
 func TestSidecarsMatchSources(t *testing.T) {
-	py := python(t, "yaml", "pydantic", "torch", "omegaconf", "numpy")
+	py := python(t, "yaml", "pydantic", "omegaconf", "numpy")
 	root := sampleTree(t)
 	files := writeSidecars(t, root)
-	args := append([]string{filepath.Join("testdata", "check_sidecars.py"), root}, files...)
-	out, err := exec.Command(py, args...).CombinedOutput()
+	// A tampered copy proves the check can fail: it must be the only file with errors.
+	best := filepath.Join(root, "ocr_training-dbnet-pan_decoder-mobilenetv3_small_050_33", "checkpoints", "best.ckpt.metadata.yaml")
+	b, err := os.ReadFile(best)
 	if err != nil {
-		t.Errorf("sidecars disagree with their sources: %v\n%s", err, out)
+		t.Fatal(err)
 	}
-	if n := bytes.Count(out, []byte(`"errors": []`)); n != len(files) {
-		t.Errorf("%d of %d sidecars checked clean:\n%s", n, len(files), out)
+	tampered := filepath.Join(root, "tampered.yaml")
+	b = bytes.Replace(b, []byte("  epoch: 18\n"), []byte("  epoch: 17\n"), 1)
+	b = bytes.Replace(b, []byte("val/hmean: 0.9524999856948853"), []byte("val/hmean: 0.95"), 1)
+	if err := os.WriteFile(tampered, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{filepath.Join("testdata", "check_sidecars.py"), root}, append(files, tampered)...)
+	out, err := exec.Command(py, args...).CombinedOutput()
+	if err == nil {
+		t.Errorf("the tampered sidecar passed:\n%s", out)
+	}
+	var results []struct {
+		File   string   `json:"file"`
+		Errors []string `json:"errors"`
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var r struct {
+			File   string   `json:"file"`
+			Errors []string `json:"errors"`
+		}
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		results = append(results, r)
+	}
+	if len(results) != len(files)+1 {
+		t.Fatalf("%d results for %d files:\n%s", len(results), len(files)+1, out)
+	}
+	for _, r := range results {
+		if r.File == tampered {
+			got := strings.Join(r.Errors, "\n")
+			if !strings.Contains(got, "training.epoch: sidecar 17, source 18") || !strings.Contains(got, "metrics.additional_metrics") {
+				t.Errorf("tampering not caught precisely: %q", r.Errors)
+			}
+		} else if len(r.Errors) > 0 {
+			t.Errorf("%s disagrees with its sources: %q", r.File, r.Errors)
+		}
 	}
 }

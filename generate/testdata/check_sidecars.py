@@ -4,28 +4,119 @@ sources, independently of the Go code:
 
 1. yaml.safe_load + the strict CheckpointMetadataV1 (strict_model.py);
 2. every fact that has a source is compared with that source read by the real libraries:
-   the checkpoint with torch.load (Lightning stand-in classes from testdata/make_outputs.py),
-   the Hydra config with OmegaConf (which does its own interpolation), the file name.
+   the checkpoint with Python's pickle module (a torch-free loader below: importing torch
+   costs seconds), the Hydra config with OmegaConf (which does its own interpolation), the
+   file name.
 
 Usage: check_sidecars.py OUTPUTS_ROOT SIDECAR...
 Prints one JSON line per sidecar ({"file", "errors"}) and exits 1 when any has errors.
 """
 
+import io
 import json
 import math
 import os
+import pickle
 import re
+import struct
 import sys
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "..", "testdata"))
 
 import yaml  # noqa: E402
 import strict_model  # noqa: E402
-import make_outputs  # noqa: E402,F401  (registers the stand-in Lightning modules)
-import torch  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
+
+
+# --- a torch-free checkpoint loader ----------------------------------------------------
+# torch takes seconds to import on a busy machine, so checkpoints are read with the pickle
+# module itself: tensors become scalars read from their storage (or None), classes that are
+# not needed (Lightning's, numpy's dtype machinery) become plain stand-ins. This is a second,
+# independent reader next to generate/ckpt, not a copy of it.
+
+DTYPES = {"FloatStorage": ("<f", 4), "DoubleStorage": ("<d", 8), "HalfStorage": ("<e", 2),
+          "LongStorage": ("<q", 8), "IntStorage": ("<i", 4), "BoolStorage": ("<?", 1)}
+
+
+class Lazy:
+    """A tensor: its storage key and dtype; the first element once storages are read."""
+
+    def __init__(self, ref, offset):
+        self.ref, self.offset, self.value = ref, offset, None
+
+    def __float__(self):
+        return float(self.value)
+
+
+def stand_in(module, name):
+    if name == "AttributeDict" or name == "OrderedDict":
+        return dict
+    return type(name, (), {"__module__": module, "__qualname__": name,
+                           "__setstate__": lambda self, st: None})
+
+
+class Unpickler(pickle.Unpickler):
+    def __init__(self, f, storages):
+        super().__init__(f)
+        self.storages = storages  # key -> (fmt, size)
+
+    def find_class(self, module, name):
+        if module == "torch._utils" and name == "_rebuild_tensor_v2":
+            return lambda storage, offset, *rest: Lazy(storage, offset)
+        if module == "torch" and name.endswith("Storage"):
+            return DTYPES.get(name, ("<f", 4))
+        if module == "collections" and name == "OrderedDict":
+            return dict
+        if module.startswith("numpy") or module.startswith("omegaconf") or module.startswith("typing"):
+            return super().find_class(module, name)
+        if module in ("builtins", "__builtin__", "copyreg", "copy_reg", "_codecs", "argparse", "pathlib", "collections"):
+            return super().find_class(module, name)
+        return stand_in(module, name)
+
+    def persistent_load(self, pid):
+        _, dtype, key, _, numel = pid[:5]
+        self.storages[key] = dtype
+        return key
+
+
+def load_checkpoint(path):
+    storages = {}
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            pkl = next(n for n in z.namelist() if n.endswith("/data.pkl"))
+            obj = Unpickler(io.BytesIO(z.read(pkl)), storages).load()
+            base = pkl[: -len("data.pkl")] + "data/"
+            data = {k: z.read(base + k) for k in storages}
+    else:
+        with open(path, "rb") as f:
+            for _ in range(3):  # magic, protocol, sys_info
+                pickle.load(f)
+            obj = Unpickler(f, storages).load()
+            keys = pickle.load(f)
+            data = {}
+            for k in keys:
+                (n,) = struct.unpack("<q", f.read(8))
+                data[k] = f.read(n * storages[k][1])
+    resolve(obj, storages, data, set())
+    return obj
+
+
+def resolve(v, storages, data, seen):
+    if id(v) in seen:
+        return
+    seen.add(id(v))
+    if isinstance(v, Lazy):
+        fmt, size = storages[v.ref]
+        raw = data[v.ref][v.offset * size:(v.offset + 1) * size]
+        v.value = struct.unpack(fmt, raw)[0] if len(raw) == size else None
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            resolve(x, storages, data, seen)
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            resolve(x, storages, data, seen)
 
 
 def select(cfg, key):
@@ -63,7 +154,7 @@ def check(root, path):
         doc = yaml.safe_load(f)
 
     ckpt_path = os.path.join(root, doc["checkpoint_path"])
-    ck = torch.load(ckpt_path, map_location="cpu")
+    ck = load_checkpoint(ckpt_path)
     cfg = None
     if doc.get("hydra_config_path"):
         cfg = OmegaConf.load(os.path.join(root, doc["hydra_config_path"]))
@@ -94,7 +185,7 @@ def check(root, path):
     # the file that is the best one
     monitor, mode, own = None, None, {}
     for key, state in (ck.get("callbacks") or {}).items():
-        kname = key if isinstance(key, str) else key.__qualname__
+        kname = key if isinstance(key, str) else key.__qualname__  # pre-1.5: the class
         if not kname.split("{")[0].endswith("ModelCheckpoint"):
             continue
         monitor = state.get("monitor")
