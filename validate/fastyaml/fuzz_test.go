@@ -17,6 +17,11 @@ func FuzzParse(f *testing.F) {
 			f.Add(src)
 		}
 	}
+	for _, tc := range cases {
+		if len(tc.src) < 4096 {
+			f.Add([]byte(tc.src))
+		}
+	}
 	for _, s := range []string{
 		"a:\n- x\n- k: 1\n  l: [1, 'a', \"b\"]\nb: {c: d}\n",
 		"- -1\n- .5\n- 0x1F\n- 1e3\n- 0o17\n- 1_0\n- ~\n- ''\n",
