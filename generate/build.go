@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ var (
 	ErrUnsafe = errors.New("generate: checkpoint pickle references dangerous globals")
 	// ErrOutsideRoot: the checkpoint is not inside the outputs root.
 	ErrOutsideRoot = errors.New("generate: checkpoint is outside the outputs root")
+	// ErrChanged: the checkpoint's size or mtime changed while it was being read.
+	ErrChanged = errors.New("generate: checkpoint changed while it was read")
 	// ErrInvalid: the rendered sidecar does not validate against its own schema (a bug).
 	ErrInvalid = errors.New("generate: rendered sidecar is invalid")
 )
@@ -135,6 +138,7 @@ func Build(ckptPath string, o Options) (*Sidecar, error) {
 	}
 	if len(r.Dangerous) > 0 {
 		f.Warnings = append(f.Warnings, (&UnsafeError{Checkpoint: ckptPath, Globals: r.Dangerous}).Error()+" (allowed)")
+		sort.Strings(f.Warnings)
 	}
 	// The fingerprint reuses the hash the reader already took; the checkpoint must not have
 	// changed while it was read, or size and hash would describe different files.
@@ -143,7 +147,7 @@ func Build(ckptPath string, o Options) (*Sidecar, error) {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-		return nil, fmt.Errorf("generate: %s changed while it was read; try again", ckptPath)
+		return nil, fmt.Errorf("%w: %s; try again", ErrChanged, ckptPath)
 	}
 	f.Fingerprint = &ckpt.Fingerprint{Size: after.Size(), ModTime: after.ModTime(), PickleSHA256: r.PickleSHA256}
 	data, version, err := render(f, o)
