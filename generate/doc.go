@@ -53,7 +53,9 @@
 // [Build] makes one sidecar in memory. [Run] discovers checkpoints, skips those that have a
 // sidecar under either naming (unless forced, or stale under RunOptions.Stale), builds with
 // bounded parallelism, writes atomically (a reader sees the old file or the new one, never
-// part of one), and reports each checkpoint once, in sorted order. A checkpoint that fails
+// part of one), and reports each checkpoint once, in sorted order. A rebuilt sidecar
+// replaces the file readers find first (never adding a second name), keeps the exp_name
+// and wandb_run_id written in it, and records provenance action "regenerated". A checkpoint that fails
 // (hostile, truncated, no epoch) is a Failed result naming the file; the run goes on.
 // Checkpoints whose pickle names dangerous globals fail with [ErrUnsafe] unless
 // Options.AllowUnsafe; nothing in a checkpoint is ever executed either way.
