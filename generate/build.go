@@ -117,7 +117,13 @@ type Sidecar struct {
 }
 
 // Build reads one checkpoint and renders its sidecar. It never writes anything.
-func Build(ckptPath string, o Options) (*Sidecar, error) {
+func Build(ckptPath string, o Options) (sc *Sidecar, err error) {
+	defer func() {
+		// Build is where untrusted bytes and configs come in: nothing may panic past it.
+		if p := recover(); p != nil {
+			sc, err = nil, fmt.Errorf("generate: %s: internal error: %v", ckptPath, p)
+		}
+	}()
 	before, err := os.Stat(ckptPath)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
