@@ -55,11 +55,13 @@ func New(reg *schemas.Registry, opts Options) *Validator {
 // ValidateBytes checks one in-memory sidecar: YAML, version, schema and the checks that need
 // no file system (paths that escape the outputs root). It never touches the file system.
 func (v *Validator) ValidateBytes(name string, src []byte) *Result {
-	res, _ := v.check(name, src)
+	res, _ := v.Check(name, src)
 	return res
 }
 
-func (v *Validator) check(name string, src []byte) (*Result, *Document) {
+// Check is ValidateBytes that also returns the parsed document (nil when the YAML could not
+// be parsed), for callers that read the values after validating them.
+func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
 	res := &Result{Path: name}
 	doc, findings := Parse(name, src)
 	res.Findings = findings
@@ -326,7 +328,7 @@ func (v *Validator) ValidateFile(name string) *Result {
 	if err != nil {
 		return errorResult(name, err)
 	}
-	res, doc := v.check(name, src)
+	res, doc := v.Check(name, src)
 	res.Findings = append(res.Findings, v.neighbours(name, doc)...)
 	v.finish(res)
 	return res

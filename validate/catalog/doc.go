@@ -2,10 +2,10 @@
 // metadata ([Status], `ckptmeta status`), and what is in it ([List], `ckptmeta list`).
 //
 // Both walk the paths with sidecar.Walk and group what they find by checkpoint, so results are
-// sorted by path and do not depend on scheduling; sidecars are read by a bounded pool of
-// workers (documents in PyYAML's block style are read by a small exact reader instead of
-// yaml.v3, which is ten times slower; anything else goes through validate.Parse, and tests hold
-// the two to identical values and verdicts). Neither ever writes a file. Per-file trouble never stops a run: it becomes a state
+// sorted by path and do not depend on scheduling; sidecars are read and checked by a bounded
+// pool of workers with the same validate package `ckptmeta validate` uses, so a sidecar is
+// never "current" here and invalid there. Neither ever writes a file. Per-file trouble never
+// stops a run: it becomes a state
 // (Status) or an entry's Problem (List). Both fail only when no path exists ([*PathError]),
 // for bad filter or sort input ([*FilterError], [*SortError]), or when the context is done.
 //

@@ -162,22 +162,20 @@ func finish(e *Entry, ckpt, sidecarPath, source string, problems []string) {
 
 // fromSource reads the catalog fields of one document; why is "" when it is usable.
 func fromSource(path string, src []byte, reg *schemas.Registry) (e Entry, why string) {
-	m, version, ok := fastDocument(src)
-	if !ok {
-		doc, findings := validate.Parse(path, src)
-		if doc == nil {
-			for _, f := range findings {
-				if f.Severity == validate.SeverityError {
-					return e, f.Rule + ": " + f.Message
-				}
+	doc, findings := validate.Parse(path, src)
+	if doc == nil {
+		for _, f := range findings {
+			if f.Severity == validate.SeverityError {
+				return e, f.Rule + ": " + f.Message
 			}
-			return e, "not parsable"
 		}
-		if m, ok = doc.Value.(map[string]any); !ok {
-			return e, "not a mapping"
-		}
-		version = doc.Version
+		return e, "not parsable"
 	}
+	m, ok := doc.Value.(map[string]any)
+	if !ok {
+		return e, "not a mapping"
+	}
+	version := doc.Version
 	if _, err := reg.Lookup(version); err != nil {
 		return e, fmt.Sprintf("unknown schema_version %q", version)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	encjson "encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
@@ -200,4 +202,25 @@ func FuzzFromSource(f *testing.F) {
 			t.Fatalf("usable document without a schema version: %+v", e)
 		}
 	})
+}
+
+// corpus reads every sidecar sample: this package's and the project's shared ones.
+func corpus(t testing.TB) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, dir := range []string{filepath.Join(testdataAbs, "sidecars"), filepath.Join(testdataAbs, "..", "..", "..", "testdata", "sidecars")} {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if b, err := os.ReadFile(p); err == nil {
+				out[p] = b
+			}
+			return nil
+		})
+	}
+	if len(out) < 8 {
+		t.Fatalf("sidecar corpus has %d files", len(out))
+	}
+	return out
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
@@ -243,10 +242,7 @@ func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string
 		it.State, it.Reason = StateInvalid, "file/unreadable: "+err.Error()
 		return
 	}
-	res, doc := quickValid(path, src, reg, strict)
-	if res == nil {
-		res = v.ValidateBytes(path, src)
-	}
+	res, doc := v.Check(path, src)
 	it.Version = res.Version
 	if res.Version == schemas.Legacy && onlyLegacyErrors(res) {
 		// The validator refuses every unversioned document (sidecar/legacy: migrate it). Status
@@ -274,9 +270,7 @@ func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string
 		return
 	}
 	if doc == nil {
-		if doc, _ = validate.Parse(path, src); doc == nil {
-			return
-		}
+		return
 	}
 	isStale, why, err := validate.Stale(doc, it.Checkpoint)
 	switch {
@@ -286,55 +280,6 @@ func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string
 	case isStale:
 		it.State, it.Reason = StateStale, why
 	}
-}
-
-// quickValid answers "valid" for a document in the simple YAML subset (see fastParse) that its
-// schema accepts and whose paths stay inside the outputs root: exactly the checks
-// validate.Validator makes on such a document, minus yaml.v3's cost. Anything else, and every
-// strict run (where warnings count), returns nil and goes to the validator, which is also the
-// only one to write findings. TestQuickValidAgrees holds the two to the same verdicts.
-func quickValid(path string, src []byte, reg *schemas.Registry, strict bool) (*validate.Result, *validate.Document) {
-	if strict || filepath.Ext(path) == ".json" {
-		return nil, nil
-	}
-	m, version, ok := fastDocument(src)
-	if !ok || version == schemas.Legacy {
-		return nil, nil
-	}
-	s, err := reg.Lookup(version)
-	if err != nil || s.Version != version || s.Validate(m) != nil || pathEscapes(m) {
-		return nil, nil
-	}
-	return &validate.Result{Path: path, Version: version, Status: validate.StatusValid},
-		&validate.Document{Path: path, Value: m, Version: version}
-}
-
-// fastDocument is fastParse plus the version rule of validate.Parse.
-func fastDocument(src []byte) (map[string]any, string, bool) {
-	m, ok := fastParse(src)
-	if !ok {
-		return nil, "", false
-	}
-	switch v := m["schema_version"].(type) {
-	case nil:
-		return m, schemas.Legacy, true
-	case string:
-		return m, v, true
-	}
-	return nil, "", false
-}
-
-// pathEscapes is true when a recorded path is absolute or climbs out with "..": the validator
-// reports those (sidecar/path-escapes), so such documents take the slow path.
-func pathEscapes(m map[string]any) bool {
-	bad := func(v any) bool {
-		s, _ := v.(string)
-		if s == "" {
-			return false
-		}
-		return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "\\") || strings.Contains(s, "..") || (len(s) > 1 && s[1] == ':')
-	}
-	return bad(m["checkpoint_path"]) || bad(m["hydra_config_path"]) || bad(dig(m, "checkpoint", "path")) || bad(dig(m, "sources", "hydra_config"))
 }
 
 func onlyLegacyErrors(r *validate.Result) bool {
