@@ -136,6 +136,11 @@ var cases = []struct {
 	{name: "leading comment on first key", src: "# made by hand\n# twice\nkey: v\nb: 1\n", want: accept},
 	{name: "leading comment for document", src: "# c\n\n\nkey: v\n", want: accept},
 	{name: "leading comment trailing spaces", src: "#c  \n#\nkey: v\n", want: accept},
+	{name: "leading comment then spaces-only line", src: "# c\n   \nkey: v\n", want: accept},
+	{name: "leading comment before quoted key", src: "#c\n'k': v\n", want: accept},
+	{name: "leading comment before nested mapping", src: "# c\nk:\n  a: 1\n", want: accept},
+	{name: "many compact items", src: strings.Repeat("- k: v\n  l: {a: [1, 2]}\n", 300), want: accept},
+	{name: "many flow entries", src: "a: [" + strings.Repeat("1, ", 500) + "2]\nb: {" + strings.Repeat("k: [], ", 300) + "z: {}}\n", want: accept},
 	{name: "long key", src: strings.Repeat("k", 900) + ": v\n", want: accept},
 
 	// Outside the subset: refused, and yaml.v3 decides.
