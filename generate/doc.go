@@ -29,8 +29,9 @@
 //
 // Schema 1.0 requires some facts a checkpoint may not hold. Following the original tools,
 // a required name nobody knows (model.architecture, the encoder's model_name, the decoder,
-// head and loss names, checkpointing.monitor) is written "unknown", and an unknown
-// checkpointing.mode is "max". A nullable field is written null; a non-nullable one with a
+// head and loss names, checkpointing.monitor) is written "unknown"; an unknown
+// checkpointing.mode is "min" for a monitor named like a loss or an error rate (val_loss,
+// val/cer) and "max" otherwise, with a warning. A nullable field is written null; a non-nullable one with a
 // default in the 1.0 model (pretrained, frozen, decoder in_channels, save_top_k,
 // save_last) is left out so the default applies. Schema 2.0 makes these facts optional, so
 // 2.0 sidecars leave unknown parts, monitor and mode out instead. Decoder and head params

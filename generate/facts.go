@@ -781,7 +781,7 @@ func (x *extraction) defaults() {
 	f := x.f
 	x.setString("training.training_phase", &f.TrainingPhase, "training", SourceDefault)
 	if f.Checkpointing.Monitor != "" && f.Checkpointing.Mode == "" {
-		x.warn("checkpointing.mode of monitor %q is unknown; 1.x sidecars say max, the original tools' default", f.Checkpointing.Monitor)
+		x.warn("checkpointing.mode of monitor %q is unknown; 1.x sidecars say %s, guessed from its name", f.Checkpointing.Monitor, guessMode(f.Checkpointing.Monitor))
 	}
 }
 

@@ -96,7 +96,8 @@ func (r *renderer) createdAt() string { return r.created.Format("2006-01-02T15:0
 // Unknowns: a nullable field (X|None in the 1.0 model) is written as null, as the original
 // generator did; a non-nullable field with a model default (pretrained, frozen, in_channels,
 // save_top_k, save_last) is left out so the default applies; a required name nobody knows
-// is "unknown", and an unknown checkpointing.mode is "max" (both the original tools' choice).
+// is "unknown" (the original tools' choice), and an unknown checkpointing.mode is guessed
+// from the monitor's name (guessMode).
 func (r *renderer) v1(version string) *yaml.Node {
 	f := r.f
 	root := mapping()
@@ -142,7 +143,7 @@ func (r *renderer) v1(version string) *yaml.Node {
 	put(cp, "monitor", str(orUnknown(f.Checkpointing.Monitor)))
 	mode := f.Checkpointing.Mode
 	if mode == "" {
-		mode = "max"
+		mode = guessMode(f.Checkpointing.Monitor)
 	}
 	put(cp, "mode", str(mode))
 	if f.Checkpointing.SaveTopK != nil {
@@ -230,6 +231,19 @@ func (r *renderer) v2() *yaml.Node {
 	put(root, "sources", src)
 	put(root, "provenance", r.provenance())
 	return document(root)
+}
+
+// guessMode fills 1.x's required checkpointing.mode when no source knows it: "min" for a
+// monitor that names a loss or an error rate, else "max" (the original tools' default).
+func guessMode(monitor string) string {
+	m := strings.ToLower(monitor)
+	m = m[strings.LastIndexAny(m, "/.")+1:]
+	for _, w := range []string{"loss", "err", "cer", "wer"} {
+		if strings.Contains(m, w) {
+			return "min"
+		}
+	}
+	return "max"
 }
 
 func (r *renderer) training() *yaml.Node {

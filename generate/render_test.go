@@ -273,3 +273,14 @@ func FuzzStr(f *testing.F) {
 		}
 	})
 }
+
+func TestGuessMode(t *testing.T) {
+	for monitor, want := range map[string]string{
+		"val/hmean": "max", "val_loss": "min", "val/loss": "min", "val/cer": "min", "train.error_rate": "min",
+		"": "max", "unknown": "max", "val/precision": "max", "loss/val_hmean": "max",
+	} {
+		if got := guessMode(monitor); got != want {
+			t.Errorf("guessMode(%q) = %q, want %q", monitor, got, want)
+		}
+	}
+}

@@ -198,7 +198,9 @@ def check(root, path):
     cp = doc["checkpointing"]
     cb = select(cfg, "callbacks.model_checkpoint") or select(cfg, "training.callbacks.model_checkpoint") or {}
     expect("checkpointing.monitor", cp["monitor"], monitor or cb.get("monitor") or "unknown")
-    expect("checkpointing.mode", cp["mode"], mode or cb.get("mode") or "max")
+    monitored = (monitor or cb.get("monitor") or "").lower().replace(".", "/").split("/")[-1]
+    guess = "min" if any(w in monitored for w in ("loss", "err", "cer", "wer")) else "max"
+    expect("checkpointing.mode", cp["mode"], mode or cb.get("mode") or guess)
     expect("checkpointing.save_top_k", cp.get("save_top_k"), cb.get("save_top_k"))
     expect("checkpointing.save_last", cp.get("save_last"), cb.get("save_last"))
 
