@@ -1,6 +1,6 @@
 // Package fastyaml parses the small block-YAML subset that PyYAML's yaml.dump and
-// yaml.safe_dump write for checkpoint sidecars, about twenty times faster than
-// go.yaml.in/yaml/v3.
+// yaml.safe_dump write for checkpoint sidecars, several times faster than
+// go.yaml.in/yaml/v3 and with a few allocations instead of hundreds.
 //
 // It promises exactness, not coverage: when Parse reports ok, the returned tree is
 // the one yaml.v3's Decoder.Decode(&node) builds for the same input, field for field
@@ -214,8 +214,8 @@ func (p *parser) node(kind yaml.Kind, tag, value string, li, col int) *yaml.Node
 	return n
 }
 
-// finish turns the children collected on the stack since mark into a Content slice.
-// Its capacity is its length, so a caller's append never overwrites a neighbour.
+// finish copies children into a Content slice carved from the pointer slab. Its
+// capacity is its length, so a caller's append never overwrites a neighbour.
 func (p *parser) finish(children []*yaml.Node) []*yaml.Node {
 	n := len(children)
 	if n == 0 {
