@@ -128,9 +128,7 @@ func Build(ckptPath string, o Options) (sc *Sidecar, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	if before.IsDir() {
-		return nil, fmt.Errorf("generate: %s: %w", ckptPath, ckpt.ErrUnsupported)
-	}
+	// ckpt.Open says what a directory is (a sharded checkpoint, or just a directory).
 	r, err := ckpt.Open(ckptPath)
 	if err != nil {
 		return nil, wrapPath(ckptPath, err)

@@ -225,7 +225,7 @@ func (w *walker) root(root string) {
 		w.fn(root, rootKind(root), describe(err))
 		return
 	}
-	if !info.IsDir() {
+	if !info.IsDir() || rootKind(root) == KindCheckpoint && strings.HasSuffix(root, ckptExt) {
 		w.fn(root, rootKind(root), nil)
 		return
 	}
@@ -275,11 +275,21 @@ func (w *walker) dir(dir string, info fs.FileInfo) {
 				}
 				continue
 			}
-			if target.IsDir() {
+			if target.IsDir() && kind != KindCheckpoint {
 				w.dir(p, target)
 				continue
 			}
+			if target.IsDir() {
+				w.fn(p, kind, nil)
+				continue
+			}
 			mode = target.Mode().Type()
+		}
+		if mode.IsDir() && kind == KindCheckpoint {
+			// A directory named X.ckpt is a sharded (FSDP, DeepSpeed) checkpoint: report it,
+			// so callers can say it is unsupported instead of skipping it without a word.
+			w.fn(p, kind, nil)
+			continue
 		}
 		if mode.IsDir() {
 			sub, err := e.Info()

@@ -93,7 +93,8 @@ func TestWalk(t *testing.T) {
 	write(t, root,
 		"b/checkpoints/last.ckpt", "b/checkpoints/last.metadata.yaml",
 		"a/checkpoints/best.ckpt", "a/checkpoints/best.ckpt.metadata.yaml", "a/checkpoints/best.metadata.json",
-		"a/.hydra/config.yaml", "a/notes.txt", "skip/checkpoints/x.ckpt")
+		"a/.hydra/config.yaml", "a/notes.txt", "skip/checkpoints/x.ckpt",
+		"b/checkpoints/sharded.ckpt/meta.pt")
 	// A symlink loop back to the root and a dangling sidecar link.
 	if err := os.Symlink(root, filepath.Join(root, "a", "loop")); err != nil {
 		t.Fatal(err)
@@ -119,6 +120,7 @@ func TestWalk(t *testing.T) {
 		"b/checkpoints/gone.metadata.yaml ERR",
 		"b/checkpoints/last.ckpt checkpoint",
 		"b/checkpoints/last.metadata.yaml sidecar",
+		"b/checkpoints/sharded.ckpt checkpoint",
 	}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("walk order/kinds:\n got %q\nwant %q", names, want)
