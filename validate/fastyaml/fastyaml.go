@@ -62,32 +62,25 @@ func Parse(src []byte) (doc *yaml.Node, ok bool) {
 	return parse(src)
 }
 
-// line is one line of the input, without its '\n'.
+// line is one line of the input that is not blank, without its '\n'.
 type line struct {
+	no         int // 0-based line number
 	start, end int // byte offsets into parser.src
 	indent     int // leading spaces
-	kind       lineKind
+	comment    bool
 	ascii      bool // columns are byte offsets
 }
-
-type lineKind uint8
-
-const (
-	blankLine lineKind = iota
-	commentLine
-	contentLine
-)
 
 type parser struct {
 	src   string
 	lines []line
-	li    int // the line being parsed
+	li    int // index in lines of the line being parsed
 	depth int
 
 	slab  []yaml.Node  // nodes are carved from here: one allocation for most files
 	ptrs  []*yaml.Node // Content slices are carved from here
 	stack []*yaml.Node // children of the collections being parsed
-	est   int          // node estimate, sizes new slabs
+	chunk int          // size of further slabs
 }
 
 func parse(src []byte) (*yaml.Node, bool) {
@@ -105,15 +98,15 @@ func parse(src []byte) (*yaml.Node, bool) {
 // or treats specially (tabs, CR, NEL, LS, PS, BOM, controls, invalid UTF-8).
 func (p *parser) scanLines() bool {
 	s := p.src
-	p.lines = make([]line, 0, strings.Count(s, "\n")+1)
-	for start := 0; start < len(s); {
+	p.lines = make([]line, 0, 64)
+	for start, no := 0, 0; start < len(s); no++ {
 		end := strings.IndexByte(s[start:], '\n')
 		if end < 0 {
 			end = len(s)
 		} else {
 			end += start
 		}
-		l := line{start: start, end: end, ascii: true}
+		l := line{no: no, start: start, end: end, ascii: true}
 		i := start
 		for i < end && s[i] == ' ' {
 			i++
@@ -132,13 +125,13 @@ func (p *parser) scanLines() bool {
 			l.ascii = false
 			i += size - 1
 		}
+		start = end + 1
 		switch {
 		case l.start+l.indent == l.end:
-			l.kind = blankLine
+			continue // blank lines only count
 		case s[l.start+l.indent] == '#':
-			l.kind = commentLine
+			l.comment = true
 		default:
-			l.kind = contentLine
 			if l.indent == 0 && l.end-l.start >= 3 {
 				switch s[l.start : l.start+3] {
 				case "---", "...": // document markers, and keys that look like them
@@ -146,14 +139,16 @@ func (p *parser) scanLines() bool {
 				}
 			}
 		}
-		p.lines = append(p.lines, l)
-		start = end + 1
+		p.lines = append(grow(p.lines, 1), l)
 	}
 	// Two nodes a line, two a flow entry, one a flow collection: a close upper
-	// bound for what PyYAML writes; more slabs follow if it is not.
-	p.est = 2*len(p.lines) + 2*strings.Count(s, ",") + strings.Count(s, "[") + strings.Count(s, "{") + 4
-	p.slab = make([]yaml.Node, 0, p.est)
-	p.ptrs = make([]*yaml.Node, 0, p.est)
+	// bound for what PyYAML writes; more slabs follow if it is not. Capped, so
+	// that odd input (a megabyte of commas in a string) costs no odd memory.
+	est := 2*len(p.lines) + 2*strings.Count(s, ",") + strings.Count(s, "[") + strings.Count(s, "{") + 4
+	est = min(est, 1<<12)
+	p.chunk = est/2 + 16
+	p.slab = make([]yaml.Node, 0, est)
+	p.ptrs = make([]*yaml.Node, 0, est)
 	return true
 }
 
@@ -161,15 +156,12 @@ func (p *parser) scanLines() bool {
 func (p *parser) document() (*yaml.Node, bool) {
 	// An optional group of comments at the very top, each at column 1.
 	first := 0
-	for first < len(p.lines) && p.lines[first].kind == commentLine && p.lines[first].indent == 0 {
-		first++
+	for first < len(p.lines) && p.lines[first].comment && p.lines[first].indent == 0 && p.lines[first].no == first {
+		first++ // (the group starts on line 1 and has no blank lines)
 	}
 	comments := first
 	p.li = first
-	for p.li < len(p.lines) && p.lines[p.li].kind == blankLine {
-		p.li++
-	}
-	if p.li == len(p.lines) || p.lines[p.li].kind != contentLine || p.lines[p.li].indent != 0 {
+	if p.li == len(p.lines) || p.lines[p.li].comment || p.lines[p.li].indent != 0 {
 		return nil, false
 	}
 	l := &p.lines[p.li]
@@ -192,7 +184,7 @@ func (p *parser) document() (*yaml.Node, bool) {
 			return nil, false // where yaml.v3 puts these is not modelled
 		}
 		text := p.src[p.lines[0].start:p.lines[comments-1].end]
-		if p.lines[comments].kind == blankLine {
+		if p.lines[comments].no > comments {
 			doc.HeadComment = text // separated by a blank line: the document's
 		} else {
 			root.Content[0].HeadComment = text // adjacent: the first key's
@@ -202,15 +194,15 @@ func (p *parser) document() (*yaml.Node, bool) {
 	return doc, true
 }
 
-// node carves a node from the slab. col is the 1-based column.
+// node carves a node from the slab. li indexes p.lines; col is the 1-based column.
 func (p *parser) node(kind yaml.Kind, tag, value string, li, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]yaml.Node, 0, p.est/2+16)
+		p.slab = make([]yaml.Node, 0, p.chunk)
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	n := &p.slab[len(p.slab)-1]
 	// Field by field: the slab is zeroed, except a discarded probe's slot (see startsKey).
-	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, 0, tag, value, li+1, col
+	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, 0, tag, value, p.lines[li].no+1, col
 	return n
 }
 
@@ -222,7 +214,7 @@ func (p *parser) finish(children []*yaml.Node) []*yaml.Node {
 		return nil // yaml.v3 leaves Content nil for empty collections
 	}
 	if cap(p.ptrs)-len(p.ptrs) < n {
-		p.ptrs = make([]*yaml.Node, 0, max(n, p.est/2+16))
+		p.ptrs = make([]*yaml.Node, 0, max(n, p.chunk))
 	}
 	i := len(p.ptrs)
 	p.ptrs = append(p.ptrs, children...)
@@ -241,10 +233,7 @@ func (p *parser) col(li, off int) int {
 // advance moves to the next line with content. Comments are outside the subset.
 func (p *parser) advance() bool {
 	p.li++
-	for p.li < len(p.lines) && p.lines[p.li].kind == blankLine {
-		p.li++
-	}
-	return p.li == len(p.lines) || p.lines[p.li].kind == contentLine
+	return p.li == len(p.lines) || !p.lines[p.li].comment
 }
 
 func (p *parser) enter() bool {
@@ -255,6 +244,17 @@ func (p *parser) enter() bool {
 // isDash reports whether s[i:end] starts with a block sequence entry indicator.
 func isDash(s string, i, end int) bool {
 	return s[i] == '-' && (i+1 == end || s[i+1] == ' ')
+}
+
+// grow makes room for n more elements, doubling: append's gentler growth for large
+// slices would allocate several times the final size on huge inputs.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	bigger := make([]T, len(s), 2*cap(s)+n)
+	copy(bigger, s)
+	return bigger
 }
 
 func skipSpaces(s string, i, end int) int {
@@ -289,7 +289,7 @@ func (p *parser) blockMapping(off, indent int) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		p.stack = append(p.stack, key, val)
+		p.stack = append(grow(p.stack, 2), key, val)
 		if p.li == len(p.lines) || p.lines[p.li].indent < indent {
 			break
 		}
@@ -338,7 +338,7 @@ func (p *parser) blockSequence(indent int, indentless bool) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		p.stack = append(p.stack, item)
+		p.stack = append(grow(p.stack, 2), item)
 		if p.li == len(p.lines) || p.lines[p.li].indent < indent {
 			break
 		}
@@ -438,7 +438,7 @@ func (p *parser) flow(off int) (*yaml.Node, int, bool) {
 			if !ok || j >= l.end || s[j] != ':' || j+1 >= l.end || s[j+1] != ' ' || j-i > maxKey {
 				return nil, 0, false // "{a}", "{a:1}", "{[a]: b}", ...
 			}
-			p.stack = append(p.stack, key)
+			p.stack = append(grow(p.stack, 2), key)
 			i = skipSpaces(s, j+1, l.end)
 		}
 		if i >= l.end {
@@ -457,7 +457,7 @@ func (p *parser) flow(off int) (*yaml.Node, int, bool) {
 		if !ok {
 			return nil, 0, false
 		}
-		p.stack = append(p.stack, item)
+		p.stack = append(grow(p.stack, 2), item)
 		i = skipSpaces(s, i, l.end)
 		if i >= l.end {
 			return nil, 0, false // continues on the next line

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -270,4 +271,36 @@ func mustDiffV3(t *testing.T, src []byte, doc *yaml.Node) string {
 		return "yaml.v3 rejects it: " + err.Error()
 	}
 	return diff(doc, want, "doc")
+}
+
+// TestMemoryBound checks that odd inputs near the size limit cost memory in proportion
+// to their size, not to guesses made from them: at most four times their size, or what
+// yaml.v3 spends on them when the tree itself is larger.
+func TestMemoryBound(t *testing.T) {
+	allocated := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	for _, tc := range []struct {
+		name string
+		src  string
+	}{
+		{"blank lines", strings.Repeat("\n", maxSize-10)},
+		{"commas in a string", "a: '" + strings.Repeat(",", maxSize-10) + "'\n"},
+		{"brackets in a string", "a: '" + strings.Repeat("[{", maxSize/2-10) + "'\n"},
+		{"many keys", strings.Repeat("k: v\n", maxSize/5)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := []byte(tc.src)
+			got := allocated(func() { Parse(src) })
+			limit := max(4*uint64(len(src)), allocated(func() { decodeV3(src) }))
+			t.Logf("%d bytes: allocated %d, limit %d", len(src), got, limit)
+			if got > limit {
+				t.Fatalf("parsing %d bytes allocated %d bytes, over %d", len(src), got, limit)
+			}
+		})
+	}
 }
