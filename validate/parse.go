@@ -55,7 +55,7 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 		doc.Root = file
 	}
 	p.budget = 2*len(src) + 1000
-	v, err := p.value(doc.Root, "", 0)
+	v, err := p.value(doc.Root, 0)
 	if err != nil {
 		return nil, p.findings
 	}
@@ -98,7 +98,7 @@ func ToJSON(n *yaml.Node) (any, error) {
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
-	v, err := p.value(n, "", 0)
+	v, err := p.value(n, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -128,9 +128,13 @@ func Number(v any) (float64, bool) {
 
 type parser struct {
 	path     string
+	stack    []string // keys and indexes down to the node being converted
 	findings []Finding
 	budget   int // nodes left to convert; aliases spend it too
 }
+
+// pointer is the JSON pointer of the node being converted; built only for findings.
+func (p *parser) pointer() string { return pointer(p.stack) }
 
 var errAbort = errors.New("validate: conversion aborted")
 
@@ -169,10 +173,10 @@ var (
 // resolverFirst holds every first character a PyYAML implicit resolver accepts.
 const resolverFirst = "~nNyYtTfFoO-+.0123456789"
 
-func (p *parser) value(n *yaml.Node, ptr string, depth int) (any, error) {
+func (p *parser) value(n *yaml.Node, depth int) (any, error) {
 	p.budget--
 	if p.budget < 0 {
-		p.add(n.Line, n.Column, ptr, "yaml/alias-budget", "aliases expand to too many nodes", "sidecars need no anchors or aliases; write the values out")
+		p.add(n.Line, n.Column, p.pointer(), "yaml/alias-budget", "aliases expand to too many nodes", "sidecars need no anchors or aliases; write the values out")
 		return nil, errAbort
 	}
 	switch n.Kind {
@@ -180,16 +184,18 @@ func (p *parser) value(n *yaml.Node, ptr string, depth int) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return p.value(n.Content[0], ptr, depth)
+		return p.value(n.Content[0], depth)
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, nil
 		}
-		return p.value(n.Alias, ptr, depth+1)
+		return p.value(n.Alias, depth+1)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for i, c := range n.Content {
-			v, err := p.value(c, ptr+"/"+strconv.Itoa(i), depth+1)
+			p.stack = append(p.stack, strconv.Itoa(i))
+			v, err := p.value(c, depth+1)
+			p.stack = p.stack[:len(p.stack)-1]
 			if err != nil {
 				return nil, err
 			}
@@ -197,14 +203,14 @@ func (p *parser) value(n *yaml.Node, ptr string, depth int) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
-		return p.mapping(n, ptr, depth)
+		return p.mapping(n, depth)
 	case yaml.ScalarNode:
-		return p.scalar(n, ptr, depth)
+		return p.scalar(n, depth)
 	}
 	return nil, nil
 }
 
-func (p *parser) mapping(n *yaml.Node, ptr string, depth int) (any, error) {
+func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
 	firstLine := make(map[string]int, len(n.Content)/2)
 	var merges []*yaml.Node
@@ -215,27 +221,28 @@ func (p *parser) mapping(n *yaml.Node, ptr string, depth int) (any, error) {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			p.add(k.Line, k.Column, ptr, "yaml/non-string-key", "mapping key is not a scalar", "")
+			p.add(k.Line, k.Column, p.pointer(), "yaml/non-string-key", "mapping key is not a scalar", "")
 			continue
 		}
 		key := k.Value
 		if k.Style == 0 && k.Tag != "!!str" && (reInt.MatchString(key) || reFloat.MatchString(key) || reBool.MatchString(key) || reNull.MatchString(key)) {
-			p.addSev(SeverityWarning, k.Line, k.Column, ptr+"/"+escape(key), "yaml/non-string-key",
+			p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
 				fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
 		}
-		child := ptr + "/" + escape(key)
+		p.stack = append(p.stack, key)
 		if line, dup := firstLine[key]; dup {
-			p.add(k.Line, k.Column, child, "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, line), "keep one of them")
+			p.add(k.Line, k.Column, p.pointer(), "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, line), "keep one of them")
 		} else {
 			firstLine[key] = k.Line
 		}
 		var val any
 		var err error
 		if depth == 0 && key == "schema_version" {
-			val, err = p.version(v, child)
+			val, err = p.version(v)
 		} else {
-			val, err = p.value(v, child, depth+1)
+			val, err = p.value(v, depth+1)
 		}
+		p.stack = p.stack[:len(p.stack)-1]
 		if err != nil {
 			return nil, err
 		}
@@ -247,13 +254,13 @@ func (p *parser) mapping(n *yaml.Node, ptr string, depth int) (any, error) {
 			sources = m.Content
 		}
 		for _, s := range sources {
-			mv, err := p.value(s, ptr, depth+1)
+			mv, err := p.value(s, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			mm, ok := mv.(map[string]any)
 			if !ok {
-				p.add(s.Line, s.Column, ptr, "yaml/syntax", "merge key '<<' needs a mapping", "")
+				p.add(s.Line, s.Column, p.pointer(), "yaml/syntax", "merge key '<<' needs a mapping", "")
 				continue
 			}
 			for k, v := range mm {
@@ -268,17 +275,17 @@ func (p *parser) mapping(n *yaml.Node, ptr string, depth int) (any, error) {
 
 // version reads schema_version: a plain number such as 1.0 is read by PyYAML as a float,
 // which the Python model rejects; it is flagged and read as its text for detection.
-func (p *parser) version(n *yaml.Node, ptr string) (any, error) {
+func (p *parser) version(n *yaml.Node) (any, error) {
 	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Tag != "!!str" && (reFloat.MatchString(n.Value) || reInt.MatchString(n.Value)) {
-		p.add(n.Line, n.Column, ptr, "yaml/unquoted-version",
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-version",
 			fmt.Sprintf("schema_version %s is a number for PyYAML, not the string '%s'", n.Value, n.Value),
 			fmt.Sprintf("quote it: schema_version: '%s'", n.Value))
 		return n.Value, nil
 	}
-	return p.value(n, ptr, 1)
+	return p.value(n, 1)
 }
 
-func (p *parser) scalar(n *yaml.Node, ptr string, depth int) (any, error) {
+func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 	s := n.Value
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return s, nil
@@ -306,13 +313,20 @@ func (p *parser) scalar(n *yaml.Node, ptr string, depth int) (any, error) {
 	if s != "" && !strings.ContainsRune(resolverFirst, rune(s[0])) {
 		return s, nil // no implicit resolver starts with this character (PyYAML dispatches the same way)
 	}
+	// Exact shortcuts for what sidecars are full of; the regexes below decide everything else.
+	if n, ok := plainNumber(s); ok {
+		return n, nil
+	}
+	if c := s[0]; len(s) > 5 && c != '.' && c != '+' && c != '-' && (c < '0' || c > '9') {
+		return s, nil // a word longer than any YAML 1.1 bool or null
+	}
 	switch {
 	case reNull.MatchString(s):
 		return nil, nil
 	case reBool.MatchString(s):
 		l := strings.ToLower(s)
 		if l != "true" && l != "false" {
-			p.addSev(SeverityWarning, n.Line, n.Column, ptr, "yaml/truthy",
+			p.addSev(SeverityWarning, n.Line, n.Column, p.pointer(), "yaml/truthy",
 				fmt.Sprintf("unquoted %s is read as a boolean by PyYAML", s), "write true or false, or quote it")
 		}
 		return l == "true" || l == "yes" || l == "on", nil
@@ -322,9 +336,9 @@ func (p *parser) scalar(n *yaml.Node, ptr string, depth int) (any, error) {
 		}
 		return s, nil
 	case reFloat.MatchString(s):
-		return p.float(n, ptr)
+		return p.float(n)
 	case reTime.MatchString(s):
-		p.add(n.Line, n.Column, ptr, "yaml/unquoted-timestamp",
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-timestamp",
 			fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s),
 			fmt.Sprintf("quote it: '%s'", s))
 		return s, nil
@@ -332,11 +346,42 @@ func (p *parser) scalar(n *yaml.Node, ptr string, depth int) (any, error) {
 	return s, nil
 }
 
-func (p *parser) float(n *yaml.Node, ptr string) (any, error) {
+// plainNumber accepts -?(0|[1-9][0-9]*)(\.[0-9]+)?: text that PyYAML reads as an int or a
+// float and that is already a JSON number. Leading zeros (octal), exponents, underscores and
+// the rest are left to the full rules.
+func plainNumber(s string) (json.Number, bool) {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || (s[start] == '0' && i-start > 1) {
+		return "", false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		frac := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == frac {
+			return "", false
+		}
+	}
+	if i != len(s) {
+		return "", false
+	}
+	return json.Number(s), true
+}
+
+func (p *parser) float(n *yaml.Node) (any, error) {
 	s := strings.ReplaceAll(n.Value, "_", "")
 	l := strings.ToLower(s)
 	if strings.HasSuffix(l, ".inf") || strings.HasSuffix(l, ".nan") {
-		p.add(n.Line, n.Column, ptr, "yaml/non-finite-number", fmt.Sprintf("%s is not a JSON number", n.Value), "use null for an unknown value")
+		p.add(n.Line, n.Column, p.pointer(), "yaml/non-finite-number", fmt.Sprintf("%s is not a JSON number", n.Value), "use null for an unknown value")
 		return nil, nil
 	}
 	if strings.Contains(s, ":") { // sexagesimal 1:30.5; nobody writes this in a sidecar

@@ -264,3 +264,24 @@ func TestRunOrderAndErrors(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// TestPlainNumberAgreesWithPyYAMLRules: the shortcut accepts only text that PyYAML's int or
+// float resolver accepts, and returns it as the same number.
+func TestPlainNumberAgreesWithPyYAMLRules(t *testing.T) {
+	accept := []string{"0", "-0", "7", "18", "3895", "-1", "0.5", "0.9508013093641193", "-12.25", "10.0"}
+	reject := []string{"", "-", "01", "00", "1.", ".5", "1e3", "1.5e3", "+1", "1_000", "0x1F", "1:30", "2025-10-19", "1.2.3", "- 1", "٣"}
+	for _, s := range accept {
+		n, ok := plainNumber(s)
+		if !ok || string(n) != s {
+			t.Errorf("plainNumber(%q) = %q, %v; want it accepted", s, n, ok)
+		}
+		if !reInt.MatchString(s) && !reFloat.MatchString(s) {
+			t.Errorf("%q is accepted but PyYAML would not read it as a number", s)
+		}
+	}
+	for _, s := range reject {
+		if n, ok := plainNumber(s); ok {
+			t.Errorf("plainNumber(%q) = %q; want it left to the full rules", s, n)
+		}
+	}
+}
