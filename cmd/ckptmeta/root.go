@@ -64,6 +64,11 @@ func (e *hintError) Unwrap() error { return e.err }
 // Main runs the command line and returns the exit code. It is the only place that prints
 // errors: `ckptmeta: error: …`, then `ckptmeta: hint: …` when there is advice.
 func Main() int {
+	if os.Getenv("GOGC") == "" {
+		// Every file's garbage dies young and the live heap is a few MB (the compiled
+		// schemas), so collecting less often costs little memory and saves a fifth of the CPU.
+		debug.SetGCPercent(400)
+	}
 	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
