@@ -125,23 +125,8 @@ func (x *extraction) setString(name string, dst *string, v string, s Source) {
 	x.mark(name, s)
 }
 
-func (x *extraction) setInt(name string, dst **int64, v int64, s Source) {
-	if x.has(name) {
-		return
-	}
-	*dst = &v
-	x.mark(name, s)
-}
-
-func (x *extraction) setFloat(name string, dst **float64, v float64, s Source) {
-	if x.has(name) {
-		return
-	}
-	*dst = &v
-	x.mark(name, s)
-}
-
-func (x *extraction) setBool(name string, dst **bool, v bool, s Source) {
+// setPtr records a fact unless a stronger source already set it.
+func setPtr[T any](x *extraction, name string, dst **T, v T, s Source) {
 	if x.has(name) {
 		return
 	}
@@ -197,14 +182,14 @@ func (x *extraction) fromCheckpoint(r *ckpt.Reader, ckptPath string) {
 	f := x.f
 	if v, ok := r.Lookup("epoch"); ok {
 		if n, ok := count(v); ok {
-			x.setInt("training.epoch", &f.Epoch, n, SourceCheckpoint)
+			setPtr(x, "training.epoch", &f.Epoch, n, SourceCheckpoint)
 		} else {
 			x.warn("checkpoint epoch %s is not a non-negative integer; ignored", describe(v))
 		}
 	}
 	if v, ok := r.Lookup("global_step"); ok {
 		if n, ok := count(v); ok {
-			x.setInt("training.global_step", &f.GlobalStep, n, SourceCheckpoint)
+			setPtr(x, "training.global_step", &f.GlobalStep, n, SourceCheckpoint)
 		} else {
 			x.warn("checkpoint global_step %s is not a non-negative integer; ignored", describe(v))
 		}
@@ -281,7 +266,7 @@ func (x *extraction) cleval(m map[string]any) {
 				continue
 			}
 			if n, ok := x.unitMetric("cleval_metrics."+key, v); ok {
-				x.setFloat(k.name, k.dst, n, SourceCheckpoint)
+				setPtr(x, k.name, k.dst, n, SourceCheckpoint)
 			}
 			break
 		}
@@ -361,7 +346,7 @@ func (x *extraction) callbacks(m map[string]any, ckptPath string) {
 		x.warn("callback best_model_score is %v; written as null", best)
 		return
 	}
-	x.setFloat("metrics.best", &f.Metrics.Best, best, SourceCheckpoint)
+	setPtr(x, "metrics.best", &f.Metrics.Best, best, SourceCheckpoint)
 	// The best score is this checkpoint's own score only when this file is the best one.
 	bestPath, _ := state["best_model_path"].(string)
 	if monitor == "" || bestPath == "" || baseName(bestPath) != baseName(ckptPath) {
@@ -390,13 +375,13 @@ func (x *extraction) additional(name string, v float64, s Source) {
 	inUnit := v >= 0 && v <= 1
 	switch {
 	case (last == "hmean" || last == "f1") && inUnit:
-		x.setFloat("metrics.hmean", &f.Metrics.Hmean, v, s)
+		setPtr(x, "metrics.hmean", &f.Metrics.Hmean, v, s)
 	case last == "precision" && inUnit:
-		x.setFloat("metrics.precision", &f.Metrics.Precision, v, s)
+		setPtr(x, "metrics.precision", &f.Metrics.Precision, v, s)
 	case last == "recall" && inUnit:
-		x.setFloat("metrics.recall", &f.Metrics.Recall, v, s)
+		setPtr(x, "metrics.recall", &f.Metrics.Recall, v, s)
 	case strings.Contains(lower, "val") && strings.Contains(lower, "loss") && v >= 0:
-		x.setFloat("metrics.validation_loss", &f.Metrics.ValidationLoss, v, s)
+		setPtr(x, "metrics.validation_loss", &f.Metrics.ValidationLoss, v, s)
 	}
 }
 
@@ -666,7 +651,7 @@ func (x *extraction) fromRunKeys(c *config) {
 		}
 		if n, ok := x.configInt(c, path); ok {
 			if n >= 1 {
-				x.setInt("training.max_epochs", &f.MaxEpochs, n, c.src)
+				setPtr(x, "training.max_epochs", &f.MaxEpochs, n, c.src)
 			} else if !x.has("training.max_epochs") {
 				x.mark("training.max_epochs", c.src) // -1: unlimited, which 1.0 cannot say; omitted
 			}
@@ -725,12 +710,12 @@ func (x *extraction) fromHydraRun(c *config) {
 		}
 		if _, ok := c.raw(append(clone(cb), "save_top_k")); ok {
 			if n, ok := x.configInt(c, append(clone(cb), "save_top_k")); ok && n >= -1 {
-				x.setInt("checkpointing.save_top_k", &f.Checkpointing.SaveTopK, n, c.src)
+				setPtr(x, "checkpointing.save_top_k", &f.Checkpointing.SaveTopK, n, c.src)
 			}
 		}
 		if v, ok := c.get(append(clone(cb), "save_last")...); ok {
 			if b, ok := v.(bool); ok {
-				x.setBool("checkpointing.save_last", &f.Checkpointing.SaveLast, b, c.src)
+				setPtr(x, "checkpointing.save_last", &f.Checkpointing.SaveLast, b, c.src)
 			} else {
 				x.warn("%s %s is not a boolean; left out", dotted(c.src, append(clone(cb), "save_last")), describe(v))
 			}
@@ -757,19 +742,19 @@ func (x *extraction) fromFilename(ckptPath, experiment string) {
 	f := x.f
 	n := parseName(baseName(ckptPath))
 	if n.Epoch != nil {
-		x.setInt("training.epoch", &f.Epoch, *n.Epoch, SourceFilename)
+		setPtr(x, "training.epoch", &f.Epoch, *n.Epoch, SourceFilename)
 	}
 	if n.Step != nil {
-		x.setInt("training.global_step", &f.GlobalStep, *n.Step, SourceFilename)
+		setPtr(x, "training.global_step", &f.GlobalStep, *n.Step, SourceFilename)
 	}
 	if n.Metric != "" {
 		switch n.Metric {
 		case "hmean", "f1":
-			x.setFloat("metrics.hmean", &f.Metrics.Hmean, n.Value, SourceFilename)
+			setPtr(x, "metrics.hmean", &f.Metrics.Hmean, n.Value, SourceFilename)
 		case "precision":
-			x.setFloat("metrics.precision", &f.Metrics.Precision, n.Value, SourceFilename)
+			setPtr(x, "metrics.precision", &f.Metrics.Precision, n.Value, SourceFilename)
 		case "recall":
-			x.setFloat("metrics.recall", &f.Metrics.Recall, n.Value, SourceFilename)
+			setPtr(x, "metrics.recall", &f.Metrics.Recall, n.Value, SourceFilename)
 		}
 	}
 	x.setString("exp_name", &f.ExpName, experiment, SourceFilename)
