@@ -6,7 +6,12 @@
 // the one yaml.v3's Decoder.Decode(&node) builds for the same input, field for field
 // (Kind, Style, Tag, Value, Anchor, Line, Column, comments, Content). When the input
 // leaves the subset, or anything is doubtful, Parse reports !ok and the caller falls
-// back to yaml.v3. Bailing out is always safe; guessing is not.
+// back to yaml.v3. Bailing out is always safe; guessing is not. An accepted input holds
+// exactly one document: a second Decode would report io.EOF.
+//
+// The nodes share a few allocations: they are carved from one slab, every Content
+// slice has cap == len (so appending copies), and plain values are substrings of one
+// copy of the input. Nothing refers to the caller's slice afterwards.
 //
 // The subset, one construct per line:
 //   - block mappings and block sequences, including "- key: v" items and sequences at

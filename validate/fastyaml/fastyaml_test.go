@@ -226,8 +226,8 @@ func TestCases(t *testing.T) {
 	}
 }
 
-// TestPublicParseNeverPanics feeds Parse inputs cut at every byte of a real file: each
-// either matches yaml.v3 or is refused.
+// TestPrefixes feeds the parser the seed sidecar cut at every byte: each prefix either
+// matches yaml.v3 or is refused.
 func TestPrefixes(t *testing.T) {
 	src, err := os.ReadFile(seedFile)
 	if err != nil {
