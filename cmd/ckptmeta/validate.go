@@ -54,15 +54,16 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			var closers []io.Closer
 			defer func() {
 				for _, c := range closers {
-					c.Close()
+					c.Close() // after an error; the normal path closes and checks them below
 				}
 			}()
+			var outFile *os.File
 			if output != "" {
 				file, err := os.Create(output)
 				if err != nil {
 					return fmt.Errorf("--output: %w", err)
 				}
-				closers = append(closers, file)
+				outFile = file
 				r, err := report.New(file, f, ropts)
 				if err != nil {
 					return err
@@ -104,6 +105,12 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			for _, rep := range reporters {
 				if err := rep.Close(sum); err != nil && reportErr == nil {
 					reportErr = err
+				}
+			}
+			if outFile != nil {
+				// The report is only whole once the file is closed: a full disk shows up here.
+				if err := outFile.Close(); err != nil && reportErr == nil {
+					reportErr = fmt.Errorf("--output: %w", err)
 				}
 			}
 			if err := errors.Join(runErr, reportErr); err != nil {
