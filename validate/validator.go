@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/big"
 	"os"
@@ -323,13 +322,15 @@ func pathFindings(doc *Document) []Finding {
 // ValidateFile reads and checks one sidecar, with the checks that need its neighbours:
 // a second YAML sidecar for the same checkpoint (conflict), a missing checkpoint (orphan),
 // and a checkpoint that changed since the sidecar was made (stale).
-func (v *Validator) ValidateFile(name string) *Result {
+func (v *Validator) ValidateFile(name string) *Result { return v.validateFile(name, nil) }
+
+func (v *Validator) validateFile(name string, dirs *dirNames) *Result {
 	src, err := readSidecar(name)
 	if err != nil {
 		return errorResult(name, err)
 	}
 	res, doc := v.Check(name, src)
-	res.Findings = append(res.Findings, v.neighbours(name, doc)...)
+	res.Findings = append(res.Findings, v.neighbours(name, doc, dirs)...)
 	v.finish(res)
 	return res
 }
@@ -352,31 +353,89 @@ func describeErr(err error) string {
 var ErrNotRegular = errors.New("validate: not a regular file")
 
 func readSidecar(name string) ([]byte, error) {
-	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	// Raw syscalls: O_NONBLOCK keeps a FIFO from blocking the open, and os.File would then
+	// try to register the descriptor with the network poller on every file. The size from
+	// fstat lets one read usually do.
+	fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
-	if !info.Mode().IsRegular() {
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: ErrNotRegular}
 	}
 	// One byte more than the limit, so Parse can tell the file is too large.
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	limit := int64(MaxFileSize + 1)
+	size := min(st.Size+1, limit)
+	buf := make([]byte, 0, size)
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // the file grew since fstat
+		}
+		n, err := syscall.Read(fd, buf[len(buf):min(int64(cap(buf)), limit)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	return buf, nil
 }
 
-func (v *Validator) neighbours(name string, doc *Document) []Finding {
+// dirNames caches directory listings for one Run, so the neighbour checks of a file cost no
+// system calls beyond those of its directory's single listing.
+type dirNames struct {
+	mu   sync.Mutex
+	dirs map[string]map[string]bool
+}
+
+// has reports whether dir holds name; nil receivers and unreadable directories fall back to lstat.
+func (d *dirNames) has(dir, name string) bool {
+	if d == nil {
+		_, err := os.Lstat(filepath.Join(dir, name))
+		return err == nil
+	}
+	d.mu.Lock()
+	names, ok := d.dirs[dir]
+	d.mu.Unlock()
+	if !ok {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			_, err := os.Lstat(filepath.Join(dir, name))
+			return err == nil
+		}
+		names = make(map[string]bool, len(entries))
+		for _, e := range entries {
+			names[e.Name()] = true
+		}
+		d.mu.Lock()
+		if len(d.dirs) > 256 { // bounded: a walk finishes a directory before the next
+			d.dirs = map[string]map[string]bool{}
+		}
+		d.dirs[dir] = names
+		d.mu.Unlock()
+	}
+	return names[name]
+}
+
+func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Finding {
 	var out []Finding
 	kindOf, _ := sidecar.Classify(name)
 	ckptPath := sidecar.CheckpointFor(name)
+	dir := filepath.Dir(ckptPath)
 	if kindOf == sidecar.KindSidecar {
 		var others []string
-		for _, c := range sidecar.Existing(ckptPath) {
-			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != filepath.Clean(name) {
+		for _, c := range sidecar.Candidates(ckptPath) {
+			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != filepath.Clean(name) && dirs.has(dir, filepath.Base(c)) {
 				others = append(others, filepath.ToSlash(c))
 			}
 		}
@@ -386,15 +445,25 @@ func (v *Validator) neighbours(name string, doc *Document) []Finding {
 				Hint:    "keep one naming; `ckptmeta migrate` merges nothing, delete the stale one"})
 		}
 	}
-	info, err := os.Stat(ckptPath)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			out = append(out, Finding{Path: name, Rule: "sidecar/orphan", Severity: SeverityWarning,
-				Message: fmt.Sprintf("checkpoint %s does not exist", filepath.Base(ckptPath))})
+	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
+		return append(out, orphan(name, ckptPath))
+	}
+	if doc == nil || v.opts.NoStale {
+		if dirs == nil {
+			if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
+				out = append(out, orphan(name, ckptPath))
+			}
 		}
 		return out
 	}
-	if doc == nil || v.opts.NoStale || info.IsDir() {
+	info, err := os.Stat(ckptPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			out = append(out, orphan(name, ckptPath))
+		}
+		return out
+	}
+	if info.IsDir() {
 		return out
 	}
 	stale, reason, err := Stale(doc, ckptPath)
@@ -406,59 +475,91 @@ func (v *Validator) neighbours(name string, doc *Document) []Finding {
 	return out
 }
 
+func orphan(name, ckptPath string) Finding {
+	return Finding{Path: name, Rule: "sidecar/orphan", Severity: SeverityWarning,
+		Message: fmt.Sprintf("checkpoint %s does not exist", filepath.Base(ckptPath))}
+}
+
 // Run discovers sidecars under roots and validates each one, calling fn once per file in
-// discovery order (deterministic), from a single goroutine. Files are checked by a bounded
-// pool of workers; at most a few results per worker wait in memory at any time, so memory
-// stays flat however many files there are. Run stops early when ctx is cancelled.
+// discovery order (deterministic), from a single goroutine. Files are checked in small
+// batches by a bounded pool of workers; at most a few batches per worker wait in memory at
+// any time, so memory stays flat however many files there are. Run stops early when ctx is
+// cancelled.
 func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) error {
 	workers := v.opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type job struct {
+	// Batches amortise the channel hand-offs; small ones keep both cores busy on small trees.
+	const batchSize = 16
+	type entry struct {
 		path string
 		err  error
-		out  chan *Result
 	}
+	type job struct {
+		entries []entry
+		out     chan []*Result
+	}
+	dirs := &dirNames{dirs: map[string]map[string]bool{}}
 	jobs := make(chan job)
-	order := make(chan chan *Result, 4*workers)
+	order := make(chan chan []*Result, 4*workers)
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if j.err != nil {
-					j.out <- errorResult(j.path, j.err)
-					continue
+				rs := make([]*Result, len(j.entries))
+				for i, e := range j.entries {
+					if e.err != nil {
+						rs[i] = errorResult(e.path, e.err)
+					} else {
+						rs[i] = v.validateFile(e.path, dirs)
+					}
 				}
-				j.out <- v.ValidateFile(j.path)
+				j.out <- rs
 			}
 		}()
 	}
 	go func() {
 		defer close(order)
 		defer close(jobs)
+		var pending []entry
+		send := func() bool {
+			if len(pending) == 0 {
+				return true
+			}
+			j := job{entries: pending, out: make(chan []*Result, 1)}
+			pending = nil
+			select {
+			case order <- j.out:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case jobs <- j:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
 		sidecar.Walk(roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) {
 			if ctx.Err() != nil || (k == sidecar.KindCheckpoint && err == nil) {
 				return
 			}
-			j := job{path: filepath.ToSlash(p), err: err, out: make(chan *Result, 1)}
-			select {
-			case order <- j.out:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case jobs <- j:
-			case <-ctx.Done():
+			pending = append(pending, entry{path: filepath.ToSlash(p), err: err})
+			if len(pending) == batchSize {
+				send()
 			}
 		})
+		send()
 	}()
 	for out := range order {
 		select {
-		case r := <-out:
-			fn(r)
+		case rs := <-out:
+			for _, r := range rs {
+				fn(r)
+			}
 		case <-ctx.Done():
 		}
 	}
