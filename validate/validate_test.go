@@ -223,6 +223,20 @@ func TestNeighbours(t *testing.T) {
 	if r.Status != StatusValid || len(r.Findings) != 1 || r.Findings[0].Rule != "sidecar/orphan" || r.Findings[0].Severity != W {
 		t.Errorf("orphan: %v", dump(r.Findings))
 	}
+	// Run answers the same from its cached directory listings as ValidateFile does from stat.
+	var viaRun []*Result
+	if err := v.Run(context.Background(), []string{dir}, func(r *Result) { viaRun = append(viaRun, r) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range viaRun {
+		direct := v.ValidateFile(r.Path)
+		if !reflect.DeepEqual(pin(r.Findings), pin(direct.Findings)) || len(r.Findings) != len(direct.Findings) {
+			t.Errorf("%s: Run found %v, ValidateFile %v", r.Path, dump(r.Findings), dump(direct.Findings))
+		}
+	}
+	if len(viaRun) != 3 {
+		t.Errorf("Run saw %d files, want 3", len(viaRun))
+	}
 	fifo := filepath.Join(dir, "pipe.metadata.yaml")
 	if err := mkfifo(fifo); err == nil {
 		r := v.ValidateFile(fifo)
