@@ -119,12 +119,13 @@ func newSchema(version string, src []byte) (*Schema, error) {
 	if err := json.Unmarshal(src, &head); err != nil {
 		return nil, err
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
-	if err != nil {
-		return nil, err
-	}
 	s := &Schema{Version: version, ID: head.ID, Title: head.Title, sem: sem, source: src}
+	// The full parse waits for the first use: a run usually needs one version of four.
 	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
 		c := jsonschema.NewCompiler()
 		c.DefaultDraft(jsonschema.Draft2020)
 		// Only the schema itself may be loaded: no file or network loader.
