@@ -475,6 +475,22 @@ func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Fin
 	return out
 }
 
+// safeValidateFile turns a panic (a bug, never expected) into an error result for that one
+// file, so the run goes on and the user sees which file triggered it.
+func (v *Validator) safeValidateFile(name string, dirs *dirNames) (r *Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = errorResult(name, fmt.Errorf("%w: %v", ErrInternal, p))
+			r.Findings[0].Rule = "internal/error"
+			r.Findings[0].Hint = "this is a bug in ckptmeta; please report it with the file"
+		}
+	}()
+	return v.validateFile(name, dirs)
+}
+
+// ErrInternal marks a bug caught at run time.
+var ErrInternal = errors.New("validate: internal error")
+
 func orphan(name, ckptPath string) Finding {
 	return Finding{Path: name, Rule: "sidecar/orphan", Severity: SeverityWarning,
 		Message: fmt.Sprintf("checkpoint %s does not exist", filepath.Base(ckptPath))}
@@ -514,7 +530,7 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 					if e.err != nil {
 						rs[i] = errorResult(e.path, e.err)
 					} else {
-						rs[i] = v.validateFile(e.path, dirs)
+						rs[i] = v.safeValidateFile(e.path, dirs)
 					}
 				}
 				j.out <- rs

@@ -72,7 +72,15 @@ func Main() int {
 	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A panic is a bug; the user gets one line and exit 2, not a stack trace.
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "ckptmeta: error: internal error: %s\n", oneLine(fmt.Sprint(p)))
+			fmt.Fprintln(stderr, "ckptmeta: hint: this is a bug in ckptmeta; please report it with the command you ran")
+			code = exitUsage
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot(stdout, stderr)
