@@ -148,6 +148,9 @@ func python(t *testing.T, modules ...string) string {
 	exe := "/usr/bin/python3"
 	if _, err := os.Stat(exe); err != nil {
 		if exe, err = exec.LookPath("python3"); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatal("python3 not found; .ci/run installs it")
+			}
 			t.Skip("python3 not found; install python3 " + strings.Join(modules, " "))
 		}
 	}
