@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -50,13 +52,33 @@ func dash(s string) string {
 	return s
 }
 
+// shortCheckpoint names a checkpoint within its experiment for the table: the path after the
+// experiment's directory without "checkpoints" folders ("best.ckpt",
+// "20260111_104512_42/epoch-01_step-000412.ckpt"). JSON and CSV keep the full path.
+func shortCheckpoint(e Entry) string {
+	p := filepath.ToSlash(e.Checkpoint)
+	if i := strings.LastIndex(p, "/"+e.Experiment+"/"); e.Experiment != "" && i >= 0 {
+		p = p[i+len(e.Experiment)+2:]
+	} else {
+		p = path.Base(p)
+	}
+	parts := strings.Split(p, "/")
+	kept := parts[:0]
+	for _, s := range parts {
+		if s != "checkpoints" {
+			kept = append(kept, s)
+		}
+	}
+	return strings.Join(kept, "/")
+}
+
 func listTable(w io.Writer, entries []Entry) error {
 	bw := bufio.NewWriter(w)
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	cols := []string{"EXPERIMENT", "CHECKPOINT", "VERSION", "ARCHITECTURE", "ENCODER", "EPOCH", "STEP", "PRECISION", "RECALL", "HMEAN", "CREATED", "SOURCE"}
 	io.WriteString(tw, strings.Join(cols, "\t")+"\n")
 	for _, e := range entries {
-		cells := []string{displayExperiment(e.Experiment), e.Checkpoint, dash(e.SchemaVersion), dash(e.Architecture), dash(e.Encoder),
+		cells := []string{displayExperiment(e.Experiment), shortCheckpoint(e), dash(e.SchemaVersion), dash(e.Architecture), dash(e.Encoder),
 			dash(optInt(e.Epoch)), dash(optInt(e.Step)), dash(optFloat(e.Precision, 4)), dash(optFloat(e.Recall, 4)),
 			dash(optFloat(e.Hmean, 4)), dash(e.Created), e.Source}
 		io.WriteString(tw, strings.Join(cells, "\t")+"\n")
