@@ -71,4 +71,30 @@ func TestPreCommitHook(t *testing.T) {
 	if !strings.Contains(out, "Failed") || !strings.Contains(out, "best.ckpt.metadata.yaml:6:10: error: training.epoch: must be >= 0, got -18 [schema/minimum]") {
 		t.Fatalf("bad sidecar: want the finding in the hook's output:\n%s", out)
 	}
+
+	// The second hook fails while the sidecar is not at the latest version, and passes once
+	// `ckptmeta migrate` has upgraded it.
+	write(good)
+	run(true, "git", "add", "-A")
+	out = run(false, preCommit, "try-repo", repoRoot, "ckptmeta-migrate-check", "--all-files")
+	if !strings.Contains(out, "1.0 -> 2.0") {
+		t.Fatalf("migrate-check on a 1.0 sidecar: want the planned upgrade in the output:\n%s", out)
+	}
+	if code := runIn(work, "migrate", sidecar); code != 0 {
+		t.Fatalf("ckptmeta migrate exited %d", code)
+	}
+	run(true, "git", "add", "-A")
+	out = run(true, preCommit, "try-repo", repoRoot, "ckptmeta-migrate-check", "--all-files")
+	if !strings.Contains(out, "Passed") {
+		t.Fatalf("migrate-check after migrating: hook did not pass:\n%s", out)
+	}
+}
+
+// runIn runs ckptmeta in-process in dir (the same code the hook's binary runs).
+func runIn(dir string, args ...string) int {
+	var out, errw strings.Builder
+	old, _ := os.Getwd()
+	os.Chdir(dir)
+	defer os.Chdir(old)
+	return run(args, &out, &errw)
 }
