@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/ckptmeta/ckptmeta/validate"
+	"github.com/ckptmeta/ckptmeta/validate/ordered"
 	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"github.com/google/renameio/v2"
 )
@@ -118,59 +118,15 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 		jobs = runtime.GOMAXPROCS(0)
 	}
 
-	// Each checkpoint gets a 1-buffered slot; workers fill them in any order and the caller's
-	// goroutine drains them in order, so output is sorted. The window keeps the work started
-	// at most 4×jobs ahead of the consumer, so memory stays bounded however slow each is.
-	window := make(chan struct{}, 4*jobs)
-	slots := make([]chan *Result, len(ckpts))
-	for i := range slots {
-		slots[i] = make(chan *Result, 1)
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(jobs, len(ckpts)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				slots[i] <- one(ctx, ckpts[i], o)
-			}
-		}()
-	}
-	go func() {
-		defer close(next)
-		for i := range ckpts {
-			cancelled := func() {
-				for j := i; j < len(ckpts); j++ {
-					slots[j] <- fail(&Result{Checkpoint: ckpts[j]}, ctx.Err())
-				}
-			}
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				cancelled()
-				return
-			}
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				cancelled()
-				return
-			}
-		}
-	}()
 	for _, r := range walkErrs {
 		sum.Failed++
 		if each != nil {
 			each(r)
 		}
 	}
-	for i := range ckpts {
-		r := <-slots[i]
-		select {
-		case <-window: // cancelled slots were filled without taking a place
-		default:
-		}
+	// Output stays sorted whatever the scheduling; at most 4×jobs results wait. A
+	// cancelled context makes one() fail the remaining checkpoints at once.
+	ordered.Map(len(ckpts), jobs, 4*jobs, func(i int) *Result { return one(ctx, ckpts[i], o) }, func(_ int, r *Result) {
 		sum.Found++
 		switch r.Status {
 		case Written, WouldWrite:
@@ -183,8 +139,7 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 		if each != nil {
 			each(r)
 		}
-	}
-	wg.Wait()
+	})
 	return sum, ctx.Err()
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/ckptmeta/ckptmeta/validate"
+	"github.com/ckptmeta/ckptmeta/validate/ordered"
 	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 )
 
@@ -123,42 +124,14 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 	if jobs <= 0 {
 		jobs = 16 * runtime.GOMAXPROCS(0)
 	}
-	results := make([]*FileResult, len(items))
-	done := make([]chan struct{}, len(items))
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := ctx.Err(); err != nil {
-					results[i] = &FileResult{Path: items[i].path, Output: items[i].path, Err: err}
-				} else {
-					results[i] = c.one(items[i], &o)
-				}
-				close(done[i])
-			}
-		}()
-	}
-	// The feeder stays at most a bounded window ahead of the reporter, so memory stays
-	// flat on large trees however slow the callback is.
-	window := make(chan struct{}, 4*jobs)
-	go func() {
-		for i := range items {
-			window <- struct{}{}
-			next <- i
+	// Reports stay in path order whatever the scheduling; at most 4×jobs results wait for
+	// the callback, so memory stays flat on large trees however slow it is.
+	ordered.Map(len(items), jobs, 4*jobs, func(i int) *FileResult {
+		if err := ctx.Err(); err != nil {
+			return &FileResult{Path: items[i].path, Output: items[i].path, Err: err}
 		}
-		close(next)
-	}()
-	for i := range items {
-		<-done[i]
-		<-window
-		r := results[i]
-		results[i] = nil
+		return c.one(items[i], &o)
+	}, func(_ int, r *FileResult) {
 		sum.Files++
 		switch {
 		case r.Err != nil:
@@ -177,8 +150,7 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		if each != nil {
 			each(r)
 		}
-	}
-	wg.Wait()
+	})
 	return sum, ctx.Err()
 }
 

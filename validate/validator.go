@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate/ordered"
 	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -512,73 +513,41 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 		path string
 		err  error
 	}
-	type job struct {
-		entries []entry
-		out     chan []*Result
-	}
 	dirs := &dirNames{dirs: map[string]map[string]bool{}}
-	jobs := make(chan job)
-	order := make(chan chan []*Result, 4*workers)
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				rs := make([]*Result, len(j.entries))
-				for i, e := range j.entries {
-					if e.err != nil {
-						rs[i] = errorResult(e.path, e.err)
-					} else {
-						rs[i] = v.safeValidateFile(e.path, dirs)
-					}
-				}
-				j.out <- rs
-			}
-		}()
-	}
-	go func() {
-		defer close(order)
-		defer close(jobs)
+	produce := func(emit func([]entry)) {
 		var pending []entry
-		send := func() bool {
-			if len(pending) == 0 {
-				return true
-			}
-			j := job{entries: pending, out: make(chan []*Result, 1)}
-			pending = nil
-			select {
-			case order <- j.out:
-			case <-ctx.Done():
-				return false
-			}
-			select {
-			case jobs <- j:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
 		sidecar.Walk(roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) {
 			if ctx.Err() != nil || (k == sidecar.KindCheckpoint && err == nil) {
 				return
 			}
 			pending = append(pending, entry{path: filepath.ToSlash(p), err: err})
 			if len(pending) == batchSize {
-				send()
+				emit(pending)
+				pending = nil
 			}
 		})
-		send()
-	}()
-	for out := range order {
-		select {
-		case rs := <-out:
-			for _, r := range rs {
-				fn(r)
-			}
-		case <-ctx.Done():
+		if len(pending) > 0 && ctx.Err() == nil {
+			emit(pending)
 		}
 	}
-	wg.Wait()
+	work := func(batch []entry) []*Result {
+		rs := make([]*Result, len(batch))
+		for i, e := range batch {
+			if e.err != nil {
+				rs[i] = errorResult(e.path, e.err)
+			} else {
+				rs[i] = v.safeValidateFile(e.path, dirs)
+			}
+		}
+		return rs
+	}
+	ordered.Stream(workers, 4*workers, produce, work, func(rs []*Result) {
+		if ctx.Err() != nil {
+			return // cancelled: what was still in flight is not reported
+		}
+		for _, r := range rs {
+			fn(r)
+		}
+	})
 	return ctx.Err()
 }
