@@ -12,7 +12,6 @@ import (
 	"github.com/ckptmeta/ckptmeta/validate"
 	"github.com/ckptmeta/ckptmeta/validate/ordered"
 	"github.com/ckptmeta/ckptmeta/validate/sidecar"
-	"github.com/google/renameio/v2"
 )
 
 // RunOptions control a generation run over many checkpoints.
@@ -199,7 +198,11 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 		res.Status = WouldWrite
 		return res
 	}
-	if err := renameio.WriteFile(target, sc.Data, 0o644, renameio.WithExistingPermissions()); err != nil {
+	perm := os.FileMode(0o644)
+	if info, err := os.Stat(target); err == nil {
+		perm = info.Mode().Perm() // a rebuilt sidecar keeps its permissions
+	}
+	if err := sidecar.WriteFile(target, sc.Data, perm); err != nil {
 		return fail(res, fmt.Errorf("generate: %w", err))
 	}
 	res.Status = Written

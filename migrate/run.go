@@ -12,8 +12,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -328,84 +326,10 @@ func write(out, src string, old, data []byte, backup bool) error {
 			return err
 		}
 	}
-	if err := replaceFile(target, data, perm); err != nil {
+	if err := sidecar.WriteFile(target, data, perm); err != nil {
 		return fmt.Errorf("migrate: write %s: %w", out, err)
 	}
 	return nil
-}
-
-// replaceFile writes data to a temp file beside target ("." + name + digits, the names
-// cleanStaleTemps knows), makes it durable, then renames it over target: a crash leaves
-// target old or new, never partial. Durability is a group commit: instead of one fsync per
-// file, every writer waits for one sync(2) that started after its data was written, so the
-// files in flight share a flush. That keeps renameio's guarantee (the data is on disk before
-// the rename) at a fraction of the cost on a large tree.
-func replaceFile(target string, data []byte, perm os.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = flush.wait(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, target)
-}
-
-// flush is the process's group commit for replaceFile.
-var flush = &groupSync{sync: func() error { syscall.Sync(); return nil }}
-
-// groupSync runs one sync for all waiters that arrived before it started.
-type groupSync struct {
-	sync    func() error
-	mu      sync.Mutex
-	cond    *sync.Cond
-	started uint64 // syncs begun
-	done    uint64 // the last sync finished
-	running bool
-	err     error
-}
-
-// wait returns once a sync that began after the call has finished.
-func (g *groupSync) wait() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.cond == nil {
-		g.cond = sync.NewCond(&g.mu)
-	}
-	// A sync already running may have started before our data was written: we need the next.
-	want := g.started + 1
-	for g.done < want {
-		if g.running {
-			g.cond.Wait()
-			continue
-		}
-		g.running = true
-		g.started++
-		gen := g.started
-		g.mu.Unlock()
-		err := g.sync()
-		g.mu.Lock()
-		g.running, g.done, g.err = false, gen, err
-		g.cond.Broadcast()
-	}
-	return g.err
 }
 
 // writeBackup creates path with data unless it exists; it is never overwritten, and a
@@ -453,22 +377,6 @@ func prune(path string, src []byte, o *Options) error {
 	return nil
 }
 
-// isStaleTemp recognises the temp files this package leaves when killed mid-write:
-// renameio names them "." + target name + decimal digits, and targets are sidecars or
-// their backups.
-func isStaleTemp(name string) bool {
-	if !strings.HasPrefix(name, ".") {
-		return false
-	}
-	base := strings.TrimRight(name[1:], "0123456789")
-	if len(base) == len(name)-1 || base == "" {
-		return false
-	}
-	base = strings.TrimSuffix(base, ".bak")
-	k, ok := sidecar.Classify(base)
-	return ok && k == sidecar.KindSidecar
-}
-
 // cleanStaleTemps removes recognised temp files from the directories of the discovered
 // files. A concurrent ckptmeta writing in the same directory would lose its pending
 // write (its rename fails and reports an error); no sidecar is ever lost.
@@ -483,7 +391,7 @@ func cleanStaleTemps(items []item) {
 			continue
 		}
 		for _, e := range entries {
-			if e.Type().IsRegular() && isStaleTemp(e.Name()) {
+			if e.Type().IsRegular() && sidecar.IsTemp(e.Name()) {
 				_ = os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -278,8 +279,8 @@ func TestStaleTemps(t *testing.T) {
 		{".x.metadata.yamlabc", false},
 	}
 	for _, tc := range tests {
-		if got := isStaleTemp(tc.name); got != tc.want {
-			t.Errorf("isStaleTemp(%q) = %v, want %v", tc.name, got, tc.want)
+		if got := sidecar.IsTemp(tc.name); got != tc.want {
+			t.Errorf("IsTemp(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	dir := tree(t)
