@@ -235,9 +235,8 @@ func staleSidecar(path, ckptPath string) (bool, string, error) {
 	return stale, why, err
 }
 
-// carryFrom reads the hand-editable run identity (exp_name and wandb_run_id, or 2.0's
-// experiment.name and experiment.wandb_run_id) from an existing sidecar. An unreadable
-// sidecar carries nothing: the new one is built from the sources alone.
+// carryFrom reads the hand-editable run identity from an existing sidecar (see [CarryOf]).
+// An unreadable sidecar carries nothing: the new one is built from the sources alone.
 func carryFrom(path string) *Carry {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -247,20 +246,28 @@ func carryFrom(path string) *Carry {
 	if doc == nil {
 		return nil
 	}
-	m, _ := doc.Value.(map[string]any)
-	c := &Carry{}
+	c := CarryOf(doc.Value)
+	if c == (Carry{}) {
+		return nil
+	}
+	return &c
+}
+
+// CarryOf reads the run identity a person may have written into a parsed sidecar:
+// exp_name and wandb_run_id (1.x), else experiment.name and experiment.wandb_run_id (2.0).
+// Values that are not strings are not carried.
+func CarryOf(v any) Carry {
+	m, _ := v.(map[string]any)
+	var c Carry
 	c.ExpName, _ = m["exp_name"].(string)
 	c.WandbRunID, _ = m["wandb_run_id"].(string)
-	if exp, ok := m["experiment"].(map[string]any); ok {
-		if s, ok := exp["name"].(string); ok {
-			c.ExpName = s
+	if e, ok := m["experiment"].(map[string]any); ok {
+		if c.ExpName == "" {
+			c.ExpName, _ = e["name"].(string)
 		}
-		if s, ok := exp["wandb_run_id"].(string); ok {
-			c.WandbRunID = s
+		if c.WandbRunID == "" {
+			c.WandbRunID, _ = e["wandb_run_id"].(string)
 		}
-	}
-	if *c == (Carry{}) {
-		return nil
 	}
 	return c
 }

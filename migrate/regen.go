@@ -14,9 +14,7 @@ import (
 
 // carry is what survives from a sidecar that is rebuilt from its checkpoint: facts the
 // checkpoint does not hold.
-type carry struct {
-	ExpName, WandbRunID string
-}
+type carry = generate.Carry
 
 type buildOptions struct {
 	Root, Version, ToolVersion string
@@ -35,7 +33,7 @@ type built struct {
 var buildSidecar = func(ckpt string, o buildOptions) (*built, error) {
 	var c *generate.Carry
 	if o.Carry != (carry{}) {
-		c = &generate.Carry{ExpName: o.Carry.ExpName, WandbRunID: o.Carry.WandbRunID}
+		c = &o.Carry
 	}
 	sc, err := generate.Build(ckpt, generate.Options{
 		Root: o.Root, Version: o.Version, Now: o.Now, ToolVersion: o.ToolVersion,
@@ -55,19 +53,7 @@ var carryLine = regexp.MustCompile(`^(exp_name|wandb_run_id|experiment|[ \t]+nam
 func carryFrom(path string, src []byte) carry {
 	doc, findings := validate.Parse(path, src)
 	if broken(path, doc, findings) == nil {
-		m := doc.Value.(map[string]any)
-		var c carry
-		c.ExpName, _ = m["exp_name"].(string)
-		c.WandbRunID, _ = m["wandb_run_id"].(string)
-		if e, ok := m["experiment"].(map[string]any); ok {
-			if c.ExpName == "" {
-				c.ExpName, _ = e["name"].(string)
-			}
-			if c.WandbRunID == "" {
-				c.WandbRunID, _ = e["wandb_run_id"].(string)
-			}
-		}
-		return c
+		return generate.CarryOf(doc.Value)
 	}
 	// Broken YAML: read the lines that still make sense on their own.
 	found := map[string][]string{}

@@ -174,12 +174,12 @@ func TestCarryFrom(t *testing.T) {
 		name, src string
 		want      carry
 	}{
-		{"parsed 1.x", "exp_name: a\nwandb_run_id: w\n", carry{"a", "w"}},
-		{"parsed 2.0", "experiment: {name: b, wandb_run_id: x}\n", carry{"b", "x"}},
+		{"parsed 1.x", "exp_name: a\nwandb_run_id: w\n", carry{ExpName: "a", WandbRunID: "w"}},
+		{"parsed 2.0", "experiment: {name: b, wandb_run_id: x}\n", carry{ExpName: "b", WandbRunID: "x"}},
 		{"not strings", "exp_name: 12\nwandb_run_id: null\n", carry{}},
-		{"broken, one value each", "exp_name: 'c'  # c\nwandb_run_id: \"y\"\nbad: [\n", carry{"c", "y"}},
-		{"broken, disagreeing", "exp_name: c\nexp_name: d\nwandb_run_id: y\nwandb_run_id: y\nx: [\n", carry{"", "y"}},
-		{"broken 2.0 block", "experiment:\n  name: e\n  wandb_run_id: z\ntraining:\n  name: not-this\nbad: [\n", carry{"e", "z"}},
+		{"broken, one value each", "exp_name: 'c'  # c\nwandb_run_id: \"y\"\nbad: [\n", carry{ExpName: "c", WandbRunID: "y"}},
+		{"broken, disagreeing", "exp_name: c\nexp_name: d\nwandb_run_id: y\nwandb_run_id: y\nx: [\n", carry{ExpName: "", WandbRunID: "y"}},
+		{"broken 2.0 block", "experiment:\n  name: e\n  wandb_run_id: z\ntraining:\n  name: not-this\nbad: [\n", carry{ExpName: "e", WandbRunID: "z"}},
 		{"broken, number", "exp_name: 1.5\nbad: [\n", carry{}},
 	}
 	for _, tc := range tests {
