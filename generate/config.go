@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"fmt"
+	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"io"
 	"math"
 	"os"
@@ -34,12 +35,7 @@ type config struct {
 
 // loadHydra reads a Hydra config. Hydra writes it unresolved, so ${...} stays verbatim.
 func loadHydra(path string) (*config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	src, err := sidecar.ReadFile(path, maxConfigSize) // never blocks on a FIFO
 	if err != nil {
 		return nil, err
 	}

@@ -217,7 +217,7 @@ func fail(res *Result, err error) *Result {
 // staleSidecar reports whether the sidecar's fingerprint no longer matches its checkpoint.
 // A sidecar without a fingerprint (1.0) cannot be shown stale and is left alone.
 func staleSidecar(path, ckptPath string) (bool, string, error) {
-	src, err := os.ReadFile(path)
+	src, err := sidecar.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		return false, "", err
 	}
@@ -238,7 +238,7 @@ func staleSidecar(path, ckptPath string) (bool, string, error) {
 // carryFrom reads the hand-editable run identity from an existing sidecar (see [CarryOf]).
 // An unreadable sidecar carries nothing: the new one is built from the sources alone.
 func carryFrom(path string) *Carry {
-	src, err := os.ReadFile(path)
+	src, err := sidecar.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		return nil
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -165,7 +164,7 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		r.Err = fmt.Errorf("migrate: %w", it.err)
 		return r
 	}
-	src, err := readLimited(it.path)
+	src, err := sidecar.ReadFile(it.path, validate.MaxFileSize) // Parse reports a file over the limit
 	if err != nil {
 		r.Err = fmt.Errorf("migrate: %w", err)
 		return r
@@ -292,16 +291,6 @@ func (c *Chain) regenerate(r *FileResult, it item, src []byte, cause error, o *O
 	}
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	// validate.Parse reports files over its limit; read one byte more so it can.
-	return io.ReadAll(io.LimitReader(f, validate.MaxFileSize+1))
-}
-
 // write replaces (or creates) out with data atomically. When old is not nil (out exists
 // and old is its content) and backup is set, old is first kept as out+".bak" unless a
 // backup already exists. perm comes from the existing file, or from src for a new one.
@@ -359,7 +348,7 @@ func writeBackup(path string, data []byte, perm os.FileMode) error {
 // prune removes a legacy JSON sidecar whose data now lives in YAML, if it still holds
 // the bytes that were read (a file changed meanwhile is left alone).
 func prune(path string, src []byte, o *Options) error {
-	cur, err := os.ReadFile(path)
+	cur, err := sidecar.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		return fmt.Errorf("migrate: prune: %w", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate/ordered"
@@ -351,46 +350,10 @@ func describeErr(err error) string {
 
 // ErrNotRegular is returned for a sidecar path that is not a regular file (a FIFO, a device):
 // reading it could block forever.
-var ErrNotRegular = errors.New("validate: not a regular file")
+var ErrNotRegular = sidecar.ErrNotRegular
 
-func readSidecar(name string) ([]byte, error) {
-	// Raw syscalls: O_NONBLOCK keeps a FIFO from blocking the open, and os.File would then
-	// try to register the descriptor with the network poller on every file. The size from
-	// fstat lets one read usually do.
-	fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
-	}
-	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: ErrNotRegular}
-	}
-	// One byte more than the limit, so Parse can tell the file is too large.
-	limit := int64(MaxFileSize + 1)
-	size := min(st.Size+1, limit)
-	buf := make([]byte, 0, size)
-	for int64(len(buf)) < limit {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)] // the file grew since fstat
-		}
-		n, err := syscall.Read(fd, buf[len(buf):min(int64(cap(buf)), limit)])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
-		}
-		if n == 0 {
-			break
-		}
-		buf = buf[:len(buf)+n]
-	}
-	return buf, nil
-}
+// readSidecar reads one more byte than MaxFileSize, so Parse can tell the file is too large.
+func readSidecar(name string) ([]byte, error) { return sidecar.ReadFile(name, MaxFileSize) }
 
 // dirNames caches directory listings for one Run, so the neighbour checks of a file cost no
 // system calls beyond those of its directory's single listing.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -119,7 +118,7 @@ func entryFor(g *group, reg *schemas.Registry, o ListOptions) Entry {
 		problems = append(problems, fmt.Sprintf("conflict: %d YAML sidecars", len(g.yaml)))
 	}
 	for _, s := range g.sidecars() {
-		src, err := os.ReadFile(s)
+		src, err := sidecar.ReadFile(s, validate.MaxFileSize)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", s, err))
 			continue

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -237,7 +236,7 @@ func first(s []string) string {
 func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string, stale, strict bool) {
 	path := it.Sidecars[0] // YAML when there is one, else the preferred JSON
 	legacyOnly := filepath.Ext(path) == ".json"
-	src, err := os.ReadFile(path)
+	src, err := sidecar.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		it.State, it.Reason = StateInvalid, "file/unreadable: "+err.Error()
 		return

@@ -1,6 +1,8 @@
 package sidecar
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +97,48 @@ func IsTemp(name string) bool {
 	base = strings.TrimSuffix(base, ".bak")
 	k, ok := Classify(base)
 	return ok && k == KindSidecar
+}
+
+// ErrNotRegular is returned for a path that is not a regular file (a FIFO, a device): reading
+// it could block forever.
+var ErrNotRegular = errors.New("sidecar: not a regular file")
+
+// ReadFile reads a sidecar (or any small file the tools read beside one) without ever
+// blocking: it refuses what is not a regular file, FIFOs included, and reads at most max+1
+// bytes, so the caller can tell a file is larger than max. Errors are *fs.PathError.
+func ReadFile(name string, max int64) ([]byte, error) {
+	// Raw syscalls: O_NONBLOCK keeps a FIFO from blocking the open, and os.File would then
+	// try to register the descriptor with the network poller on every file. The size from
+	// fstat lets one read usually do.
+	fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: ErrNotRegular}
+	}
+	limit := max + 1
+	buf := make([]byte, 0, min(st.Size+1, limit))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // the file grew since fstat
+		}
+		n, err := syscall.Read(fd, buf[len(buf):min(int64(cap(buf)), limit)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	return buf, nil
 }
