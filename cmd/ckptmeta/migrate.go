@@ -94,12 +94,12 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 					return err
 				}
 			} else {
-				verb := "written"
+				n, verb := sum.Written, "written"
 				if o.DryRun || o.Check {
-					verb = "would be written"
+					n, verb = sum.Changed, "would be written"
 				}
 				fmt.Fprintf(out, "%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed\n",
-					sum.Files, sum.Changed, max(sum.Written, sum.Changed*btoi(o.DryRun || o.Check)), verb, sum.Regenerated, sum.Unchanged, sum.Failed)
+					sum.Files, sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
 			}
 			if sum.Failed > 0 || (o.Check && sum.Changed > 0) {
 				return errFindings
@@ -121,13 +121,6 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight (default: 4 × number of CPUs)")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	return cmd
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func toJSON(r *migrate.FileResult) migrateFileJSON {
