@@ -54,7 +54,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			var closers []io.Closer
 			defer func() {
 				for _, c := range closers {
-					c.Close() // after an error; the normal path closes and checks them below
+					c.Close() // the normal path has already closed the output file and checked that
 				}
 			}()
 			var outFile *os.File
@@ -64,6 +64,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 					return fmt.Errorf("--output: %w", err)
 				}
 				outFile = file
+				closers = append(closers, file) // on an early return; closed and checked below otherwise
 				r, err := report.New(file, f, ropts)
 				if err != nil {
 					return err
