@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 )
 
 var (
@@ -61,7 +61,7 @@ func (e *UnsafeError) Error() string {
 // Is makes errors.Is(err, ErrUnsafe) true.
 func (e *UnsafeError) Is(target error) bool { return target == ErrUnsafe }
 
-// Naming chooses a new sidecar's file name (see validate/sidecar).
+// Naming chooses a new sidecar's file name (see internal/sidecar).
 type Naming = sidecar.Naming
 
 const (

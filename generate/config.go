@@ -3,7 +3,6 @@ package generate
 import (
 	"bytes"
 	"fmt"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"io"
 	"math"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -35,7 +36,7 @@ type config struct {
 
 // loadHydra reads a Hydra config. Hydra writes it unresolved, so ${...} stays verbatim.
 func loadHydra(path string) (*config, error) {
-	src, err := sidecar.ReadFile(path, maxConfigSize) // never blocks on a FIFO
+	src, err := fsutil.ReadFile(path, maxConfigSize) // never blocks on a FIFO
 	if err != nil {
 		return nil, err
 	}

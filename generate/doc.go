@@ -6,7 +6,7 @@
 // [Extract] gathers [Facts] from four places, most trusted first; a fact found in one is
 // never replaced by a later one, and [Facts.Sources] records where each came from:
 //
-//  1. the checkpoint (read with generate/ckpt, which never executes the pickle):
+//  1. the checkpoint (read with internal/ckpt, which never executes the pickle):
 //     epoch, global_step, pytorch-lightning_version, cleval_metrics (hmean or f1), and the
 //     ModelCheckpoint-like callback state: monitor, mode (parsed from the
 //     `Cls{'monitor': ..., 'mode': ...}` state key) and best_model_score. The best score is

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 )
 
 // Source says where a fact came from.

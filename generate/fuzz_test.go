@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 )
 
 // FuzzHydraConfig feeds arbitrary Hydra configs to Extract and renders the result at every

@@ -9,9 +9,11 @@ import (
 	"runtime"
 	"sort"
 
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+
+	"github.com/ckptmeta/ckptmeta/internal/ordered"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/validate"
-	"github.com/ckptmeta/ckptmeta/validate/ordered"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 )
 
 // RunOptions control a generation run over many checkpoints.
@@ -202,7 +204,7 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 	if info, err := os.Stat(target); err == nil {
 		perm = info.Mode().Perm() // a rebuilt sidecar keeps its permissions
 	}
-	if err := sidecar.WriteFile(target, sc.Data, perm); err != nil {
+	if err := fsutil.WriteFile(target, sc.Data, perm); err != nil {
 		return fail(res, fmt.Errorf("generate: %w", err))
 	}
 	res.Status = Written
@@ -217,7 +219,7 @@ func fail(res *Result, err error) *Result {
 // staleSidecar reports whether the sidecar's fingerprint no longer matches its checkpoint.
 // A sidecar without a fingerprint (1.0) cannot be shown stale and is left alone.
 func staleSidecar(path, ckptPath string) (bool, string, error) {
-	src, err := sidecar.ReadFile(path, validate.MaxFileSize)
+	src, err := fsutil.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		return false, "", err
 	}
@@ -238,7 +240,7 @@ func staleSidecar(path, ckptPath string) (bool, string, error) {
 // carryFrom reads the hand-editable run identity from an existing sidecar (see [CarryOf]).
 // An unreadable sidecar carries nothing: the new one is built from the sources alone.
 func carryFrom(path string) *Carry {
-	src, err := sidecar.ReadFile(path, validate.MaxFileSize)
+	src, err := fsutil.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		return nil
 	}

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 

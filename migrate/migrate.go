@@ -22,7 +22,7 @@
 //     permissions; the JSON stays unless Options.PruneLegacy. When the checkpoint already
 //     has any YAML sidecar the JSON is not converted (FileResult.Cause is ErrSuperseded):
 //     the YAML file is the one that is migrated, and PruneLegacy removes the JSON.
-//   - Writes go through sidecar.WriteFile: a temp file in the target's directory, named
+//   - Writes go through fsutil.WriteFile: a temp file in the target's directory, named
 //     "." + file name + decimal digits, made durable by a group commit (one sync(2)
 //     shared by the files in flight, started after their data was written) and then
 //     renamed over the target, so a crash leaves each file old or new. A run that may write first removes such temp files

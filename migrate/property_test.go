@@ -3,12 +3,13 @@ package migrate
 import (
 	"encoding/json"
 	"errors"
-	"github.com/ckptmeta/ckptmeta/generate"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/generate"
 
 	"github.com/ckptmeta/ckptmeta/validate"
 )

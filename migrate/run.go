@@ -13,12 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+
 	"github.com/google/renameio/v2"
 	"github.com/pmezard/go-difflib/difflib"
 
+	"github.com/ckptmeta/ckptmeta/internal/ordered"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/validate"
-	"github.com/ckptmeta/ckptmeta/validate/ordered"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 )
 
 // Options control a migration run. The zero value migrates to the latest version,
@@ -164,7 +166,7 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		r.Err = fmt.Errorf("migrate: %w", it.err)
 		return r
 	}
-	src, err := sidecar.ReadFile(it.path, validate.MaxFileSize) // Parse reports a file over the limit
+	src, err := fsutil.ReadFile(it.path, validate.MaxFileSize) // Parse reports a file over the limit
 	if err != nil {
 		r.Err = fmt.Errorf("migrate: %w", err)
 		return r
@@ -315,7 +317,7 @@ func write(out, src string, old, data []byte, backup bool) error {
 			return err
 		}
 	}
-	if err := sidecar.WriteFile(target, data, perm); err != nil {
+	if err := fsutil.WriteFile(target, data, perm); err != nil {
 		return fmt.Errorf("migrate: write %s: %w", out, err)
 	}
 	return nil
@@ -348,7 +350,7 @@ func writeBackup(path string, data []byte, perm os.FileMode) error {
 // prune removes a legacy JSON sidecar whose data now lives in YAML, if it still holds
 // the bytes that were read (a file changed meanwhile is left alone).
 func prune(path string, src []byte, o *Options) error {
-	cur, err := sidecar.ReadFile(path, validate.MaxFileSize)
+	cur, err := fsutil.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		return fmt.Errorf("migrate: prune: %w", err)
 	}

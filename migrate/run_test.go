@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
 )

@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 )
 
 // Tool is the name ckptmeta writes to provenance.tool.

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/schemas"
-	"github.com/ckptmeta/ckptmeta/validate/fastyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -42,7 +42,7 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 	}
 	// The fast path parses the block YAML that PyYAML writes into exactly the tree yaml.v3
 	// would build, about ten times faster; anything else goes through yaml.v3.
-	file, ok := fastyaml.Parse(src)
+	file, ok := pyyaml.Parse(src)
 	if !ok {
 		if file = p.decode(src); file == nil {
 			return nil, p.findings

@@ -5,7 +5,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 )
 
 // fingerprintPointer is where the document keeps its checkpoint fingerprint (1.1 and 2.0).

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 )
 
 func copyFile(t *testing.T, from, to string) {

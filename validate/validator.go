@@ -13,9 +13,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+
+	"github.com/ckptmeta/ckptmeta/internal/ordered"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
-	"github.com/ckptmeta/ckptmeta/validate/ordered"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
@@ -350,10 +352,10 @@ func describeErr(err error) string {
 
 // ErrNotRegular is returned for a sidecar path that is not a regular file (a FIFO, a device):
 // reading it could block forever.
-var ErrNotRegular = sidecar.ErrNotRegular
+var ErrNotRegular = fsutil.ErrNotRegular
 
 // readSidecar reads one more byte than MaxFileSize, so Parse can tell the file is too large.
-func readSidecar(name string) ([]byte, error) { return sidecar.ReadFile(name, MaxFileSize) }
+func readSidecar(name string) ([]byte, error) { return fsutil.ReadFile(name, MaxFileSize) }
 
 // dirNames caches directory listings for one Run, so the neighbour checks of a file cost no
 // system calls beyond those of its directory's single listing.

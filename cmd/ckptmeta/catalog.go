@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ckptmeta/ckptmeta/validate/catalog"
+	"github.com/ckptmeta/ckptmeta/catalog"
 	"github.com/spf13/cobra"
 )
 

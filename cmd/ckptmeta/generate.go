@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 	"github.com/spf13/cobra"
 )
 

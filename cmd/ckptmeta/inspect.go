@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 	"github.com/spf13/cobra"
 )
 

@@ -34,7 +34,7 @@ from omegaconf import OmegaConf  # noqa: E402
 # torch takes seconds to import on a busy machine, so checkpoints are read with the pickle
 # module itself: tensors become scalars read from their storage (or None), classes that are
 # not needed (Lightning's, numpy's dtype machinery) become plain stand-ins. This is a second,
-# independent reader next to generate/ckpt, not a copy of it.
+# independent reader next to internal/ckpt, not a copy of it.
 
 DTYPES = {"FloatStorage": ("<f", 4), "DoubleStorage": ("<d", 8), "HalfStorage": ("<e", 2),
           "LongStorage": ("<q", 8), "IntStorage": ("<i", 4), "BoolStorage": ("<?", 1)}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the checkpoint fixtures of generate/ckpt (see README.md).
+"""Builds the checkpoint fixtures of internal/ckpt (see README.md).
 
 Run with Debian's interpreter from this directory:  /usr/bin/python3 make_fixtures.py
 Needs torch (1.13), numpy and omegaconf; pytorch_lightning is NOT needed: the

@@ -1,4 +1,4 @@
-package fastyaml
+package pyyaml
 
 import (
 	"regexp"

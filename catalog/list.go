@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 )
 
 // Entry sources.
@@ -118,7 +120,7 @@ func entryFor(g *group, reg *schemas.Registry, o ListOptions) Entry {
 		problems = append(problems, fmt.Sprintf("conflict: %d YAML sidecars", len(g.yaml)))
 	}
 	for _, s := range g.sidecars() {
-		src, err := sidecar.ReadFile(s, validate.MaxFileSize)
+		src, err := fsutil.ReadFile(s, validate.MaxFileSize)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", s, err))
 			continue

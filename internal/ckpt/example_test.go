@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/ckptmeta/ckptmeta/generate/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 )
 
 func ExampleOpen() {

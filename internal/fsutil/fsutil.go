@@ -1,11 +1,10 @@
-package sidecar
+package fsutil
 
 import (
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 )
@@ -84,24 +83,9 @@ func (g *groupSync) wait() error {
 	return g.err
 }
 
-// IsTemp recognises the temp file of a sidecar (or of its .bak backup) that an interrupted
-// write left: "." + the name + decimal digits.
-func IsTemp(name string) bool {
-	if !strings.HasPrefix(name, ".") {
-		return false
-	}
-	base := strings.TrimRight(name[1:], "0123456789")
-	if len(base) == len(name)-1 || base == "" {
-		return false
-	}
-	base = strings.TrimSuffix(base, ".bak")
-	k, ok := Classify(base)
-	return ok && k == KindSidecar
-}
-
 // ErrNotRegular is returned for a path that is not a regular file (a FIFO, a device): reading
 // it could block forever.
-var ErrNotRegular = errors.New("sidecar: not a regular file")
+var ErrNotRegular = errors.New("not a regular file")
 
 // ReadFile reads a sidecar (or any small file the tools read beside one) without ever
 // blocking: it refuses what is not a regular file, FIFOs included, and reads at most max+1

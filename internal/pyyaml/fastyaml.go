@@ -1,4 +1,4 @@
-// Package fastyaml parses the small block-YAML subset that PyYAML's yaml.dump and
+// Package pyyaml models YAML as PyYAML reads it. Its fast parser (Parse) reads the small block-YAML subset that PyYAML's yaml.dump and
 // yaml.safe_dump write for checkpoint sidecars, several times faster than
 // go.yaml.in/yaml/v3 and with a few allocations instead of hundreds.
 //
@@ -27,7 +27,7 @@
 // document markers, tabs, carriage returns, byte order marks, control characters,
 // invalid UTF-8, plain scalars that yaml.v3 may read as timestamps, inputs over 1 MiB
 // and nesting deeper than 64 levels.
-package fastyaml
+package pyyaml
 
 import (
 	"strings"

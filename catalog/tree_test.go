@@ -16,7 +16,7 @@ import (
 )
 
 // repoTestdata is the shared tree of real (tiny, tensor-free) Lightning checkpoints.
-const repoTestdata = "../../testdata/outputs"
+const repoTestdata = "../testdata/outputs"
 
 // fakeCkpt is what most checkpoints in the test trees hold: Status and List must not open them.
 const fakeCkpt = "not a checkpoint: status and list never read it\n"

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 )
 
 // Problem is something the walk could not look at (an unreadable directory, a path that

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
-	"github.com/ckptmeta/ckptmeta/validate/sidecar"
 )
 
 // State is what Status concluded about one checkpoint (or, for StateOrphan, one sidecar).
@@ -236,7 +238,7 @@ func first(s []string) string {
 func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string, stale, strict bool) {
 	path := it.Sidecars[0] // YAML when there is one, else the preferred JSON
 	legacyOnly := filepath.Ext(path) == ".json"
-	src, err := sidecar.ReadFile(path, validate.MaxFileSize)
+	src, err := fsutil.ReadFile(path, validate.MaxFileSize)
 	if err != nil {
 		it.State, it.Reason = StateInvalid, "file/unreadable: "+err.Error()
 		return

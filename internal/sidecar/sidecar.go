@@ -321,3 +321,18 @@ func describe(err error) error {
 	}
 	return err
 }
+
+// IsTemp recognises the temp file of a sidecar (or of its .bak backup) that an interrupted
+// write left: "." + the name + decimal digits.
+func IsTemp(name string) bool {
+	if !strings.HasPrefix(name, ".") {
+		return false
+	}
+	base := strings.TrimRight(name[1:], "0123456789")
+	if len(base) == len(name)-1 || base == "" {
+		return false
+	}
+	base = strings.TrimSuffix(base, ".bak")
+	k, ok := Classify(base)
+	return ok && k == KindSidecar
+}
