@@ -7,9 +7,12 @@ import (
 	"io"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
 
 // ListFormats lists the formats WriteList knows, the default first.
@@ -81,7 +84,7 @@ func listTable(w io.Writer, entries []Entry) error {
 		cells := []string{displayExperiment(e.Experiment), shortCheckpoint(e), dash(e.SchemaVersion), dash(e.Architecture), dash(e.Encoder),
 			dash(optInt(e.Epoch)), dash(optInt(e.Step)), dash(optFloat(e.Precision, 4)), dash(optFloat(e.Recall, 4)),
 			dash(optFloat(e.Hmean, 4)), dash(e.Created), e.Source}
-		io.WriteString(tw, strings.Join(cells, "\t")+"\n")
+		io.WriteString(tw, textRow(cells)+"\n")
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -119,10 +122,48 @@ func listCSV(w io.Writer, entries []Entry) error {
 		rec := []string{e.Experiment, e.Checkpoint, e.Sidecar, e.SchemaVersion, e.Architecture, e.Encoder, optInt(e.Epoch),
 			optInt(e.Step), optFloat(e.Precision, -1), optFloat(e.Recall, -1), optFloat(e.Hmean, -1), e.Created,
 			e.RecordedPath, e.Source, e.Problem}
+		for i := range rec {
+			rec[i] = csvCell(rec[i])
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// textRow joins a table row's cells with tabs for tabwriter. Every cell is rendered by safetext (a tab,
+// newline or escape in a directory name would otherwise split the row, forge a line or drive the
+// terminal); the first cell starts the line, so it is also kept from reading as a workflow command.
+func textRow(cells []string) string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		if i == 0 {
+			out[i] = safetext.Path(c)
+		} else {
+			out[i] = safetext.Line(c)
+		}
+	}
+	return strings.Join(out, "\t")
+}
+
+// csvNumber is how the numbers we format ourselves look; they are left alone by csvCell.
+var csvNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+// csvCell makes a CSV cell safe to open in a spreadsheet and to print. Following OWASP's CSV
+// injection advice, a cell that starts with = + - @ tab or CR (a formula to Excel, LibreOffice and
+// Google Sheets) gets a leading single quote, which spreadsheets show as text and do not keep in the
+// value; numbers (-0.5) are not formulas and stay as they are. Control characters are escaped
+// (safetext.Line) so every record is one line and no terminal escape gets through; -o json carries the
+// exact names.
+func csvCell(s string) string {
+	if s == "" || csvNumber.MatchString(s) {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		s = "'" + s
+	}
+	return safetext.Line(s)
 }

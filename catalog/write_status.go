@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
 
 // StatusFormats lists the formats WriteStatus knows, the default first.
@@ -54,9 +56,9 @@ func statusTable(w io.Writer, c *Coverage, o WriteOptions) error {
 			cells = append(cells, strconv.Itoa(n.Get(s)))
 		}
 		cells = append(cells, strconv.Itoa(n.Orphans), pct(n.Percent()), pct(n.CurrentPercent()))
-		fmt.Fprint(tw, strings.Join(cells, "\t")+"\n")
+		fmt.Fprint(tw, textRow(cells)+"\n")
 	}
-	fmt.Fprint(tw, strings.Join(head, "\t")+"\n")
+	fmt.Fprint(tw, textRow(head)+"\n")
 	for _, e := range c.Experiments {
 		row(displayExperiment(e.Name), e.Counts)
 	}
@@ -82,14 +84,14 @@ func statusTable(w io.Writer, c *Coverage, o WriteOptions) error {
 			if it.Reason != "" {
 				l += ": " + it.Reason
 			}
-			lines = append(lines, l)
+			lines = append(lines, safetext.Line(l))
 		}
 		if len(lines) > 0 {
 			fmt.Fprintf(bw, "\n%s\n", strings.Join(lines, "\n"))
 		}
 	}
 	for _, p := range c.Problems {
-		fmt.Fprintf(bw, "problem   %s: %v\n", p.Path, p.Err)
+		fmt.Fprintf(bw, "problem   %s: %s\n", safetext.Line(p.Path), safetext.Line(fmt.Sprint(p.Err)))
 	}
 	return bw.Flush()
 }
@@ -175,9 +177,15 @@ func statusJSON(w io.Writer, c *Coverage) error {
 
 // Prometheus text exposition (version 0.0.4), for node_exporter's textfile collector.
 
-// escapeLabel escapes a label value: backslash, double quote and line feed.
+// escapeLabel escapes a label value as the exposition format defines (backslash, double quote, line feed),
+// so a name round-trips exactly; other control characters and invalid UTF-8, which the format cannot
+// carry safely, are rendered by safetext first.
 func escapeLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+	parts := strings.Split(s, "\n")
+	for i, p := range parts {
+		parts[i] = safetext.Line(p)
+	}
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(strings.Join(parts, "\n"))
 }
 
 func promFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/generate"
@@ -60,14 +61,14 @@ recorded fingerprint no longer matches) are rebuilt.
 				prog.clear()
 				switch r.Status {
 				case generate.Written:
-					fmt.Fprintf(out, "wrote %s\n", r.Sidecar)
+					fmt.Fprintf(out, "wrote %s\n", showPath(r.Sidecar))
 				case generate.WouldWrite:
-					fmt.Fprintf(out, "# would write %s\n%s", r.Sidecar, r.Data)
+					fmt.Fprintf(out, "# would write %s\n%s", oneLine(r.Sidecar), r.Data)
 				case generate.Failed:
-					fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", r.Checkpoint, oneLine(errText(r)))
+					fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(r.Checkpoint), oneLine(errText(r)))
 				}
 				for _, w := range r.Warnings {
-					fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", r.Checkpoint, oneLine(w))
+					fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", oneLine(r.Checkpoint), oneLine(w))
 				}
 				prog.step(r.Checkpoint)
 			})
@@ -125,8 +126,9 @@ func (p *progress) step(name string) {
 		return
 	}
 	p.last = time.Now()
+	name = oneLine(name)
 	if len(name) > 60 {
-		name = "…" + name[len(name)-59:]
+		name = "…" + strings.ToValidUTF8(name[len(name)-59:], "")
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%d checkpoints: %s", p.n, name)
 	p.shown = true

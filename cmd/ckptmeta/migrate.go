@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/migrate"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/spf13/cobra"
@@ -144,28 +145,28 @@ func toJSON(r *migrate.FileResult) migrateFileJSON {
 // printMigrated writes one line per file: what it was, what it became, and what happened.
 func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options) {
 	if r.Err != nil {
-		fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", r.Path, oneLine(r.Err.Error()))
+		fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(r.Path), oneLine(r.Err.Error()))
 		return
 	}
 	var b strings.Builder
-	b.WriteString(r.Path)
+	b.WriteString(showPath(r.Path))
 	b.WriteString(": ")
 	switch {
 	case r.Regenerated:
-		fmt.Fprintf(&b, "regenerated at %s from its checkpoint", r.To)
+		fmt.Fprintf(&b, "regenerated at %s from its checkpoint", oneLine(r.To))
 		if r.Cause != nil {
 			fmt.Fprintf(&b, " (%s)", oneLine(r.Cause.Error()))
 		}
 	case !r.Changed:
-		fmt.Fprintf(&b, "%s, unchanged", r.To)
+		fmt.Fprintf(&b, "%s, unchanged", oneLine(r.To))
 	default:
-		fmt.Fprintf(&b, "%s -> %s", r.From, r.To)
+		fmt.Fprintf(&b, "%s -> %s", oneLine(r.From), oneLine(r.To))
 		if len(r.Steps) > 0 {
 			fmt.Fprintf(&b, " [%s]", strings.Join(r.Steps, ", "))
 		}
 	}
 	if r.Output != "" && r.Output != r.Path {
-		fmt.Fprintf(&b, " -> %s", r.Output)
+		fmt.Fprintf(&b, " -> %s", oneLine(r.Output))
 	}
 	switch {
 	case r.Written:
@@ -178,9 +179,23 @@ func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options
 	}
 	fmt.Fprintln(out, b.String())
 	for _, w := range r.Warnings {
-		fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", r.Path, oneLine(w))
+		fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", oneLine(r.Path), oneLine(w))
 	}
 	if r.Diff != "" {
-		fmt.Fprint(out, r.Diff)
+		fmt.Fprint(out, eachLine(r.Diff))
 	}
+}
+
+// eachLine renders multi-line text (a diff naming files and quoting their content) line by line, so
+// line breaks stay and nothing else raw gets through.
+func eachLine(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		body, nl := strings.CutSuffix(l, "\n")
+		lines[i] = safetext.Line(body)
+		if nl {
+			lines[i] += "\n"
+		}
+	}
+	return strings.Join(lines, "")
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/spf13/cobra"
 )
 
@@ -104,7 +105,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	return exitUsage
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+// oneLine renders an error or warning for one line of stderr: the names it quotes come from file names
+// and file contents, so control characters are escaped (safetext.Line) and a newline cannot forge a line.
+func oneLine(s string) string { return safetext.Line(strings.TrimSpace(s)) }
+
+// showPath renders a path for text output (safetext.Path: escaped, never a workflow command).
+func showPath(p string) string { return safetext.Path(p) }
 
 // isCobraUsage recognises cobra's own argument and flag errors, which it returns untyped.
 func isCobraUsage(err error) bool {

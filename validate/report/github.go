@@ -67,14 +67,16 @@ func (g *githubReporter) Report(r *validate.Result) error {
 // A hint becomes a second line of the annotation.
 func githubCommand(cmd, p string, f *validate.Finding) string {
 	var b strings.Builder
-	b.WriteString("::" + cmd + " file=" + escapeProperty(p))
+	// The path is escaped like every name (safetext.Line) before the property
+	// encoding: a terminal or log viewer would act on a raw ESC or BEL in file=.
+	b.WriteString("::" + cmd + " file=" + escapeProperty(oneLine(p)))
 	if f.Line > 0 {
 		b.WriteString(",line=" + strconv.Itoa(f.Line))
 		if f.Column > 0 {
 			b.WriteString(",col=" + strconv.Itoa(f.Column))
 		}
 	}
-	b.WriteString(",title=" + escapeProperty(f.Rule) + "::")
+	b.WriteString(",title=" + escapeProperty(oneLine(f.Rule)) + "::")
 	msg := f.Message
 	if f.Hint != "" {
 		msg += "\nhint: " + f.Hint

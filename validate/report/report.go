@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -201,16 +201,9 @@ func location(p string, f *validate.Finding) string {
 	return fmt.Sprintf("%s:%d:%d", p, f.Line, f.Column)
 }
 
-// lineSafePath keeps a line that starts with a path from being read as a
-// GitHub workflow command: the runner acts on any log line that starts with
-// "::" after leading white space, even under -o text, so a sidecar named
-// "::add-mask::x.metadata.yaml" would be a command. "./" names the same file.
-func lineSafePath(p string) string {
-	if strings.HasPrefix(strings.TrimLeftFunc(p, unicode.IsSpace), "::") {
-		return "./" + p
-	}
-	return p
-}
+// lineSafePath renders a path that starts a line: escaped, and never read as a
+// GitHub workflow command (see safetext.Path).
+func lineSafePath(p string) string { return safetext.Path(p) }
 
 // plainLine is the uncoloured gcc-style line shared by text, github and junit:
 // "path:line:col: error: message [rule]". Control characters are made visible
@@ -219,48 +212,10 @@ func plainLine(p string, f *validate.Finding) string {
 	return oneLine(location(p, f)) + ": " + severity(f) + ": " + oneLine(f.Message) + " [" + oneLine(f.Rule) + "]"
 }
 
-// oneLine replaces control characters (C0, DEL, C1, U+2028/9) with Go-style
-// escapes, and defuses "##[": the GitHub runner still honours the legacy
-// "##[command]" syntax anywhere in a log line.
-func oneLine(s string) string {
-	if strings.Contains(s, "##[") {
-		s = strings.ReplaceAll(s, "##[", `##\x5b`)
-	}
-	clean := true
-	for _, r := range s {
-		if isControl(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case isControl(r):
-			if r < 0x100 {
-				fmt.Fprintf(&b, `\x%02x`, r)
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
-}
+// oneLine renders names, messages and rule ids for a line of output: control
+// characters escaped, "##[" defused (safetext.Line, the one rendering every
+// command uses).
+func oneLine(s string) string { return safetext.Line(s) }
 
 // summaryLine is "12 files checked: 10 valid, 2 invalid, 0 unreadable; 3 errors, 1 warning".
 func summaryLine(s validate.Summary, strict bool) string {
