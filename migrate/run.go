@@ -51,6 +51,7 @@ type FileResult struct {
 	Written     bool     // Output was written
 	Regenerated bool     // rebuilt from the checkpoint instead of migrated
 	Pruned      bool     // the legacy JSON was removed (PruneLegacy; never in DryRun or Check)
+	Skipped     bool     // not checkpoint metadata (validate.IsCheckpointMetadata): left alone
 	Diff        string   // unified diff (Options.Diff)
 	Warnings    []string // from regeneration: what the generator left out or guessed
 	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
@@ -65,6 +66,7 @@ type Summary struct {
 	Regenerated int // rebuilt from their checkpoint
 	Failed      int // FileResult.Err != nil
 	Unchanged   int // already at the target, nothing to do
+	Skipped     int // named like a sidecar but not checkpoint metadata; never touched
 }
 
 // ErrSuperseded is the Cause of a legacy JSON sidecar left alone because its checkpoint
@@ -135,6 +137,8 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		switch {
 		case r.Err != nil:
 			sum.Failed++
+		case r.Skipped:
+			sum.Skipped++
 		case r.Changed:
 			sum.Changed++
 		default:
@@ -169,6 +173,10 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 	src, err := fsutil.ReadFile(it.path, validate.MaxFileSize) // Parse reports a file over the limit
 	if err != nil {
 		r.Err = fmt.Errorf("migrate: %w", err)
+		return r
+	}
+	if notMetadata(it.path, src) {
+		r.Skipped = true
 		return r
 	}
 	if it.kind == sidecar.KindLegacyJSON {
@@ -402,4 +410,15 @@ func unifiedDiff(from, to string, a, b []byte) string {
 		return ""
 	}
 	return d
+}
+
+// notMetadata reports a file that has a sidecar's name but is not checkpoint metadata (an
+// image-preprocessing *.metadata.json, say): migrate must neither convert nor regenerate
+// it. Every versioned sidecar names schema_version, so only the others are parsed here.
+func notMetadata(name string, src []byte) bool {
+	if bytes.Contains(src, []byte("schema_version")) {
+		return false
+	}
+	doc, _ := validate.Parse(name, src)
+	return doc != nil && !validate.IsCheckpointMetadata(doc)
 }

@@ -29,8 +29,8 @@ func (s Severity) String() string {
 // Finding is one problem in one file, at a position when one is known.
 type Finding struct {
 	Path     string   // the file, as given or discovered (slash-separated)
-	Line     int      // 1-based; 0 when unknown
-	Column   int      // 1-based, in Unicode code points; 0 when unknown
+	Line     int      // 1-based; file-level findings are at 1:1 unless a key causes them
+	Column   int      // 1-based, in Unicode code points
 	Pointer  string   // RFC 6901 JSON pointer into the document ("" = whole document)
 	Rule     string   // stable id, e.g. "schema/type" (see DESIGN.md)
 	Severity Severity // error or warning
@@ -49,6 +49,10 @@ const (
 	StatusInvalid
 	// StatusError: the file could not be checked (unreadable, a symlink loop); Err says why.
 	StatusError
+	// StatusSkipped: the file has a sidecar's name but is not checkpoint metadata (it has
+	// none of the keys any schema version defines, see [IsCheckpointMetadata]): it is not
+	// checked, carries no findings and never fails a run.
+	StatusSkipped
 )
 
 func (s Status) String() string {
@@ -59,6 +63,8 @@ func (s Status) String() string {
 		return "invalid"
 	case StatusError:
 		return "error"
+	case StatusSkipped:
+		return "skipped"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -74,6 +80,9 @@ type Result struct {
 
 // Failed reports whether the result fails a run: an error finding, or any finding when strict.
 func (r *Result) Failed(strict bool) bool {
+	if r.Status == StatusSkipped {
+		return false
+	}
 	if r.Status != StatusValid {
 		return true
 	}
@@ -93,6 +102,21 @@ func (r *Result) Count() (errors, warnings int) {
 		}
 	}
 	return
+}
+
+// placeFindings gives every finding a position: one that has none (a file-level finding
+// nobody placed, an unreadable file) is put at 1:1, and a known line without a column at
+// its first column, so editors' problem matchers and the documented path:line:col: format
+// always hold.
+func placeFindings(fs []Finding) {
+	for i := range fs {
+		if fs[i].Line <= 0 {
+			fs[i].Line, fs[i].Column = 1, 1
+		}
+		if fs[i].Column <= 0 {
+			fs[i].Column = 1
+		}
+	}
 }
 
 // sortFindings puts findings in their stable order.
@@ -117,10 +141,11 @@ func sortFindings(fs []Finding) {
 
 // Summary counts a run's results.
 type Summary struct {
-	Files    int // files checked
+	Files    int // files looked at: Valid + Invalid + Errored + Skipped
 	Valid    int // StatusValid
 	Invalid  int // StatusInvalid
 	Errored  int // StatusError
+	Skipped  int // StatusSkipped: not checkpoint metadata
 	Errors   int // error findings
 	Warnings int // warning findings
 }
@@ -135,6 +160,8 @@ func (s *Summary) Add(r *Result) {
 		s.Invalid++
 	case StatusError:
 		s.Errored++
+	case StatusSkipped:
+		s.Skipped++
 	}
 	e, w := r.Count()
 	s.Errors += e

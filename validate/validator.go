@@ -65,6 +65,10 @@ func (v *Validator) ValidateBytes(name string, src []byte) *Result {
 func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
 	res := &Result{Path: name}
 	doc, findings := Parse(name, src)
+	if doc != nil && !IsCheckpointMetadata(doc) {
+		res.Status = StatusSkipped
+		return res, doc
+	}
 	res.Findings = findings
 	if doc != nil {
 		res.Version = doc.Version
@@ -75,8 +79,9 @@ func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
 }
 
 func (v *Validator) finish(res *Result) {
+	placeFindings(res.Findings)
 	sortFindings(res.Findings)
-	if res.Status == StatusError {
+	if res.Status == StatusError || res.Status == StatusSkipped {
 		return
 	}
 	res.Status = StatusValid
@@ -119,11 +124,51 @@ func (v *Validator) checkDocument(doc *Document) []Finding {
 	return append(out, pathFindings(doc)...)
 }
 
+// metadataKeys are the top-level keys that make a document checkpoint metadata: every
+// top-level property some schema version defines, except the generic words (model,
+// metrics, config, created_at) that any other *.metadata.json may use as well.
+// TestMetadataKeysCoverSchemas keeps this list in step with the schemas.
+var metadataKeys = map[string]bool{
+	"schema_version": true, "checkpoint_path": true, "checkpoint": true, "checkpoint_fingerprint": true,
+	"checkpointing": true, "exp_name": true, "experiment": true, "hydra_config_path": true,
+	"lightning_version": true, "provenance": true, "sources": true, "training": true, "wandb_run_id": true,
+}
+
+// genericKeys are schema properties too common elsewhere to claim a file as a sidecar.
+var genericKeys = map[string]bool{"model": true, "metrics": true, "config": true, "created_at": true}
+
+// IsCheckpointMetadata reports whether a parsed document is checkpoint metadata at all. A
+// mapping with none of the checkpoint-metadata keys (an image-preprocessing
+// "*.metadata.json" in docs/, say) merely shares the sidecar naming: it is not a sidecar,
+// and validate, migrate, status and list leave it alone. Anything else (a non-mapping, an
+// empty mapping) is treated as a sidecar, so a broken one is still reported.
+func IsCheckpointMetadata(doc *Document) bool {
+	m, ok := doc.Value.(map[string]any)
+	if !ok || len(m) == 0 {
+		return true
+	}
+	for k := range m {
+		if metadataKeys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// isJSONName reports whether a sidecar is named as JSON (the legacy writer's format).
+func isJSONName(name string) bool { return strings.EqualFold(filepath.Ext(name), ".json") }
+
 func (v *Validator) legacy(doc *Document) Finding {
 	m := doc.Value.(map[string]any)
 	shape := "unversioned YAML sidecar"
 	if _, ok := m["config"]; ok {
 		shape = "legacy V0 sidecar"
+	}
+	if isJSONName(doc.Path) {
+		shape = "unversioned JSON sidecar"
+		if _, ok := m["config"]; ok {
+			shape = "legacy V0 JSON sidecar"
+		}
 	}
 	line, col := doc.Position("", false)
 	return Finding{Path: doc.Path, Line: line, Column: col, Rule: "sidecar/legacy", Severity: SeverityError,
@@ -332,14 +377,48 @@ func (v *Validator) validateFile(name string, dirs *dirNames) *Result {
 		return errorResult(name, err)
 	}
 	res, doc := v.Check(name, src)
+	if res.Status == StatusSkipped {
+		return res
+	}
+	if successor := v.successor(name, dirs); successor != "" {
+		// The legacy JSON that migrate left beside the YAML it wrote: its content lives on in
+		// the YAML, which is checked on its own; this file only wants deleting.
+		line, col := 1, 1
+		if doc != nil {
+			line, col = doc.Position("", false)
+		}
+		res.Findings = []Finding{{Path: name, Line: line, Column: col, Rule: "sidecar/superseded", Severity: SeverityWarning,
+			Message: "legacy JSON sidecar superseded by " + filepath.ToSlash(successor),
+			Hint:    "run `ckptmeta migrate --prune-legacy " + name + "`"}}
+		res.Status = StatusValid
+		v.finish(res)
+		return res
+	}
 	res.Findings = append(res.Findings, v.neighbours(name, doc, dirs)...)
 	v.finish(res)
 	return res
 }
 
+// successor returns the YAML sidecar that supersedes a legacy JSON sidecar ("" when name
+// is not one, or has none): the first existing YAML candidate of the same checkpoint.
+func (v *Validator) successor(name string, dirs *dirNames) string {
+	if k, _ := sidecar.Classify(name); k != sidecar.KindLegacyJSON {
+		return ""
+	}
+	ckptPath := sidecar.CheckpointFor(name)
+	dir := filepath.Dir(ckptPath)
+	for _, c := range sidecar.Candidates(ckptPath) {
+		if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && dirs.has(dir, filepath.Base(c)) {
+			return c
+		}
+	}
+	return ""
+}
+
 func errorResult(name string, err error) *Result {
-	return &Result{Path: name, Status: StatusError, Err: err, Findings: []Finding{{
-		Path: name, Rule: "file/unreadable", Severity: SeverityError, Message: describeErr(err)}}}
+	fs := []Finding{{Path: name, Rule: "file/unreadable", Severity: SeverityError, Message: describeErr(err)}}
+	placeFindings(fs)
+	return &Result{Path: name, Status: StatusError, Err: err, Findings: fs}
 }
 
 func describeErr(err error) string {
@@ -406,18 +485,18 @@ func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Fin
 			}
 		}
 		if len(others) > 0 {
-			out = append(out, Finding{Path: name, Rule: "sidecar/conflict", Severity: SeverityError,
+			out = append(out, Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/conflict", Severity: SeverityError,
 				Message: fmt.Sprintf("checkpoint %s has another sidecar: %s", filepath.Base(ckptPath), strings.Join(others, ", ")),
 				Hint:    "keep one naming; `ckptmeta migrate` merges nothing, delete the stale one"})
 		}
 	}
 	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
-		return append(out, orphan(name, ckptPath))
+		return append(out, orphan(name, doc, ckptPath))
 	}
 	if doc == nil || v.opts.NoStale {
 		if dirs == nil {
 			if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
-				out = append(out, orphan(name, ckptPath))
+				out = append(out, orphan(name, doc, ckptPath))
 			}
 		}
 		return out
@@ -425,7 +504,7 @@ func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Fin
 	info, err := os.Stat(ckptPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			out = append(out, orphan(name, ckptPath))
+			out = append(out, orphan(name, doc, ckptPath))
 		}
 		return out
 	}
@@ -457,9 +536,34 @@ func (v *Validator) safeValidateFile(name string, dirs *dirNames) (r *Result) {
 // ErrInternal marks a bug caught at run time.
 var ErrInternal = errors.New("validate: internal error")
 
-func orphan(name, ckptPath string) Finding {
-	return Finding{Path: name, Rule: "sidecar/orphan", Severity: SeverityWarning,
+// orphan is placed at the recorded checkpoint path when the document has one: that value
+// is what names the missing file.
+func orphan(name string, doc *Document, ckptPath string) Finding {
+	f := Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/orphan", Severity: SeverityWarning,
 		Message: fmt.Sprintf("checkpoint %s does not exist", filepath.Base(ckptPath))}
+	if doc != nil {
+		if ptr, _ := RecordedCheckpoint(doc); ptr != "" {
+			f.Pointer = ptr
+			f.Line, f.Column = doc.Position(ptr, false)
+		}
+	}
+	return f
+}
+
+// RecordedCheckpoint returns where a document records its checkpoint's path (2.0:
+// /checkpoint/path; 1.x and legacy: /checkpoint_path) and the path as written; ptr is ""
+// when the document records none as a string.
+func RecordedCheckpoint(doc *Document) (ptr, value string) {
+	m, _ := doc.Value.(map[string]any)
+	if c, ok := m["checkpoint"].(map[string]any); ok {
+		if s, ok := c["path"].(string); ok {
+			return "/checkpoint/path", s
+		}
+	}
+	if s, ok := m["checkpoint_path"].(string); ok {
+		return "/checkpoint_path", s
+	}
+	return "", ""
 }
 
 // Run discovers sidecars under roots and validates each one, calling fn once per file in

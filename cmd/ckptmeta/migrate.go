@@ -26,6 +26,7 @@ type migrateFileJSON struct {
 	Written     bool     `json:"written"`
 	Regenerated bool     `json:"regenerated"`
 	Pruned      bool     `json:"pruned"`
+	Skipped     bool     `json:"skipped,omitempty"`
 	Cause       string   `json:"cause,omitempty"`
 	Error       string   `json:"error,omitempty"`
 	Warnings    []string `json:"warnings"`
@@ -99,8 +100,12 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				if o.DryRun || o.Check {
 					n, verb = sum.Changed, "would be written"
 				}
-				fmt.Fprintf(out, "%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed\n",
-					sum.Files, sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
+				skipped := ""
+				if sum.Skipped > 0 {
+					skipped = fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
+				}
+				fmt.Fprintf(out, "%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed%s\n",
+					sum.Files, sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed, skipped)
 			}
 			if sum.Failed > 0 || (o.Check && sum.Changed > 0) {
 				return errFindings
@@ -126,7 +131,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
 func toJSON(r *migrate.FileResult) migrateFileJSON {
 	j := migrateFileJSON{Path: r.Path, Output: r.Output, From: r.From, To: r.To, Steps: r.Steps, Changed: r.Changed,
-		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Warnings: r.Warnings, Diff: r.Diff}
+		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Skipped: r.Skipped, Warnings: r.Warnings, Diff: r.Diff}
 	if j.Steps == nil {
 		j.Steps = []string{}
 	}
@@ -152,6 +157,8 @@ func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options
 	b.WriteString(showPath(r.Path))
 	b.WriteString(": ")
 	switch {
+	case r.Skipped:
+		b.WriteString("not checkpoint metadata, skipped")
 	case r.Regenerated:
 		fmt.Fprintf(&b, "regenerated at %s from its checkpoint", oneLine(r.To))
 		if r.Cause != nil {

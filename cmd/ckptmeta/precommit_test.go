@@ -88,6 +88,28 @@ func TestPreCommitHook(t *testing.T) {
 	if !strings.Contains(out, "Passed") {
 		t.Fatalf("migrate-check after migrating: hook did not pass:\n%s", out)
 	}
+
+	// Files that merely share the sidecar naming (an image-preprocessing metadata file in
+	// docs/) are not checkpoint metadata: both hooks pass on them and say nothing.
+	docs := filepath.Join(work, "docs")
+	if err := os.MkdirAll(docs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"preprocess.metadata.json": `{"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "created_at": "2025-10-18"}` + "\n",
+		"images.metadata.yaml":     "source: coco\nresize: {width: 640, height: 640}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(docs, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(true, "git", "add", "-A")
+	for _, hook := range []string{"ckptmeta-validate", "ckptmeta-migrate-check"} {
+		out = run(true, preCommit, "try-repo", repoRoot, hook, "--files", "docs/preprocess.metadata.json", "docs/images.metadata.yaml")
+		if !strings.Contains(out, "Passed") {
+			t.Fatalf("%s on files that are not sidecars: hook did not pass:\n%s", hook, out)
+		}
+	}
 }
 
 // runIn runs ckptmeta in-process in dir (the same code the hook's binary runs).

@@ -24,10 +24,14 @@
 //
 //	runs/a.ckpt.metadata.yaml:3:10: error: got string, want integer [schema/type]
 //	  hint: quote it: '1.0'
-//	runs/b.ckpt.metadata.yaml: error: open runs/b.ckpt.metadata.yaml: permission denied [file/unreadable]
+//	runs/b.ckpt.metadata.yaml:1:1: error: open runs/b.ckpt.metadata.yaml: permission denied [file/unreadable]
 //	2 files checked: 0 valid, 1 invalid, 1 unreadable; 2 errors, 0 warnings
 //
-// ":line:col" is left out when the line is unknown. With [Options.Color] the
+// The validator gives every finding a line and column (file-level ones at 1:1 or at
+// the key that causes them); ":line:col" is left out only for a hand-made finding
+// without a line. Files skipped as not checkpoint metadata print nothing and are
+// counted in the summary line (", 1 not a sidecar (skipped)", shown only when there
+// are some). With [Options.Color] the
 // severity, path and rule are coloured with ANSI escapes.
 //
 // # github
@@ -100,6 +104,7 @@
 //	    "valid": 0,
 //	    "invalid": 1,
 //	    "errored": 0,
+//	    "skipped": 0,
 //	    "errors": 1,
 //	    "warnings": 0
 //	  }
@@ -115,10 +120,12 @@
 //   - results[].path (string): slash-separated, as given or discovered.
 //   - results[].schema_version (string): the detected version, "0" for legacy
 //     documents, "" when the file was not parsed.
-//   - results[].status (string): "valid", "invalid" or "error" (not checked).
+//   - results[].status (string): "valid", "invalid", "error" (not checked) or
+//     "skipped" (named like a sidecar but not checkpoint metadata; no findings).
 //   - results[].error (string, only when status is "error"): why.
 //   - results[].findings (array, never null): sorted by line, column, pointer, rule.
-//   - findings[].line, findings[].column (numbers): 1-based; 0 when unknown.
+//   - findings[].line, findings[].column (numbers): 1-based (0 only for a
+//     hand-made finding without a position; the validator always sets both).
 //     Columns count Unicode code points.
 //   - findings[].pointer (string): RFC 6901 pointer into the document, "" for
 //     the whole document.
@@ -127,5 +134,10 @@
 //   - findings[].message (string): lowercase, no trailing period.
 //   - findings[].hint (string, omitted when empty): advice.
 //   - summary: counts for the run as passed to Close: files, valid, invalid,
-//     errored (status "error"), errors and warnings (findings).
+//     errored (status "error"), skipped (status "skipped"), errors and warnings
+//     (findings). files = valid + invalid + errored + skipped.
+//
+// Skipped files: JUnit writes a <skipped> case for each (counted in the suites'
+// skipped attribute); SARIF has no per-file slot, so the run's property bag says
+// {"skippedFiles": n} when n > 0.
 package report

@@ -355,6 +355,7 @@ type jsonEnvelope struct {
 		Valid    int `json:"valid"`
 		Invalid  int `json:"invalid"`
 		Errored  int `json:"errored"`
+		Skipped  int `json:"skipped"`
 		Errors   int `json:"errors"`
 		Warnings int `json:"warnings"`
 	} `json:"summary"`
@@ -393,7 +394,7 @@ func TestJSONEnvelope(t *testing.T) {
 			}
 			want := summarize(c.results)
 			got := validate.Summary{Files: env.Summary.Files, Valid: env.Summary.Valid, Invalid: env.Summary.Invalid,
-				Errored: env.Summary.Errored, Errors: env.Summary.Errors, Warnings: env.Summary.Warnings}
+				Errored: env.Summary.Errored, Skipped: env.Summary.Skipped, Errors: env.Summary.Errors, Warnings: env.Summary.Warnings}
 			if got != want {
 				t.Errorf("summary %+v, want %+v", got, want)
 			}

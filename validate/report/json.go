@@ -42,6 +42,7 @@ type jsonSummary struct {
 	Valid    int `json:"valid"`
 	Invalid  int `json:"invalid"`
 	Errored  int `json:"errored"`
+	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
 }
@@ -123,7 +124,7 @@ func (j *jsonReporter) Close(s validate.Summary) error {
 		j.out.str("\n  ")
 	}
 	sum, _ := marshal(jsonSummary{
-		Files: s.Files, Valid: s.Valid, Invalid: s.Invalid, Errored: s.Errored,
+		Files: s.Files, Valid: s.Valid, Invalid: s.Invalid, Errored: s.Errored, Skipped: s.Skipped,
 		Errors: s.Errors, Warnings: s.Warnings,
 	})
 	j.out.str("],\n  \"summary\": ")

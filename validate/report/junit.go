@@ -19,6 +19,7 @@ type junitTestsuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr,omitempty"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -39,11 +40,16 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitOutput  `xml:"system-out,omitempty"`
 }
 
 type junitOutput struct {
 	Body string `xml:",cdata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitProblem struct {
@@ -85,6 +91,9 @@ func (j *junitReporter) Report(r *validate.Result) error {
 		}
 	}
 	switch {
+	case r.Status == validate.StatusSkipped:
+		c.Skipped = &junitSkipped{Message: "not a checkpoint-metadata sidecar"}
+		s.Skipped++
 	case r.Status == validate.StatusError:
 		if first == nil {
 			first = &fs[0]
@@ -157,6 +166,7 @@ func (j *junitReporter) Close(_ validate.Summary) error {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, *s)
 	}
 	j.out.str(xml.Header)

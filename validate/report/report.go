@@ -153,7 +153,7 @@ func findings(r *validate.Result) []validate.Finding {
 		if r.Err != nil {
 			msg = r.Err.Error()
 		}
-		return []validate.Finding{{Path: r.Path, Rule: "file/unreadable", Severity: validate.SeverityError, Message: msg}}
+		return []validate.Finding{{Path: r.Path, Line: 1, Column: 1, Rule: "file/unreadable", Severity: validate.SeverityError, Message: msg}}
 	}
 	return r.Findings
 }
@@ -217,10 +217,15 @@ func plainLine(p string, f *validate.Finding) string {
 // command uses).
 func oneLine(s string) string { return safetext.Line(s) }
 
-// summaryLine is "12 files checked: 10 valid, 2 invalid, 0 unreadable; 3 errors, 1 warning".
+// summaryLine is "12 files checked: 10 valid, 2 invalid, 0 unreadable; 3 errors, 1 warning",
+// with ", 1 not a sidecar (skipped)" after the unreadable count when files were skipped.
 func summaryLine(s validate.Summary, strict bool) string {
-	line := fmt.Sprintf("%s checked: %d valid, %d invalid, %d unreadable; %s, %s",
-		plural(s.Files, "file", "files"), s.Valid, s.Invalid, s.Errored,
+	skipped := ""
+	if s.Skipped > 0 {
+		skipped = fmt.Sprintf(", %d not %s (skipped)", s.Skipped, map[bool]string{true: "a sidecar", false: "sidecars"}[s.Skipped == 1])
+	}
+	line := fmt.Sprintf("%s checked: %d valid, %d invalid, %d unreadable%s; %s, %s",
+		plural(s.Files, "file", "files"), s.Valid, s.Invalid, s.Errored, skipped,
 		plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"))
 	if strict && s.Warnings > 0 {
 		line += " (strict: warnings fail)"

@@ -171,6 +171,17 @@ var reportCases = []reportCase{
 		junitTests: 3, junitFailures: 2, junitSuites: 2,
 	},
 	{
+		// A *.metadata.json that is not checkpoint metadata: counted in every summary,
+		// a <skipped> case in JUnit, no finding anywhere.
+		name: "skipped",
+		results: []*validate.Result{
+			{Path: "docs/preprocess.metadata.json", Status: validate.StatusSkipped},
+			{Path: "runs/a.ckpt.metadata.yaml", Version: "2.0", Status: validate.StatusValid},
+		},
+		opts:       Options{Tool: "ckptmeta", Version: "0.1.0"},
+		junitTests: 2, junitSuites: 2,
+	},
+	{
 		name: "many", results: manyResults(),
 		opts:       Options{Tool: "ckptmeta", Version: "0.1.0"},
 		junitTests: 2, junitFailures: 2, junitSuites: 1,

@@ -21,6 +21,9 @@ var ruleDescriptions = map[string]string{
 	"sidecar/orphan":          "The sidecar's checkpoint does not exist",
 	"sidecar/path-escapes":    "A path in the sidecar escapes its directory",
 	"sidecar/stale":           "The sidecar does not match its checkpoint",
+	"sidecar/superseded":      "A legacy JSON sidecar beside the YAML sidecar that replaced it",
+	"schema/internal":         "The schema could not be applied (a bug in ckptmeta)",
+	"internal/error":          "A bug in ckptmeta was caught while checking the file",
 	"file/unreadable":         "The file could not be read or checked",
 }
 

@@ -31,6 +31,9 @@ type sarifRun struct {
 	Tool       sarifTool     `json:"tool"`
 	ColumnKind string        `json:"columnKind"`
 	Results    []sarifResult `json:"results"`
+	// Properties is the run's property bag: {"skippedFiles": n} when files with sidecar
+	// names were not checkpoint metadata and were skipped (omitted when none were).
+	Properties map[string]int `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
@@ -154,7 +157,7 @@ func sarifURI(p string) string {
 	return (&url.URL{Path: p}).String()
 }
 
-func (s *sarifReporter) Close(_ validate.Summary) error {
+func (s *sarifReporter) Close(sum validate.Summary) error {
 	if s.out.closed {
 		return ErrClosed
 	}
@@ -185,6 +188,7 @@ func (s *sarifReporter) Close(_ validate.Summary) error {
 			}},
 			ColumnKind: "unicodeCodePoints",
 			Results:    s.results,
+			Properties: skippedProperty(sum),
 		}},
 	}
 	enc := json.NewEncoder(s.out.w)
@@ -194,4 +198,11 @@ func (s *sarifReporter) Close(_ validate.Summary) error {
 		return &WriteError{Format: SARIF, Err: err}
 	}
 	return s.out.flush(SARIF)
+}
+
+func skippedProperty(sum validate.Summary) map[string]int {
+	if sum.Skipped == 0 {
+		return nil
+	}
+	return map[string]int{"skippedFiles": sum.Skipped}
 }
