@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -59,17 +58,6 @@ func benchTree(b *testing.B) string {
 		b.Fatal(benchErr)
 	}
 	return filepath.Join(benchDir, "outputs")
-}
-
-// cpuTime is the process's user+system CPU time. The benchmarks report it per operation as
-// "cpu-ms/op" besides ns/op: on a shared machine wall time measures the neighbours too, while
-// cpu-ms/op ÷ cores bounds the wall time on an idle machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func reportCPU(b *testing.B, start time.Duration) {

@@ -23,9 +23,9 @@
 //     has any YAML sidecar the JSON is not converted (FileResult.Cause is ErrSuperseded):
 //     the YAML file is the one that is migrated, and PruneLegacy removes the JSON.
 //   - Writes go through fsutil.WriteFile: a temp file in the target's directory, named
-//     "." + file name + decimal digits, made durable by a group commit (one sync(2)
-//     shared by the files in flight, started after their data was written) and then
-//     renamed over the target, so a crash leaves each file old or new. A run that may write first removes such temp files
+//     "." + file name + decimal digits, fsynced, renamed over the target, and the
+//     directory fsynced (one directory fsync shared by the writes in flight there), so a
+//     crash leaves each file old or new. A run that may write first removes such temp files
 //     (for sidecar and .bak names only) in the directories it visits, so a run killed
 //     mid-write leaves nothing behind after the next one.
 //   - Options.Backup keeps <file>.bak, created atomically and never overwritten. A

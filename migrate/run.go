@@ -15,7 +15,6 @@ import (
 
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
-	"github.com/google/renameio/v2"
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/ckptmeta/ckptmeta/internal/ordered"
@@ -338,18 +337,7 @@ func writeBackup(path string, data []byte, perm os.FileMode) error {
 	if _, err := os.Lstat(path); err == nil {
 		return nil
 	}
-	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)), renameio.WithPermissions(perm))
-	if err != nil {
-		return fmt.Errorf("migrate: backup %s: %w", path, err)
-	}
-	defer t.Cleanup()
-	if _, err := t.Write(data); err != nil {
-		return fmt.Errorf("migrate: backup %s: %w", path, err)
-	}
-	if err := t.Sync(); err != nil {
-		return fmt.Errorf("migrate: backup %s: %w", path, err)
-	}
-	if err := os.Link(t.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := fsutil.CreateNew(path, data, perm); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("migrate: backup %s: %w", path, err)
 	}
 	return nil

@@ -12,13 +12,14 @@ import (
 func TestGroupSyncCoversEveryWrite(t *testing.T) {
 	var written, flushed atomic.Int64 // writes done; writes a finished sync covers
 	var syncs atomic.Int64
-	g := &groupSync{sync: func() error {
+	g := &groupSync{}
+	run := func() error {
 		covered := written.Load() // what is on "disk" when the sync starts
 		time.Sleep(2 * time.Millisecond)
 		flushed.Store(covered)
 		syncs.Add(1)
 		return nil
-	}}
+	}
 	const writers = 200
 	var wg sync.WaitGroup
 	for i := 0; i < writers; i++ {
@@ -26,7 +27,7 @@ func TestGroupSyncCoversEveryWrite(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			mine := written.Add(1)
-			if err := g.wait(); err != nil {
+			if err := g.wait(run); err != nil {
 				t.Error(err)
 			}
 			if got := flushed.Load(); got < mine {

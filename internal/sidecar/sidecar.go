@@ -21,7 +21,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 )
 
 // Kind says what a discovered path is.
@@ -246,7 +245,7 @@ func rootKind(p string) Kind {
 }
 
 func (w *walker) dir(dir string, info fs.FileInfo) {
-	if id, ok := identity(info); ok {
+	if id, ok := identity(dir, info); ok {
 		if w.seen[id] {
 			w.fn(dir, KindUnknown, fmt.Errorf("%w: %s is already visited", ErrSymlinkLoop, dir))
 			return
@@ -306,17 +305,9 @@ func (w *walker) dir(dir string, info fs.FileInfo) {
 	}
 }
 
-func identity(info fs.FileInfo) (fileID, bool) {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{uint64(st.Dev), uint64(st.Ino)}, true //nolint:unconvert // Dev is int32 on some platforms
-}
-
 // describe turns ELOOP into ErrSymlinkLoop so callers can match it with errors.Is.
 func describe(err error) error {
-	if errors.Is(err, syscall.ELOOP) {
+	if isLoop(err) {
 		return fmt.Errorf("%w: %v", ErrSymlinkLoop, err)
 	}
 	return err
