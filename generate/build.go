@@ -53,7 +53,7 @@ type UnsafeError struct {
 func (e *UnsafeError) Error() string {
 	names := make([]string, len(e.Globals))
 	for i, g := range e.Globals {
-		names[i] = g.String()
+		names[i] = g.Display()
 	}
 	return fmt.Sprintf("generate: %s: pickle references dangerous globals (%s); nothing was executed", e.Checkpoint, strings.Join(names, ", "))
 }

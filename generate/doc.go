@@ -58,8 +58,10 @@
 // replaces the file readers find first (never adding a second name), keeps the exp_name
 // and wandb_run_id written in it, and records provenance action "regenerated". A checkpoint that fails
 // (hostile, truncated, no epoch) is a Failed result naming the file; the run goes on.
-// Checkpoints whose pickle names dangerous globals fail with [ErrUnsafe] unless
-// Options.AllowUnsafe; nothing in a checkpoint is ever executed either way.
+// Checkpoints whose pickle names dangerous globals (ckpt.Classify: code that would run
+// under torch.load) fail with [ErrUnsafe] unless Options.AllowUnsafe; unknown classes
+// (user classes, torch.nn modules, partial of an optimizer) are inert stand-ins and do not
+// stop generation. Nothing in a checkpoint is ever executed either way.
 //
 // The package never prints and never exits; it reads the clock only through Options.Now
 // when one is given.

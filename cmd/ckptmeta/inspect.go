@@ -16,7 +16,17 @@ func newInspectCmd() *cobra.Command {
 		Long: `Inspect reads a checkpoint's pickle only (never its tensor data, never any code) and
 prints what a sidecar would be built from: format, Lightning version, epoch, step, callbacks
 with their monitor and best score, metrics, hyper-parameter keys, tensor count and bytes, and
-any dangerous globals (such as os.system) the pickle references. Those are reported, never called.
+the safety verdict on every global (class or function) the pickle references:
+
+  allowed    data: torch's weights_only allow-list, or a class a Lightning checkpoint holds
+             (OmegaConf, numpy, argparse, pathlib, functools.partial of an optimizer, ...)
+  unknown    anything else; inert here, but torch.load(weights_only=True) refuses it
+  dangerous  would start a process, touch files or the network, evaluate code or load
+             another pickle under torch.load (os.system, eval, yaml.unsafe_load, ...)
+
+"weights_only" says what torch.load(weights_only=True) would do: load, load after
+torch.serialization.add_safe_globals(...), or refuse. Nothing is ever called or imported.
+Exit 1 when a checkpoint cannot be read or references a dangerous global.
 
 ` + exitCodesHelp,
 		Example: "  ckptmeta inspect outputs/exp/checkpoints/best.ckpt\n  ckptmeta inspect -o json best.ckpt last.ckpt",
@@ -36,6 +46,9 @@ any dangerous globals (such as os.system) the pickle references. Those are repor
 					continue
 				}
 				s := ckpt.Summarize(r)
+				if len(r.Dangerous) > 0 {
+					failed = true
+				}
 				if format == "json" {
 					summaries = append(summaries, s)
 					continue

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -10,7 +12,31 @@ import (
 
 // TestMain lets the scripts run `ckptmeta` as a real command, in-process.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"ckptmeta": func() { os.Exit(Main()) }})
+	testscript.Main(m, map[string]func(){
+		"ckptmeta":      func() { os.Exit(Main()) },
+		"ckptmeta-exit": func() { os.Exit(expectExit()) },
+	})
+}
+
+// expectExit is `ckptmeta-exit N ARGS...`: it runs `ckptmeta ARGS...` and exits 0 when
+// ckptmeta's exit code is exactly N, so a script can assert codes (`! exec` only says
+// "non-zero"). Otherwise it says both codes on stderr and exits 1.
+func expectExit() int {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: ckptmeta-exit CODE ARGS...")
+		return 2
+	}
+	want, err := strconv.Atoi(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ckptmeta-exit: bad exit code:", os.Args[1])
+		return 2
+	}
+	os.Args = append([]string{"ckptmeta"}, os.Args[2:]...)
+	if got := Main(); got != want {
+		fmt.Fprintf(os.Stderr, "ckptmeta-exit: ckptmeta exited %d, want %d\n", got, want)
+		return 1
+	}
+	return 0
 }
 
 // TestScript runs testdata/script/*.txtar, one CLI behaviour per script.

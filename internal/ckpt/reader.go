@@ -40,7 +40,8 @@ type Reader struct {
 	Root   any // the decoded object; see the package documentation for its values
 
 	Globals   []Global // every global the pickle references, canonical, sorted, unique
-	Dangerous []Global // the subset on the deny list; reported, never called
+	Dangerous []Global // the subset [Classify] calls [Dangerous]; reported, never called
+	Unknown   []Global // the subset [Classify] calls [Unknown]: inert here, not weights_only-loadable
 
 	PickleSize   int64  // bytes of data.pkl (zip) or of the pickle stream before the storages (legacy)
 	PickleSHA256 string // lowercase hex sha256 of those bytes
@@ -147,12 +148,16 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	}
 	for g := range seen {
 		rd.Globals = append(rd.Globals, g)
-		if isDangerous(g) {
+		switch Classify(g) {
+		case Dangerous:
 			rd.Dangerous = append(rd.Dangerous, g)
+		case Unknown:
+			rd.Unknown = append(rd.Unknown, g)
 		}
 	}
 	sortGlobals(rd.Globals)
 	sortGlobals(rd.Dangerous)
+	sortGlobals(rd.Unknown)
 
 	// Resolve small scalar tensors (metrics, best_model_score, …).
 	reads := 0

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
 
 // Summary is what `ckptmeta inspect` shows about a checkpoint. Its JSON
@@ -30,7 +32,21 @@ type Summary struct {
 	PickleSize             int64             `json:"pickle_size"`
 	PickleSHA256           string            `json:"pickle_sha256"`
 	DangerousGlobals       []string          `json:"dangerous_globals"`
+	UnknownGlobals         []string          `json:"unknown_globals"`
+	// WeightsOnly is what torch.load(weights_only=True) would do with the
+	// pickle: WeightsOnlyLoads, WeightsOnlyNeedsSafeGlobals (all globals are
+	// allowed, SafeGlobalsNeeded lists those outside torch's default list) or
+	// WeightsOnlyRefused (an unknown or dangerous global).
+	WeightsOnly       string   `json:"weights_only"`
+	SafeGlobalsNeeded []string `json:"safe_globals_needed"`
 }
+
+// Values of [Summary.WeightsOnly].
+const (
+	WeightsOnlyLoads            = "loads"
+	WeightsOnlyNeedsSafeGlobals = "needs_safe_globals"
+	WeightsOnlyRefused          = "refused"
+)
 
 // CallbackSummary describes one entry of the checkpoint's "callbacks".
 // Class is the callback's class name: the part of a 1.5+ state key before
@@ -106,6 +122,7 @@ func Summarize(r *Reader) Summary {
 		Name: r.Name, Format: r.Format.String(), ArchiveRoot: r.ArchiveRoot,
 		PickleSize: r.PickleSize, PickleSHA256: r.PickleSHA256,
 		Callbacks: []CallbackSummary{}, Metrics: []Metric{}, HyperParameterKeys: []string{}, DangerousGlobals: []string{},
+		UnknownGlobals: []string{}, SafeGlobalsNeeded: []string{}, WeightsOnly: WeightsOnlyLoads,
 	}
 	if v, ok := r.Lookup("pytorch-lightning_version"); ok {
 		s.LightningVersion, _ = v.(string)
@@ -150,6 +167,20 @@ func Summarize(r *Reader) Summary {
 	}
 	for _, g := range r.Dangerous {
 		s.DangerousGlobals = append(s.DangerousGlobals, g.String())
+	}
+	for _, g := range r.Unknown {
+		s.UnknownGlobals = append(s.UnknownGlobals, g.String())
+	}
+	for _, g := range r.Globals {
+		if Classify(g) == Allowed && !g.WeightsOnly() {
+			s.SafeGlobalsNeeded = append(s.SafeGlobalsNeeded, g.String())
+		}
+	}
+	switch {
+	case len(r.Dangerous)+len(r.Unknown) > 0:
+		s.WeightsOnly = WeightsOnlyRefused
+	case len(s.SafeGlobalsNeeded) > 0:
+		s.WeightsOnly = WeightsOnlyNeedsSafeGlobals
 	}
 	return s
 }
@@ -243,45 +274,70 @@ func (s Summary) WriteText(w io.Writer) error {
 		}
 		return s
 	}
-	line("name", "%s", s.Name)
+	line("name", "%s", display(s.Name))
 	if s.ArchiveRoot != "" {
-		line("format", "%s (root %q)", s.Format, s.ArchiveRoot)
+		line("format", "%s (root %s)", s.Format, strconv.Quote(s.ArchiveRoot))
 	} else {
 		line("format", "%s", s.Format)
 	}
-	line("lightning version", "%s", orDash(s.LightningVersion))
+	line("lightning version", "%s", display(orDash(s.LightningVersion)))
 	if s.LegacyLightningVersion != "" {
-		line("upgraded from", "%s", s.LegacyLightningVersion)
+		line("upgraded from", "%s", display(s.LegacyLightningVersion))
 	}
 	line("epoch", "%s", optInt(s.Epoch))
 	line("global step", "%s", optInt(s.GlobalStep))
 	line("callbacks", "%d", len(s.Callbacks))
 	for _, c := range s.Callbacks {
-		fmt.Fprintf(bw, "  %s\n", c.Key)
-		parts := []string{"class=" + c.Class}
+		fmt.Fprintf(bw, "  %s\n", display(c.Key))
+		parts := []string{"class=" + display(c.Class)}
 		if c.Monitor != "" {
-			parts = append(parts, "monitor="+c.Monitor)
+			parts = append(parts, "monitor="+display(c.Monitor))
 		}
 		if c.Mode != "" {
-			parts = append(parts, "mode="+c.Mode)
+			parts = append(parts, "mode="+display(c.Mode))
 		}
 		if c.BestScore != nil {
 			parts = append(parts, "best="+c.BestScore.String())
 		}
 		if c.BestModelPath != "" {
-			parts = append(parts, "path="+c.BestModelPath)
+			parts = append(parts, "path="+display(c.BestModelPath))
 		}
 		fmt.Fprintf(bw, "    %s\n", strings.Join(parts, " "))
 	}
 	line("metrics", "%d", len(s.Metrics))
 	for _, m := range s.Metrics {
-		fmt.Fprintf(bw, "  %s = %s\n", m.Name, m.Value)
+		fmt.Fprintf(bw, "  %s = %s\n", display(m.Name), m.Value)
 	}
-	line("hyper-parameters", "%s", orDash(strings.Join(s.HyperParameterKeys, ", ")))
+	line("hyper-parameters", "%s", orDash(displayList(s.HyperParameterKeys)))
 	line("tensors", "%d (%d bytes)", s.TensorCount, s.TensorBytes)
 	line("pickle", "%d bytes, sha256 %s", s.PickleSize, s.PickleSHA256)
-	line("dangerous globals", "%s", orDash(strings.Join(s.DangerousGlobals, ", ")))
+	switch s.WeightsOnly {
+	case WeightsOnlyLoads:
+		line("weights_only", "loads with torch.load(weights_only=True)")
+	case WeightsOnlyNeedsSafeGlobals:
+		line("weights_only", "loads with torch.load(weights_only=True) after torch.serialization.add_safe_globals(%s)", displayList(s.SafeGlobalsNeeded))
+	default:
+		if len(s.DangerousGlobals) > 0 {
+			line("weights_only", "refused; without weights_only, torch.load would run dangerous code")
+		} else {
+			line("weights_only", "refused (unknown globals); review them before torch.load")
+		}
+	}
+	line("dangerous globals", "%s", orDash(displayList(s.DangerousGlobals)))
+	line("unknown globals", "%s", orDash(displayList(s.UnknownGlobals)))
 	return bw.Flush()
+}
+
+// display renders a string that may come from inside the pickle for a
+// terminal (safetext.Line: control characters escaped, nothing forges a line).
+func display(s string) string { return safetext.Line(s) }
+
+func displayList(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = display(s)
+	}
+	return strings.Join(out, ", ")
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -32,6 +32,10 @@ func (g Global) String() string {
 	return g.Module + "." + g.Name
 }
 
+// Display is String for terminals: the name comes from inside the pickle,
+// so control characters are escaped (safetext.Line).
+func (g Global) Display() string { return display(g.String()) }
+
 // Tensor describes a tensor without its data. Storage is the storage key
 // (the zip record data/<Storage>), Offset the element offset into that
 // storage and Numel the number of elements of the tensor.
@@ -60,13 +64,37 @@ type Object struct {
 	List  []any
 }
 
+// py2Modules and py2Names are Python's fix_imports tables
+// (Lib/_compat_pickle.py IMPORT_MAPPING, NAME_MAPPING for __builtin__): a
+// protocol 0–2 pickle naming __builtin__.long or urllib2 gets builtins.int or
+// urllib.request under torch.load, so the policy must judge those.
+var py2Modules = map[string]string{
+	"__builtin__": "builtins", "copy_reg": "copyreg", "Queue": "queue", "SocketServer": "socketserver",
+	"ConfigParser": "configparser", "repr": "reprlib", "Tkinter": "tkinter", "markupbase": "_markupbase",
+	"_winreg": "winreg", "thread": "_thread", "dummy_thread": "_dummy_thread", "dbhash": "dbm.bsd",
+	"dumbdbm": "dbm.dumb", "dbm": "dbm.ndbm", "gdbm": "dbm.gnu", "xmlrpclib": "xmlrpc.client",
+	"SimpleXMLRPCServer": "xmlrpc.server", "httplib": "http.client", "htmlentitydefs": "html.entities",
+	"HTMLParser": "html.parser", "Cookie": "http.cookies", "cookielib": "http.cookiejar",
+	"BaseHTTPServer": "http.server", "test.test_support": "test.support", "commands": "subprocess",
+	"urlparse": "urllib.parse", "robotparser": "urllib.robotparser", "urllib2": "urllib.request",
+	"anydbm": "dbm", "_abcoll": "collections.abc", "cPickle": "pickle", "_elementtree": "xml.etree.ElementTree",
+	"DocXMLRPCServer": "xmlrpc.server", "SimpleHTTPServer": "http.server", "CGIHTTPServer": "http.server",
+	"UserDict": "collections", "UserList": "collections", "UserString": "collections", "whichdb": "dbm",
+	"StringIO": "io", "cStringIO": "io",
+}
+
+var py2Names = map[string]Global{
+	"xrange": {"builtins", "range"}, "reduce": {"functools", "reduce"}, "intern": {"sys", "intern"},
+	"unichr": {"builtins", "chr"}, "unicode": {"builtins", "str"}, "long": {"builtins", "int"},
+	"basestring": {"builtins", "str"},
+}
+
 // canonicalModule maps historical and aliased module names onto one spelling.
 func canonicalModule(mod string) string {
+	if m, ok := py2Modules[mod]; ok {
+		return m
+	}
 	switch {
-	case mod == "__builtin__":
-		return "builtins"
-	case mod == "copy_reg":
-		return "copyreg"
 	case mod == "pytorch_lightning":
 		return "lightning.pytorch"
 	case strings.HasPrefix(mod, "pytorch_lightning."):
@@ -87,62 +115,11 @@ func canonicalModule(mod string) string {
 	return mod
 }
 
-func canonical(g Global) Global { return Global{Module: canonicalModule(g.Module), Name: g.Name} }
-
-// deniedModules are modules whose every member is dangerous to call
-// (after picklescan's and fickling's lists): process, file, network, code
-// loading and nested-unpickling entry points.
-var deniedModules = set(
-	"os", "posix", "nt", "subprocess", "_posixsubprocess", "_winapi", "msvcrt", "winreg", "sys", "socket",
-	"shutil", "runpy", "pickle", "pdb", "bdb", "pty", "pip", "webbrowser", "ctypes", "asyncio", "urllib",
-	"timeit", "venv", "pydoc", "importlib", "zipimport", "imp", "code", "codeop", "commands",
-	"multiprocessing", "requests", "http", "httplib", "ftplib", "telnetlib", "smtplib", "signal", "marshal",
-	"cloudpickle", "dill", "joblib", "platform", "trace", "profile", "cProfile",
-	"torch.hub", "torch.jit", "torch._dynamo", "torch._inductor", "numpy.f2py", "numpy.distutils",
-)
-
-// deniedNames are single dangerous members of otherwise harmless modules.
-var deniedNames = map[string]bool{
-	"builtins.eval": true, "builtins.exec": true, "builtins.execfile": true, "builtins.compile": true,
-	"builtins.getattr": true, "builtins.setattr": true, "builtins.delattr": true, "builtins.apply": true,
-	"builtins.open": true, "builtins.breakpoint": true, "builtins.__import__": true, "builtins.input": true,
-	"builtins.globals": true, "builtins.locals": true, "builtins.vars": true, "builtins.exit": true,
-	"builtins.quit": true, "builtins.help": true, "builtins.reload": true, "builtins.file": true,
-	"functools.partial": true, "functools.reduce": true,
-	"operator.attrgetter": true, "operator.itemgetter": true, "operator.methodcaller": true,
-	"types.CodeType": true, "types.FunctionType": true, "types.MethodType": true, "types.LambdaType": true,
-	"torch.load": true, "torch.serialization.load": true, "torch.storage._load_from_bytes": true,
-	"torch.compile": true, "torch.utils._config_module.ConfigModule": true,
-	"numpy.testing._private.utils.runstring": true, "numpy.load": true,
-	"io.FileIO": true, "io.open": true, "io.open_code": true, "logging.FileHandler": true,
-	"pkgutil.resolve_name": true, "pkgutil.get_data": true,
-}
-
-// isDangerous reports whether calling g could run code or touch the system.
-func isDangerous(g Global) bool {
-	if deniedNames[g.String()] {
-		return true
-	}
-	if g.Module == "uuid" && strings.HasPrefix(g.Name, "_") { // uuid._get_command_stdout runs commands; uuid.UUID is data
-		return true
-	}
-	// The module or any parent package: "urllib.request" is denied by "urllib".
-	for m := g.Module; ; {
-		if deniedModules[m] {
-			return true
+func canonical(g Global) Global {
+	if g.Module == "__builtin__" {
+		if n, ok := py2Names[g.Name]; ok {
+			return n
 		}
-		i := strings.LastIndexByte(m, '.')
-		if i < 0 {
-			return false
-		}
-		m = m[:i]
 	}
-}
-
-func set(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
+	return Global{Module: canonicalModule(g.Module), Name: g.Name}
 }

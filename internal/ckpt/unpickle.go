@@ -307,7 +307,7 @@ func (d *decoder) persistentLoad(pid any) (any, error) {
 	}
 	dt, ok := storageDTypes[cls.g.Name]
 	if !ok || !(cls.g.Module == "torch" || cls.g.Module == "torch.cuda" || cls.g.Module == "torch.storage") {
-		return nil, fmt.Errorf("unknown storage class %s", cls.g)
+		return nil, fmt.Errorf("unknown storage class %q", cls.g.String())
 	}
 	key, ok := (*t)[2].(string)
 	if !ok || key == "" || len(key) > 64 {

