@@ -276,8 +276,9 @@ func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string
 	isStale, why, err := validate.Stale(doc, it.Checkpoint)
 	switch {
 	case err != nil:
-		// The sidecar is fine; only the comparison failed. Say so without condemning it.
-		it.Reason = "staleness unknown: " + err.Error()
+		// The sidecar vouches for a checkpoint that cannot be fingerprinted (a device, a
+		// directory, garbage): validate's checkpoint/unreadable, so not covered.
+		it.State, it.Reason = StateInvalid, "checkpoint/unreadable: "+err.Error()
 	case isStale:
 		it.State, it.Reason = StateStale, why
 	}

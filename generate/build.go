@@ -191,6 +191,17 @@ type location struct {
 // the original resolver looked at parent.parent and parent.parent.parent.
 const maxHydraLevels = 4
 
+// RecordedPath is the checkpoint path a sidecar of ckptPath records (checkpoint_path, 2.0
+// checkpoint.path), as Build writes it: slash-separated and relative to root ("" = the
+// default of Options.Root). migrate uses it to re-point a misplaced sidecar.
+func RecordedPath(ckptPath, root string) (string, error) {
+	loc, err := locate(ckptPath, root)
+	if err != nil {
+		return "", err
+	}
+	return loc.rel, nil
+}
+
 func locate(ckptPath string, root string) (location, error) {
 	var loc location
 	abs, err := filepath.Abs(ckptPath)

@@ -34,6 +34,11 @@
 //   - provenance: 1.0 -> 1.1 and later hops record tool "ckptmeta", the tool version,
 //     action "migrated" and migrated_from = the version the file had before the first
 //     migration (kept when already set, as Lightning keeps its legacy version).
+//   - A sidecar whose recorded checkpoint path (checkpoint_path, 2.0 checkpoint.path) does
+//     not name the existing checkpoint it sits beside (validate's sidecar/misplaced: copied
+//     from another run) is re-pointed at it, with the path generate would write; that is
+//     the only field touched, and FileResult.Fixes says so. A file named like a sidecar that
+//     is not checkpoint metadata (validate.IsCheckpointMetadata) is skipped.
 //   - schema_version is always written quoted, in the registry's spelling, and unquoted
 //     timestamps are quoted (PyYAML would read both as non-strings). These fixes count
 //     as changes even for a file already at the target version.
@@ -56,6 +61,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -66,6 +72,7 @@ type Migrated struct {
 	Changed  bool     // Data differs from the input
 	Data     []byte   // the migrated document (the input itself when unchanged)
 	JSON     bool     // the input was JSON; Data is YAML
+	Fixes    []string // certain corrections besides the steps ("checkpoint_path: a -> b")
 }
 
 // MigrateBytes migrates one document on the default chain; see [Chain.MigrateBytes].
@@ -143,6 +150,8 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 		d.setVersion(from) // quote it, in the registry's spelling
 		edited = true
 	}
+	fixes := repoint(d, doc, o)
+	edited = edited || len(fixes) > 0
 	applied, err := c.apply(d, plan)
 	if err != nil {
 		return nil, err
@@ -157,7 +166,34 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 	if len(plan) > 0 {
 		to = target
 	}
-	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON}, nil
+	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON, Fixes: fixes}, nil
+}
+
+// repoint corrects a misplaced sidecar (validate's sidecar/misplaced): when the file sits
+// beside a checkpoint (o.beside) that its recorded checkpoint path does not name, the path
+// is set to the one generate would write for that checkpoint. That is a certain fix: the
+// file's own name says which checkpoint it describes. Nothing else is touched.
+func repoint(d *Doc, doc *validate.Document, o Options) []string {
+	if o.beside == "" {
+		return nil
+	}
+	ptr, rec := validate.RecordedCheckpoint(doc)
+	if ptr == "" || validate.NamesCheckpoint(rec, o.beside) {
+		return nil
+	}
+	rel, err := generate.RecordedPath(o.beside, o.Root)
+	if err != nil || !validate.NamesCheckpoint(rel, o.beside) {
+		return nil
+	}
+	n, ok := d.Get(ptr)
+	if !ok || n.Kind != yaml.ScalarNode {
+		return nil
+	}
+	n.Value, n.Tag, n.Style = rel, "!!str", 0
+	if needsQuotes(rel) {
+		n.Style = yaml.SingleQuotedStyle
+	}
+	return []string{fmt.Sprintf("%s: %s -> %s", strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, rel)}
 }
 
 // apply runs the plan on d, setting schema_version and validating after each step.

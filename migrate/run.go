@@ -38,6 +38,10 @@ type Options struct {
 	Root         string           // outputs root: checkpoint paths are relative to it
 	Now          func() time.Time // clock for regeneration; nil = time.Now
 	ToolVersion  string           // written to provenance.tool_version
+
+	// beside is the checkpoint the file sits beside, when it exists (set by Run for each
+	// file): a recorded checkpoint path that does not name it is re-pointed at it.
+	beside string
 }
 
 // FileResult is the outcome for one discovered file.
@@ -51,6 +55,7 @@ type FileResult struct {
 	Regenerated bool     // rebuilt from the checkpoint instead of migrated
 	Pruned      bool     // the legacy JSON was removed (PruneLegacy; never in DryRun or Check)
 	Skipped     bool     // not checkpoint metadata (validate.IsCheckpointMetadata): left alone
+	Fixes       []string // certain corrections made besides the steps ("checkpoint_path: a -> b")
 	Diff        string   // unified diff (Options.Diff)
 	Warnings    []string // from regeneration: what the generator left out or guessed
 	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
@@ -204,7 +209,11 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		}
 		r.Output = sidecar.Path(ckpt, sidecar.NamingCkpt)
 	}
-	m, err := c.MigrateBytes(it.path, src, *o)
+	mo := *o
+	if ckpt := sidecar.CheckpointFor(it.path); isRegular(ckpt) {
+		mo.beside = ckpt
+	}
+	m, err := c.MigrateBytes(it.path, src, mo)
 	if err != nil {
 		var pe *ParseError
 		if refusal(err) || (errors.As(err, &pe) && pe.Rule == "yaml/too-large") {
@@ -216,7 +225,7 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		c.regenerate(r, it, src, err, o)
 		return r
 	}
-	r.From, r.To, r.Steps, r.Changed = m.From, m.To, m.Steps, m.Changed
+	r.From, r.To, r.Steps, r.Changed, r.Fixes = m.From, m.To, m.Steps, m.Changed, m.Fixes
 	if !m.Changed {
 		return r
 	}
@@ -409,4 +418,9 @@ func notMetadata(name string, src []byte) bool {
 	}
 	doc, _ := validate.Parse(name, src)
 	return doc != nil && !validate.IsCheckpointMetadata(doc)
+}
+
+func isRegular(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
 }

@@ -2,9 +2,12 @@ package validate
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
 )
@@ -107,5 +110,117 @@ func TestSuperseded(t *testing.T) {
 	if r.Status != StatusValid || len(r.Findings) != 1 || r.Findings[0].Rule != "sidecar/superseded" || r.Findings[0].Severity != SeverityWarning ||
 		r.Findings[0].Hint != "run `ckptmeta migrate --prune-legacy "+json+"`" || !r.Failed(true) {
 		t.Errorf("beside its successor: %v", dump(r.Findings))
+	}
+}
+
+func TestMisplaced(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "outputs")
+	dir := filepath.Join(root, "run_b", "checkpoints")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "best.ckpt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	side := filepath.Join(dir, "best.ckpt.metadata.yaml")
+	v := New(nil, Options{})
+	rules := func(p string) []string {
+		var out []string
+		for _, f := range v.ValidateFile(p).Findings {
+			out = append(out, f.Rule)
+		}
+		return out
+	}
+	// Copied from run_a: an error at the recorded path, with the fix as a hint.
+	if err := os.WriteFile(side, []byte(seedNaming(t, "run_a/checkpoints/best.ckpt")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := v.ValidateFile(side)
+	if r.Status != StatusInvalid || len(r.Findings) != 1 {
+		t.Fatalf("copied sidecar: %v", dump(r.Findings))
+	}
+	f := r.Findings[0]
+	if f.Rule != "sidecar/misplaced" || f.Severity != SeverityError || f.Line != 2 || f.Column != 18 || f.Pointer != "/checkpoint_path" ||
+		!strings.HasPrefix(f.Hint, "run `ckptmeta migrate "+side+"`") {
+		t.Errorf("copied sidecar: %+v", f)
+	}
+	// Its own path, relative to any root above it, is fine; so is a run reached by a link.
+	for _, rec := range []string{"run_b/checkpoints/best.ckpt", "outputs/run_b/checkpoints/best.ckpt", "checkpoints/best.ckpt", "./run_b/checkpoints/best.ckpt"} {
+		if err := os.WriteFile(side, []byte(seedNaming(t, rec)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := rules(side); len(got) != 0 {
+			t.Errorf("recorded %q: %v", rec, got)
+		}
+	}
+	if err := os.Symlink("run_b", filepath.Join(root, "latest")); err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(filepath.Join(root, "latest", "checkpoints", "best.ckpt.metadata.yaml")); len(got) != 0 {
+		t.Errorf("through outputs/latest: %v", got)
+	}
+	// A name that only ends the same way is not the same checkpoint.
+	if err := os.WriteFile(side, []byte(seedNaming(t, "xrun_b/checkpoints/best.ckpt")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(side); len(got) != 1 || got[0] != "sidecar/misplaced" {
+		t.Errorf("xrun_b: %v", got)
+	}
+	// Without the checkpoint the sidecar sits beside nothing: an orphan, not misplaced.
+	orphan := filepath.Join(dir, "gone.ckpt.metadata.yaml")
+	if err := os.WriteFile(orphan, []byte(seedNaming(t, "run_a/checkpoints/best.ckpt")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(orphan); len(got) != 1 || got[0] != "sidecar/orphan" {
+		t.Errorf("orphan: %v", got)
+	}
+}
+
+// A 1.1+ sidecar whose checkpoint cannot be fingerprinted is a finding, and nothing that is
+// not a regular file is opened (the /dev/zero case would never end, a FIFO would block).
+func TestFingerprintErrorsAreFindings(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.ckpt")
+	copyFile(t, "../testdata/ckpt/lightning2.ckpt", real)
+	doc := sidecar11(t, real)
+	cases := map[string]func(p string) error{
+		"dev-zero-link": func(p string) error { return os.Symlink("/dev/zero", p) },
+		"directory":     func(p string) error { return os.Mkdir(p, 0o755) },
+		"garbage": func(p string) error {
+			return os.WriteFile(p, []byte("this is not a checkpoint, just some bytes of the wrong size\n"), 0o644)
+		},
+		"fifo": func(p string) error { return mkfifo(p) },
+		"socket": func(p string) error {
+			l, err := net.Listen("unix", p)
+			if err == nil {
+				t.Cleanup(func() { l.Close() })
+			}
+			return err
+		},
+	}
+	v := New(nil, Options{})
+	for name, mk := range cases {
+		t.Run(name, func(t *testing.T) {
+			ck := filepath.Join(dir, name+".ckpt")
+			if err := mk(ck); err != nil {
+				t.Skipf("cannot make a %s here: %v", name, err)
+			}
+			side := ck + ".metadata.yaml"
+			if err := os.WriteFile(side, []byte(strings.Replace(string(doc), "checkpoint_path: real.ckpt", "checkpoint_path: "+name+".ckpt", 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan *Result, 1)
+			go func() { done <- v.ValidateFile(side) }()
+			var r *Result
+			select {
+			case r = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("validate blocked on the checkpoint")
+			}
+			if r.Status != StatusInvalid || len(r.Findings) != 1 || r.Findings[0].Rule != "checkpoint/unreadable" ||
+				r.Findings[0].Pointer != "/checkpoint_fingerprint" || r.Findings[0].Line < 2 {
+				t.Errorf("%s: status %v\n%s", name, r.Status, dump(r.Findings))
+			}
+		})
 	}
 }

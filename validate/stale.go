@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -44,10 +45,27 @@ func Recorded(doc *Document) (fp ckpt.Fingerprint, ok bool) {
 	return ckpt.Fingerprint{Size: int64(size), ModTime: t, PickleSHA256: sum}, true
 }
 
+// notRegular says what a non-regular checkpoint is, wrapping ErrNotRegular.
+func notRegular(m fs.FileMode) error {
+	what := "a device"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a FIFO"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeCharDevice != 0:
+		what = "a character device"
+	}
+	return fmt.Errorf("%w (%s)", ErrNotRegular, what)
+}
+
 // Stale reports whether the checkpoint at ckptPath changed since doc recorded its
 // fingerprint. Size and modification time are compared first; only when either differs is
 // the checkpoint's pickle hashed, so touching or copying a checkpoint does not make its
 // sidecar stale. A document without a fingerprint is never stale (1.0 cannot tell).
+// A checkpoint that is not a regular file is never opened: the error wraps ErrNotRegular.
 func Stale(doc *Document, ckptPath string) (stale bool, reason string, err error) {
 	want, ok := Recorded(doc)
 	if !ok {
@@ -56,6 +74,10 @@ func Stale(doc *Document, ckptPath string) (stale bool, reason string, err error
 	info, err := os.Stat(ckptPath)
 	if err != nil {
 		return false, "", err
+	}
+	if !info.Mode().IsRegular() {
+		// Never open a device, FIFO or socket: /dev/zero never ends, a FIFO blocks.
+		return false, "", &fs.PathError{Op: "fingerprint", Path: ckptPath, Err: notRegular(info.Mode())}
 	}
 	if info.Size() == want.Size && info.ModTime().Equal(want.ModTime) {
 		return false, "", nil

@@ -29,7 +29,7 @@ func sidecar11(t *testing.T, ckptPath string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	seed := seedNaming(t, filepath.Base(ckptPath))
 	seed = strings.Replace(seed, "schema_version: '1.0'", "schema_version: '1.1'", 1)
 	return []byte(seed + fmt.Sprintf("checkpoint_fingerprint:\n  size: %d\n  mtime: '%s'\n  data_pkl_sha256: %s\n",
 		fp.Size, fp.ModTime.UTC().Format(time.RFC3339Nano), fp.PickleSHA256))

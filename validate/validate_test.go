@@ -199,9 +199,21 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+// seedNaming is the seed sample with checkpoint_path set to recorded, so it can sit beside
+// that checkpoint without being sidecar/misplaced.
+func seedNaming(t *testing.T, recorded string) string {
+	t.Helper()
+	seed := readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	const was = "checkpoint_path: ocr_training-dbnet-pan_decoder-mobilenetv3_small_050_33/checkpoints/best.ckpt\n"
+	if !strings.Contains(seed, was) {
+		t.Fatal("the seed sample no longer records the checkpoint path this test replaces")
+	}
+	return strings.Replace(seed, was, "checkpoint_path: "+recorded+"\n", 1)
+}
+
 func TestNeighbours(t *testing.T) {
 	dir := t.TempDir()
-	seed := readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
+	seed := seedNaming(t, "best.ckpt")
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
@@ -252,12 +264,11 @@ func TestRunOrderAndErrors(t *testing.T) {
 		t.Skip("needs symlinks (Unix)")
 	}
 	dir := t.TempDir()
-	seed := readFile(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml")
 	var want []string
 	for i := 0; i < 50; i++ {
 		p := filepath.Join(dir, fmt.Sprintf("run%02d", i), "checkpoints", "best.ckpt.metadata.yaml")
 		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(seed), 0o644)
+		os.WriteFile(p, []byte(seedNaming(t, fmt.Sprintf("run%02d/checkpoints/best.ckpt", i))), 0o644)
 		os.WriteFile(filepath.Join(filepath.Dir(p), "best.ckpt"), nil, 0o644)
 		want = append(want, filepath.ToSlash(p))
 	}

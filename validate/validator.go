@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -485,9 +486,7 @@ func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Fin
 			}
 		}
 		if len(others) > 0 {
-			out = append(out, Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/conflict", Severity: SeverityError,
-				Message: fmt.Sprintf("checkpoint %s has another sidecar: %s", filepath.Base(ckptPath), strings.Join(others, ", ")),
-				Hint:    "keep one naming; `ckptmeta migrate` merges nothing, delete the stale one"})
+			out = append(out, conflict(name, ckptPath, others))
 		}
 	}
 	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
@@ -496,28 +495,107 @@ func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Fin
 	if doc == nil || v.opts.NoStale {
 		if dirs == nil {
 			if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
-				out = append(out, orphan(name, doc, ckptPath))
+				return append(out, orphan(name, doc, ckptPath))
 			}
 		}
-		return out
+		return append(out, misplaced(name, doc, ckptPath)...)
 	}
-	info, err := os.Stat(ckptPath)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			out = append(out, orphan(name, doc, ckptPath))
-		}
-		return out
+	if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
+		return append(out, orphan(name, doc, ckptPath))
 	}
-	if info.IsDir() {
-		return out
+	out = append(out, misplaced(name, doc, ckptPath)...)
+	if _, ok := Recorded(doc); !ok {
+		return out // 1.0 and legacy documents record no fingerprint: nothing to compare
 	}
+	ptr := fingerprintPointer(doc)
+	line, col := doc.Position(ptr, false)
 	stale, reason, err := Stale(doc, ckptPath)
-	if err == nil && stale {
-		line, col := doc.Position(fingerprintPointer(doc), false)
-		out = append(out, Finding{Path: name, Line: line, Column: col, Pointer: fingerprintPointer(doc), Rule: "sidecar/stale", Severity: SeverityWarning,
-			Message: "checkpoint changed after this sidecar was made: " + reason, Hint: "run `ckptmeta generate --stale`"})
+	switch {
+	case err != nil:
+		// The sidecar vouches for a checkpoint that is not one (a device, a socket, a
+		// directory, garbage) or cannot be read: that is a finding, never silence.
+		out = append(out, Finding{Path: name, Line: line, Column: col, Pointer: ptr, Rule: "checkpoint/unreadable", Severity: SeverityError,
+			Message: fmt.Sprintf("checkpoint %s cannot be fingerprinted: %s", filepath.Base(ckptPath), describeErr(err)),
+			Hint:    "put the real checkpoint back, or delete this sidecar if the checkpoint is gone for good"})
+	case stale:
+		out = append(out, Finding{Path: name, Line: line, Column: col, Pointer: ptr, Rule: "sidecar/stale", Severity: SeverityWarning,
+			Message: "checkpoint changed after this sidecar was made: " + reason, Hint: "run `ckptmeta generate --stale " + filepath.ToSlash(ckptPath) + "`"})
 	}
 	return out
+}
+
+// conflict names the other sidecars of the checkpoint; its hint keeps the preferred name
+// (the first of sidecar.Candidates) and deletes the rest, which is one command to run.
+func conflict(name, ckptPath string, others []string) Finding {
+	all := append([]string{filepath.ToSlash(name)}, others...)
+	keep := ""
+	for _, c := range sidecar.Candidates(ckptPath) {
+		for _, a := range all {
+			if keep == "" && filepath.Clean(a) == filepath.Clean(c) {
+				keep = a
+			}
+		}
+	}
+	var drop []string
+	for _, a := range all {
+		if a != keep {
+			drop = append(drop, a)
+		}
+	}
+	sort.Strings(drop)
+	return Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/conflict", Severity: SeverityError,
+		Message: fmt.Sprintf("checkpoint %s has another sidecar: %s", filepath.Base(ckptPath), strings.Join(others, ", ")),
+		Hint:    fmt.Sprintf("keep one; to keep %s (the preferred name), run `rm %s`", keep, strings.Join(drop, " "))}
+}
+
+// NamesCheckpoint reports whether recorded, a checkpoint path as a sidecar records it
+// (relative to some outputs root), names the checkpoint at ckptPath: it must be ckptPath's
+// trailing path elements, compared as written and, failing that, after making ckptPath
+// absolute and resolving its symbolic links (a run reached through outputs/latest).
+// An empty, absolute or climbing recorded path is not judged here (true): it has its own
+// finding.
+func NamesCheckpoint(recorded, ckptPath string) bool {
+	rec := path.Clean(filepath.ToSlash(recorded))
+	if recorded == "" || path.IsAbs(rec) || filepath.IsAbs(recorded) || rec == ".." || strings.HasPrefix(rec, "../") {
+		return true
+	}
+	ends := func(p string) bool {
+		p = path.Clean(filepath.ToSlash(p))
+		return p == rec || strings.HasSuffix(p, "/"+rec)
+	}
+	if ends(ckptPath) {
+		return true
+	}
+	if abs, err := filepath.Abs(ckptPath); err == nil && ends(abs) {
+		return true
+	}
+	real, err := filepath.EvalSymlinks(ckptPath)
+	if err != nil {
+		return false
+	}
+	if abs, err := filepath.Abs(real); err == nil && ends(abs) {
+		return true
+	}
+	return false
+}
+
+// misplaced flags a sidecar whose recorded checkpoint path names another checkpoint than
+// the one it sits beside (a sidecar copied from another run). It is judged only when that
+// checkpoint exists: without it the file sits beside nothing and is an orphan instead.
+func misplaced(name string, doc *Document, ckptPath string) []Finding {
+	if doc == nil {
+		return nil
+	}
+	ptr, rec := RecordedCheckpoint(doc)
+	if ptr == "" || NamesCheckpoint(rec, ckptPath) {
+		return nil
+	}
+	line, col := doc.Position(ptr, false)
+	return []Finding{{Path: name, Line: line, Column: col, Pointer: ptr, Rule: "sidecar/misplaced", Severity: SeverityError,
+		Message: fmt.Sprintf("%s %q does not name %s, the checkpoint this sidecar sits beside (copied from another run?)",
+			strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, filepath.ToSlash(ckptPath)),
+		Hint: "run `ckptmeta migrate " + name + "` to point it at " + filepath.Base(ckptPath) +
+			" (if the rest is another run's too, rebuild it instead: ckptmeta generate --force " + filepath.ToSlash(ckptPath) + ")"}}
 }
 
 // safeValidateFile turns a panic (a bug, never expected) into an error result for that one

@@ -27,6 +27,7 @@ type migrateFileJSON struct {
 	Regenerated bool     `json:"regenerated"`
 	Pruned      bool     `json:"pruned"`
 	Skipped     bool     `json:"skipped,omitempty"`
+	Fixes       []string `json:"fixes,omitempty"`
 	Cause       string   `json:"cause,omitempty"`
 	Error       string   `json:"error,omitempty"`
 	Warnings    []string `json:"warnings"`
@@ -131,7 +132,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
 func toJSON(r *migrate.FileResult) migrateFileJSON {
 	j := migrateFileJSON{Path: r.Path, Output: r.Output, From: r.From, To: r.To, Steps: r.Steps, Changed: r.Changed,
-		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Skipped: r.Skipped, Warnings: r.Warnings, Diff: r.Diff}
+		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Skipped: r.Skipped, Fixes: r.Fixes, Warnings: r.Warnings, Diff: r.Diff}
 	if j.Steps == nil {
 		j.Steps = []string{}
 	}
@@ -166,10 +167,15 @@ func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options
 		}
 	case !r.Changed:
 		fmt.Fprintf(&b, "%s, unchanged", oneLine(r.To))
+	case len(r.Steps) == 0 && len(r.Fixes) > 0:
+		fmt.Fprintf(&b, "%s, %s", oneLine(r.To), oneLine(strings.Join(r.Fixes, "; ")))
 	default:
 		fmt.Fprintf(&b, "%s -> %s", oneLine(r.From), oneLine(r.To))
 		if len(r.Steps) > 0 {
 			fmt.Fprintf(&b, " [%s]", strings.Join(r.Steps, ", "))
+		}
+		if len(r.Fixes) > 0 {
+			fmt.Fprintf(&b, ", %s", oneLine(strings.Join(r.Fixes, "; ")))
 		}
 	}
 	if r.Output != "" && r.Output != r.Path {

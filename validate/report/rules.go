@@ -22,6 +22,8 @@ var ruleDescriptions = map[string]string{
 	"sidecar/path-escapes":    "A path in the sidecar escapes its directory",
 	"sidecar/stale":           "The sidecar does not match its checkpoint",
 	"sidecar/superseded":      "A legacy JSON sidecar beside the YAML sidecar that replaced it",
+	"sidecar/misplaced":       "The sidecar's checkpoint path names another checkpoint than the one beside it",
+	"checkpoint/unreadable":   "The checkpoint beside the sidecar cannot be fingerprinted",
 	"schema/internal":         "The schema could not be applied (a bug in ckptmeta)",
 	"internal/error":          "A bug in ckptmeta was caught while checking the file",
 	"file/unreadable":         "The file could not be read or checked",
