@@ -6,8 +6,8 @@
 // pool of workers with the same validate package `ckptmeta validate` uses, so a sidecar is
 // never "current" here and invalid there. Neither ever writes a file. Per-file trouble never
 // stops a run: it becomes a state
-// (Status) or an entry's Problem (List). Both fail only when no path exists ([*PathError]),
-// for bad filter or sort input ([*FilterError], [*SortError]), or when the context is done.
+// (Status) or an entry's Problem (List); a path that does not exist is a [Problem]. Both fail
+// only for bad filter or sort input ([*FilterError], [*SortError]), or when the context is done.
 //
 // # Status and coverage
 //

@@ -65,7 +65,7 @@ type ListOptions struct {
 // with Fallback, and only when it has no usable sidecar. Orphan sidecars are not listed.
 //
 // Bad filters or sort keys fail before anything is read (*FilterError, *SortError). Otherwise
-// List fails only when no path exists (*PathError) or ctx is done.
+// List fails only when ctx is done.
 func List(ctx context.Context, paths []string, o ListOptions) ([]Entry, error) {
 	filters, err := ParseFilters(o.Filters)
 	if err != nil {

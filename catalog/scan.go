@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,7 +16,8 @@ import (
 )
 
 // Problem is something the walk could not look at (an unreadable directory, a path that
-// does not exist). Problems never stop a run.
+// does not exist), or a link it did not follow (a *sidecar.LoopError, a warning). Problems
+// never stop a run.
 type Problem struct {
 	Path string
 	Err  error
@@ -38,25 +38,16 @@ func (g *group) sidecars() []string {
 	return append(out, g.json...)
 }
 
-// scan walks roots and groups what it finds by checkpoint, sorted by checkpoint path.
-// It fails only when none of the roots exists (wrapping fs.ErrNotExist).
+// scan walks roots and groups what it finds by checkpoint, sorted by checkpoint path. Paths
+// that do not exist or cannot be read, and links back to their own ancestor
+// (*sidecar.LoopError), are Problems. It fails only when ctx is done.
 func scan(ctx context.Context, roots, exclude []string) ([]*group, []Problem, error) {
 	var problems []Problem
-	var existing []string
 	fileRoots := map[string]bool{}
 	for _, r := range roots {
-		fi, err := os.Stat(r)
-		if err != nil {
-			problems = append(problems, Problem{Path: filepath.ToSlash(r), Err: err})
-			continue
-		}
-		existing = append(existing, r)
-		if !fi.IsDir() {
+		if fi, err := os.Stat(r); err == nil && !fi.IsDir() {
 			fileRoots[filepath.ToSlash(filepath.Clean(r))] = true
 		}
-	}
-	if len(existing) == 0 {
-		return nil, problems, &PathError{Paths: roots, Err: fs.ErrNotExist}
 	}
 
 	byCkpt := map[string]*group{}
@@ -70,9 +61,9 @@ func scan(ctx context.Context, roots, exclude []string) ([]*group, []Problem, er
 	}
 	seen := map[string]bool{} // a path given twice (overlapping roots) counts once
 	var fileHits []string
-	sidecar.Walk(existing, exclude, func(p string, kind sidecar.Kind, err error) {
+	walkErr := sidecar.Walk(ctx, roots, exclude, func(p string, kind sidecar.Kind, err error) {
 		if err != nil {
-			problems = append(problems, Problem{Path: p, Err: err})
+			problems = append(problems, Problem{Path: filepath.ToSlash(p), Err: err})
 			return
 		}
 		p = filepath.ToSlash(p)
@@ -94,8 +85,8 @@ func scan(ctx context.Context, roots, exclude []string) ([]*group, []Problem, er
 			g.json = append(g.json, p)
 		}
 	})
-	if err := ctx.Err(); err != nil {
-		return nil, problems, err
+	if walkErr != nil {
+		return nil, problems, walkErr
 	}
 
 	// A file named on the command line brings its partner along: the sidecars of a named
@@ -199,18 +190,6 @@ func forEach(ctx context.Context, n, workers int, fn func(i int), onPanic func(i
 	wg.Wait()
 	return ctx.Err()
 }
-
-// PathError reports that none of the paths given to Status or List exists.
-type PathError struct {
-	Paths []string
-	Err   error
-}
-
-func (e *PathError) Error() string {
-	return fmt.Sprintf("catalog: no such path: %s", strings.Join(e.Paths, ", "))
-}
-
-func (e *PathError) Unwrap() error { return e.Err }
 
 // ErrUnknownFormat is wrapped by WriteStatus and WriteList for a format they do not have.
 var ErrUnknownFormat = errors.New("catalog: unknown output format")

@@ -155,8 +155,8 @@ func (c *Coverage) Percent() float64 { return c.Total.Percent() }
 
 // Status classifies every checkpoint and sidecar under paths. It reads every sidecar that
 // decides a state (in parallel, bounded by Workers) and, unless NoStale, asks validate.Stale
-// about those carrying a fingerprint. It returns an error only when no path exists
-// (*PathError) or ctx is done; per-file trouble becomes an item's state.
+// about those carrying a fingerprint. It returns an error only when ctx is done; per-file
+// trouble becomes an item's state, and paths the walk could not read are Problems.
 func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, error) {
 	reg := o.Registry
 	if reg == nil {

@@ -125,10 +125,13 @@ func TestStatusPaths(t *testing.T) {
 }
 
 func TestStatusNoSuchPath(t *testing.T) {
-	_, err := Status(context.Background(), []string{t.TempDir() + "/absent"}, StatusOptions{})
-	var pe *PathError
-	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("err = %v, want *PathError wrapping fs.ErrNotExist", err)
+	// A path that does not exist is a per-path problem, as in every command, not a failed run.
+	c, err := Status(context.Background(), []string{t.TempDir() + "/absent"}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Problems) != 1 || !errors.Is(c.Problems[0].Err, fs.ErrNotExist) {
+		t.Fatalf("problems %v, want the absent path", c.Problems)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
@@ -35,11 +34,12 @@ type RunOptions struct {
 type Status int
 
 const (
-	_          Status = iota
-	Written           // the sidecar was written
-	WouldWrite        // DryRun: the sidecar would be written
-	Skipped           // a sidecar exists (and is not stale); nothing to do
-	Failed            // the checkpoint could not be turned into a sidecar; Err says why
+	_           Status = iota
+	Written            // the sidecar was written
+	WouldWrite         // DryRun: the sidecar would be written
+	Skipped            // a sidecar exists (and is not stale); nothing to do
+	Failed             // the checkpoint could not be turned into a sidecar, or the path could not be read; Err says why
+	NotFollowed        // a symbolic link back to its own ancestor (sidecar.LoopError); not a checkpoint; a warning
 )
 
 func (s Status) String() string {
@@ -52,6 +52,8 @@ func (s Status) String() string {
 		return "skipped"
 	case Failed:
 		return "failed"
+	case NotFollowed:
+		return "not-followed"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -65,77 +67,84 @@ type Result struct {
 	Err        error    // set when Failed
 	Data       []byte   // the sidecar's bytes (Written and WouldWrite)
 	Warnings   []string // from the build
+	unreadable bool     // a Failed path that is not a checkpoint (counted in Summary.Unreadable)
 }
 
-// Summary counts a run.
+// Summary counts a run. Found = Written + Skipped + Failed: every checkpoint the walk found,
+// a dangling link named *.ckpt included (it fails).
 type Summary struct {
 	Found, Written, Skipped, Failed int
+	Unreadable                      int // paths that are not checkpoints and could not be read: missing, an unreadable directory
+	NotFollowed                     int // symbolic links back to their own ancestor (warnings)
 }
 
 // DefaultPath is searched when Run is given no paths.
 const DefaultPath = "outputs"
 
-// ErrNoPaths: none of the paths given to Run exists.
-var ErrNoPaths = errors.New("generate: no such paths")
-
 // Run finds the checkpoints under paths (DefaultPath when empty), builds and writes their
-// sidecars, and calls each once per checkpoint in sorted path order, from one goroutine;
-// paths that do not exist and unreadable directories come first, as Failed results.
-// Per-checkpoint problems are Failed results and the run goes on; Run's error is reserved
-// for a run that could not happen at all (no path exists, ctx cancelled).
+// sidecars, and calls each once per path the walk reported, in lexical path order
+// (sidecar.Walk's), from one goroutine. Per-checkpoint problems are Failed results and the run
+// goes on; so are paths that do not exist and directories that cannot be read (Unreadable in
+// the Summary, since they are not checkpoints). A symbolic link back to its own ancestor is a
+// NotFollowed result carrying a warning.
+//
+// When ctx is cancelled, checkpoints already being built finish (a sidecar is written whole or
+// not at all), no other is started or reported, and Run returns ctx's error.
 func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) (Summary, error) {
 	var sum Summary
 	if len(paths) == 0 {
 		paths = []string{DefaultPath}
 	}
-	var existing []string
-	var walkErrs []*Result // problems with the paths themselves; reported first
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			err = fmt.Errorf("generate: %w", err)
-			walkErrs = append(walkErrs, &Result{Checkpoint: p, Status: Failed, Err: err, Reason: err.Error()})
-			continue
-		}
-		existing = append(existing, p)
+	type item struct {
+		path string
+		kind sidecar.Kind
+		err  error
 	}
-	if len(existing) == 0 {
-		return sum, fmt.Errorf("%w: %v", ErrNoPaths, paths)
-	}
-	var ckpts []string
-	seen := map[string]bool{}
-	sidecar.Walk(existing, o.Exclude, func(p string, kind sidecar.Kind, err error) {
-		switch {
-		case err != nil:
-			walkErrs = append(walkErrs, &Result{Checkpoint: p, Status: Failed, Err: err, Reason: err.Error()})
-		case kind == sidecar.KindCheckpoint && !seen[p]:
-			seen[p] = true
-			ckpts = append(ckpts, p)
+	var items []item
+	if err := sidecar.Walk(ctx, paths, o.Exclude, func(p string, kind sidecar.Kind, err error) {
+		if kind == sidecar.KindCheckpoint || err != nil {
+			items = append(items, item{p, kind, err})
 		}
-	})
-	sort.Strings(ckpts)
+	}); err != nil {
+		return sum, err
+	}
 	o.configs = &configCache{}
 	jobs := o.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-
-	for _, r := range walkErrs {
-		sum.Failed++
-		if each != nil {
-			each(r)
-		}
-	}
 	// Output stays sorted whatever the scheduling; at most 4×jobs results wait. A
-	// cancelled context makes one() fail the remaining checkpoints at once.
-	ordered.Map(len(ckpts), jobs, 4*jobs, func(i int) *Result { return one(ctx, ckpts[i], o) }, func(_ int, r *Result) {
-		sum.Found++
-		switch r.Status {
-		case Written, WouldWrite:
-			sum.Written++
-		case Skipped:
-			sum.Skipped++
-		case Failed:
-			sum.Failed++
+	// cancelled context makes one() return at once for the checkpoints not started.
+	ordered.Map(len(items), jobs, 4*jobs, func(i int) *Result {
+		it := items[i]
+		var loop *sidecar.LoopError
+		switch {
+		case errors.As(it.err, &loop):
+			return &Result{Checkpoint: it.path, Status: NotFollowed, Reason: loop.Error(), Warnings: []string{loop.Error()}}
+		case it.err != nil:
+			err := fmt.Errorf("generate: %w", it.err)
+			return &Result{Checkpoint: it.path, Status: Failed, Err: err, Reason: err.Error(), unreadable: it.kind != sidecar.KindCheckpoint}
+		}
+		return one(ctx, it.path, o)
+	}, func(_ int, r *Result) {
+		if ctx.Err() != nil && errors.Is(r.Err, ctx.Err()) {
+			return // never started: not a failure, not reported
+		}
+		switch {
+		case r.Status == NotFollowed:
+			sum.NotFollowed++
+		case r.unreadable:
+			sum.Unreadable++
+		default:
+			sum.Found++
+			switch r.Status {
+			case Written, WouldWrite:
+				sum.Written++
+			case Skipped:
+				sum.Skipped++
+			case Failed:
+				sum.Failed++
+			}
 		}
 		if each != nil {
 			each(r)

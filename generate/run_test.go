@@ -280,26 +280,46 @@ func TestRunAtomic(t *testing.T) {
 	}
 }
 
-func TestRunNoPaths(t *testing.T) {
-	_, err := Run(context.Background(), []string{filepath.Join(t.TempDir(), "nope")}, runOpts(), nil)
-	if !errors.Is(err, ErrNoPaths) {
-		t.Errorf("err = %v, want ErrNoPaths", err)
+func TestRunMissingPathAlone(t *testing.T) {
+	// A path that does not exist is a per-path failure (exit 1 in the CLI), as in every
+	// command, not a run that could not happen.
+	missing := filepath.Join(t.TempDir(), "nope")
+	got, sum := collect(t, []string{missing}, runOpts())
+	if len(got) != 1 || got[0].Status != Failed || !errors.Is(got[0].Err, fs.ErrNotExist) {
+		t.Fatalf("results %+v, want the missing path as Failed", got)
+	}
+	if sum != (Summary{Unreadable: 1}) {
+		t.Errorf("summary %+v, want only Unreadable: 1", sum)
+	}
+}
+
+func TestRunDanglingCheckpointLinksAddUp(t *testing.T) {
+	root := sampleTree(t)
+	ckpts := checkpoints(t, root)
+	dir := filepath.Dir(ckpts[0])
+	for _, n := range []string{"gone1.ckpt", "gone2.ckpt", "gone3.ckpt"} {
+		if err := os.Symlink(filepath.Join(dir, "nowhere-"+n), filepath.Join(dir, n)); err != nil {
+			t.Skipf("symbolic links are not available: %v", err)
+		}
+	}
+	_, sum := collect(t, []string{root}, runOpts())
+	if sum.Found != len(ckpts)+3 || sum.Failed != 3 || sum.Found != sum.Written+sum.Skipped+sum.Failed {
+		t.Errorf("summary %+v: want %d found, 3 failed, adding up", sum, len(ckpts)+3)
 	}
 }
 
 func TestRunCancelled(t *testing.T) {
 	root := sampleTree(t)
+	before := files(t, root)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var n int
-	_, err := Run(ctx, []string{root}, runOpts(), func(r *Result) {
-		n++
-		if r.Status != Failed {
-			t.Errorf("%s: %v after cancel", r.Checkpoint, r.Status)
-		}
-	})
-	if !errors.Is(err, context.Canceled) || n != len(checkpoints(t, root)) {
-		t.Errorf("err %v, %d results", err, n)
+	_, err := Run(ctx, []string{root}, runOpts(), func(r *Result) { n++ })
+	if !errors.Is(err, context.Canceled) || n != 0 {
+		t.Errorf("err %v, %d results; want context.Canceled and nothing started or reported", err, n)
+	}
+	if after := files(t, root); !equalMaps(before, after) {
+		t.Errorf("a cancelled run changed the tree: %d files before, %d after", len(before), len(after))
 	}
 }
 
@@ -532,10 +552,16 @@ func TestRunMissingPathAmongOthers(t *testing.T) {
 	root := sampleTree(t)
 	missing := filepath.Join(root, "typo")
 	got, sum := collect(t, []string{missing, root}, runOpts())
-	if len(got) == 0 || got[0].Checkpoint != missing || got[0].Status != Failed || !errors.Is(got[0].Err, fs.ErrNotExist) {
-		t.Fatalf("first result %+v, want the missing path as Failed", got[0])
+	var failed []*Result
+	for _, r := range got {
+		if r.Status == Failed {
+			failed = append(failed, r)
+		}
 	}
-	if sum.Failed != 1 || sum.Written != len(checkpoints(t, root)) {
+	if len(failed) != 1 || failed[0].Checkpoint != missing || !errors.Is(failed[0].Err, fs.ErrNotExist) {
+		t.Fatalf("failed results %+v, want the missing path alone", failed)
+	}
+	if sum.Unreadable != 1 || sum.Failed != 0 || sum.Written != len(checkpoints(t, root)) {
 		t.Errorf("summary %+v", sum)
 	}
 }

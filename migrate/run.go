@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -60,6 +59,7 @@ type FileResult struct {
 	Warnings    []string // from regeneration: what the generator left out or guessed
 	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
 	Err         error    // the file failed; nothing was written for it
+	NotFollowed bool     // not a file: a symbolic link back to its own ancestor (sidecar.LoopError), in Warnings
 }
 
 // Summary counts a run.
@@ -71,6 +71,7 @@ type Summary struct {
 	Failed      int // FileResult.Err != nil
 	Unchanged   int // already at the target, nothing to do
 	Skipped     int // named like a sidecar but not checkpoint metadata; never touched
+	NotFollowed int // symbolic links back to their own ancestor: warnings, not files
 }
 
 // ErrSuperseded is the Cause of a legacy JSON sidecar left alone because its checkpoint
@@ -91,8 +92,11 @@ func (e *RegenError) Unwrap() []error { return []error{e.Cause, e.Err} }
 
 // Run migrates every sidecar (YAML and legacy JSON) found under paths. each is called
 // once per file, in lexical (slash-separated) path order, from the calling goroutine.
-// Per-file problems are in FileResult.Err and the run goes on; Run's error is for the
-// run itself (a bad target, a cancelled context).
+// Per-file problems (a path that does not exist included) are in FileResult.Err and the run
+// goes on; a symbolic link back to its own ancestor is a NotFollowed result with a warning.
+// Run's error is for the run itself (a bad target, a cancelled context). When ctx is
+// cancelled, files already in hand finish (each is written whole or not at all), no other is
+// started or reported, and Run returns ctx's error.
 func Run(ctx context.Context, paths []string, o Options, each func(*FileResult)) (Summary, error) {
 	return Default().Run(ctx, paths, o, each)
 }
@@ -110,17 +114,13 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		return sum, err
 	}
 	var items []item
-	seen := map[string]bool{}
-	sidecar.Walk(paths, o.Exclude, func(p string, k sidecar.Kind, err error) {
-		if (k == sidecar.KindCheckpoint && err == nil) || seen[p] {
-			return
+	if err := sidecar.Walk(ctx, paths, o.Exclude, func(p string, k sidecar.Kind, err error) {
+		if k != sidecar.KindCheckpoint || err != nil {
+			items = append(items, item{p, k, err})
 		}
-		seen[p] = true
-		items = append(items, item{p, k, err})
-	})
-	sort.SliceStable(items, func(i, j int) bool {
-		return filepath.ToSlash(items[i].path) < filepath.ToSlash(items[j].path)
-	})
+	}); err != nil {
+		return sum, err
+	}
 	if !o.DryRun && !o.Check {
 		cleanStaleTemps(items)
 	}
@@ -135,8 +135,22 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		if err := ctx.Err(); err != nil {
 			return &FileResult{Path: items[i].path, Output: items[i].path, Err: err}
 		}
+		var loop *sidecar.LoopError
+		if errors.As(items[i].err, &loop) {
+			return &FileResult{Path: items[i].path, NotFollowed: true, Warnings: []string{loop.Error()}}
+		}
 		return c.one(items[i], &o)
 	}, func(_ int, r *FileResult) {
+		if ctx.Err() != nil && errors.Is(r.Err, ctx.Err()) {
+			return // never started: not a failure, not reported
+		}
+		if r.NotFollowed {
+			sum.NotFollowed++
+			if each != nil {
+				each(r)
+			}
+			return
+		}
 		sum.Files++
 		switch {
 		case r.Err != nil:

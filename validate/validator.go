@@ -422,6 +422,16 @@ func errorResult(name string, err error) *Result {
 	return &Result{Path: name, Status: StatusError, Err: err, Findings: fs}
 }
 
+// loopResult reports a link back to one of its own ancestors: a warning, since the walk is in
+// that directory already and nothing is left unchecked.
+func loopResult(name string, loop *sidecar.LoopError) *Result {
+	fs := []Finding{{Path: name, Rule: "walk/symlink-loop", Severity: SeverityWarning,
+		Message: fmt.Sprintf("symbolic link leads back to its ancestor %s; not followed", filepath.ToSlash(loop.Ancestor)),
+		Hint:    "remove the link, or exclude it with --exclude"}}
+	placeFindings(fs)
+	return &Result{Path: name, Status: StatusValid, Findings: fs}
+}
+
 func describeErr(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -645,10 +655,12 @@ func RecordedCheckpoint(doc *Document) (ptr, value string) {
 }
 
 // Run discovers sidecars under roots and validates each one, calling fn once per file in
-// discovery order (deterministic), from a single goroutine. Files are checked in small
-// batches by a bounded pool of workers; at most a few batches per worker wait in memory at
-// any time, so memory stays flat however many files there are. Run stops early when ctx is
-// cancelled.
+// lexical path order (sidecar.Walk's), from a single goroutine. A path that does not exist
+// or cannot be read is a StatusError result; a symbolic link back to its own ancestor is a
+// walk/symlink-loop warning. Files are checked in small batches by a bounded pool of workers;
+// at most a few batches per worker wait in memory at any time, so memory stays flat however
+// many files there are. When ctx is cancelled, Run
+// starts no more files, reports none of those in flight, and returns ctx's error.
 func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) error {
 	workers := v.opts.Workers
 	if workers <= 0 {
@@ -663,8 +675,8 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 	dirs := &dirNames{dirs: map[string]map[string]bool{}}
 	produce := func(emit func([]entry)) {
 		var pending []entry
-		sidecar.Walk(roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) {
-			if ctx.Err() != nil || (k == sidecar.KindCheckpoint && err == nil) {
+		_ = sidecar.Walk(ctx, roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) { // a cancelled walk is ctx.Err(), returned below
+			if k == sidecar.KindCheckpoint && err == nil {
 				return
 			}
 			pending = append(pending, entry{path: filepath.ToSlash(p), err: err})
@@ -680,9 +692,13 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 	work := func(batch []entry) []*Result {
 		rs := make([]*Result, len(batch))
 		for i, e := range batch {
-			if e.err != nil {
+			var loop *sidecar.LoopError
+			switch {
+			case errors.As(e.err, &loop):
+				rs[i] = loopResult(e.path, loop)
+			case e.err != nil:
 				rs[i] = errorResult(e.path, e.err)
-			} else {
+			default:
 				rs[i] = v.safeValidateFile(e.path, dirs)
 			}
 		}

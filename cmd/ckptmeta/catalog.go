@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ckptmeta/ckptmeta/catalog"
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/spf13/cobra"
 )
 
@@ -70,6 +71,11 @@ self-contained page with a coverage chart, readable offline).
 				fmt.Fprintf(cmd.ErrOrStderr(), "ckptmeta: coverage %.1f%% is under --fail-under %g%%\n", cov.Percent(), failUnder)
 				return errFindings
 			}
+			for _, p := range cov.Problems {
+				if !isWalkWarning(p.Err) {
+					return errFindings // a path that could not be read is a per-file problem: exit 1
+				}
+			}
 			return nil
 		},
 	}
@@ -123,11 +129,27 @@ scanning the tree), csv.
 				return err
 			}
 			o.Generate.ToolVersion = toolVersion()
+			failed := false
+			errw := cmd.ErrOrStderr()
+			o.OnProblem = func(p catalog.Problem) {
+				if isWalkWarning(p.Err) {
+					fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", oneLine(p.Path), oneLine(p.Err.Error()))
+					return
+				}
+				failed = true
+				fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(p.Path), oneLine(p.Err.Error()))
+			}
 			entries, err := catalog.List(cmd.Context(), paths, o)
 			if err != nil {
 				return err
 			}
-			return catalog.WriteList(cmd.OutOrStdout(), entries, format)
+			if err := catalog.WriteList(cmd.OutOrStdout(), entries, format); err != nil {
+				return err
+			}
+			if failed {
+				return errFindings
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -138,6 +160,13 @@ scanning the tree), csv.
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Workers, "jobs", "j", 0, "files read at once (default: number of CPUs)")
 	return cmd
+}
+
+// isWalkWarning tells a link the walk did not follow (a loop: a warning) from a path it could
+// not read (exit 1).
+func isWalkWarning(err error) bool {
+	var loop *sidecar.LoopError
+	return errors.As(err, &loop)
 }
 
 func contains(list []string, s string) bool {

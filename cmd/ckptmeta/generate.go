@@ -80,8 +80,15 @@ recorded fingerprint no longer matches) are rebuilt.
 			if o.DryRun {
 				verb = "would write"
 			}
-			fmt.Fprintf(errw, "%d checkpoints found: %d %s, %d skipped, %d failed\n", sum.Found, sum.Written, verb, sum.Skipped, sum.Failed)
-			if sum.Failed > 0 {
+			line := fmt.Sprintf("%d checkpoints found: %d %s, %d skipped, %d failed", sum.Found, sum.Written, verb, sum.Skipped, sum.Failed)
+			if sum.Unreadable > 0 {
+				line += fmt.Sprintf("; %d paths unreadable", sum.Unreadable)
+			}
+			if sum.NotFollowed > 0 {
+				line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
+			}
+			fmt.Fprintln(errw, line)
+			if sum.Failed > 0 || sum.Unreadable > 0 {
 				return errFindings
 			}
 			return nil

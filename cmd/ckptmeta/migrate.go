@@ -32,6 +32,7 @@ type migrateFileJSON struct {
 	Error       string   `json:"error,omitempty"`
 	Warnings    []string `json:"warnings"`
 	Diff        string   `json:"diff,omitempty"`
+	NotFollowed bool     `json:"not_followed,omitempty"` // a symbolic link back to its own ancestor; not a file
 }
 
 func newMigrateCmd() *cobra.Command {
@@ -101,12 +102,15 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				if o.DryRun || o.Check {
 					n, verb = sum.Changed, "would be written"
 				}
-				skipped := ""
+				line := fmt.Sprintf("%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed",
+					sum.Files, sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
 				if sum.Skipped > 0 {
-					skipped = fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
+					line += fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
 				}
-				fmt.Fprintf(out, "%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed%s\n",
-					sum.Files, sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed, skipped)
+				if sum.NotFollowed > 0 {
+					line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
+				}
+				fmt.Fprintln(out, line)
 			}
 			if sum.Failed > 0 || (o.Check && sum.Changed > 0) {
 				return errFindings
@@ -132,7 +136,8 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
 func toJSON(r *migrate.FileResult) migrateFileJSON {
 	j := migrateFileJSON{Path: r.Path, Output: r.Output, From: r.From, To: r.To, Steps: r.Steps, Changed: r.Changed,
-		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Skipped: r.Skipped, Fixes: r.Fixes, Warnings: r.Warnings, Diff: r.Diff}
+		Written: r.Written, Regenerated: r.Regenerated, Pruned: r.Pruned, Skipped: r.Skipped, Fixes: r.Fixes, Warnings: r.Warnings, Diff: r.Diff,
+		NotFollowed: r.NotFollowed}
 	if j.Steps == nil {
 		j.Steps = []string{}
 	}
@@ -152,6 +157,12 @@ func toJSON(r *migrate.FileResult) migrateFileJSON {
 func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options) {
 	if r.Err != nil {
 		fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(r.Path), oneLine(r.Err.Error()))
+		return
+	}
+	if r.NotFollowed {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", oneLine(r.Path), oneLine(w))
+		}
 		return
 	}
 	var b strings.Builder

@@ -6,20 +6,20 @@
 // namings were written by the original Python tools, and each of them ignored the other's files;
 // this package treats them as one family so no caller repeats that bug.
 //
-// [Walk] promises a deterministic order (each directory's entries sorted by name, depth first),
-// never follows a symbolic link into a directory it has already visited, and reports unreadable
-// paths and symlink loops through its callback instead of stopping.
+// [Walk] promises one order for every caller: lexical by slash-separated path. It visits each
+// directory once however many routes lead to it (overlapping arguments, a `latest -> run1` link),
+// preferring a route without symbolic links; a file named twice is reported once. Only a link
+// back to one of its own ancestors is a loop, reported as a [*LoopError] (a warning: nothing is
+// lost by not following it). Unreadable paths are reported through the callback and the walk goes
+// on; a cancelled context stops it.
 package sidecar
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -166,151 +166,6 @@ func Experiment(ckptPath string) string {
 		d = parent
 	}
 	return filepath.Base(filepath.Dir(dir))
-}
-
-// ErrSymlinkLoop is reported for a directory reached again through a symbolic link.
-var ErrSymlinkLoop = errors.New("sidecar: symlink loop")
-
-// WalkFunc receives each discovered path. err is non-nil for a path that could not be read
-// (an unreadable directory, a broken or looping link); the walk goes on after it.
-type WalkFunc func(path string, kind Kind, err error)
-
-// Walk visits every checkpoint and sidecar under roots. A root that is a file is reported
-// whatever its name: a .ckpt as a checkpoint, a .json as legacy JSON, anything else as a
-// sidecar (the caller asked for it). exclude holds glob patterns (path.Match syntax) matched
-// against the slash-separated path, its base name, and each trailing run of its elements; a
-// matching directory is not entered.
-func Walk(roots []string, exclude []string, fn WalkFunc) {
-	w := &walker{exclude: exclude, fn: fn, seen: map[fileID]bool{}}
-	for _, root := range roots {
-		w.root(root)
-	}
-}
-
-type fileID struct{ dev, ino uint64 }
-
-type walker struct {
-	exclude []string
-	fn      WalkFunc
-	seen    map[fileID]bool
-}
-
-func (w *walker) excluded(p string) bool {
-	if len(w.exclude) == 0 {
-		return false
-	}
-	slash := filepath.ToSlash(p)
-	parts := strings.Split(strings.TrimPrefix(slash, "./"), "/")
-	for _, pat := range w.exclude {
-		pat = filepath.ToSlash(pat)
-		for i := range parts {
-			if ok, _ := path.Match(pat, strings.Join(parts[i:], "/")); ok {
-				return true
-			}
-		}
-		if ok, _ := path.Match(pat, slash); ok {
-			return true
-		}
-	}
-	return false
-}
-
-func (w *walker) root(root string) {
-	if w.excluded(root) {
-		return
-	}
-	info, err := os.Stat(root)
-	if err != nil {
-		w.fn(root, rootKind(root), describe(err))
-		return
-	}
-	if !info.IsDir() || rootKind(root) == KindCheckpoint && strings.HasSuffix(root, ckptExt) {
-		w.fn(root, rootKind(root), nil)
-		return
-	}
-	w.dir(root, info)
-}
-
-func rootKind(p string) Kind {
-	if k, ok := Classify(p); ok {
-		return k
-	}
-	switch strings.ToLower(filepath.Ext(p)) {
-	case ".ckpt":
-		return KindCheckpoint
-	case ".json":
-		return KindLegacyJSON
-	}
-	return KindSidecar
-}
-
-func (w *walker) dir(dir string, info fs.FileInfo) {
-	if id, ok := identity(dir, info); ok {
-		if w.seen[id] {
-			w.fn(dir, KindUnknown, fmt.Errorf("%w: %s is already visited", ErrSymlinkLoop, dir))
-			return
-		}
-		w.seen[id] = true
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		w.fn(dir, KindUnknown, describe(err))
-		return
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	for _, e := range entries {
-		name := e.Name()
-		p := filepath.Join(dir, name)
-		if name == ".git" || w.excluded(p) {
-			continue
-		}
-		kind, interesting := Classify(name)
-		mode := e.Type()
-		if mode&fs.ModeSymlink != 0 {
-			target, err := os.Stat(p)
-			if err != nil {
-				if interesting {
-					w.fn(p, kind, describe(err))
-				}
-				continue
-			}
-			if target.IsDir() && kind != KindCheckpoint {
-				w.dir(p, target)
-				continue
-			}
-			if target.IsDir() {
-				w.fn(p, kind, nil)
-				continue
-			}
-			mode = target.Mode().Type()
-		}
-		if mode.IsDir() && kind == KindCheckpoint {
-			// A directory named X.ckpt is a sharded (FSDP, DeepSpeed) checkpoint: report it,
-			// so callers can say it is unsupported instead of skipping it without a word.
-			w.fn(p, kind, nil)
-			continue
-		}
-		if mode.IsDir() {
-			sub, err := e.Info()
-			if err != nil {
-				w.fn(p, KindUnknown, describe(err))
-				continue
-			}
-			w.dir(p, sub)
-			continue
-		}
-		if interesting {
-			w.fn(p, kind, nil)
-		}
-	}
-}
-
-// describe turns ELOOP into ErrSymlinkLoop so callers can match it with errors.Is.
-func describe(err error) error {
-	if isLoop(err) {
-		return fmt.Errorf("%w: %v", ErrSymlinkLoop, err)
-	}
-	return err
 }
 
 // IsTemp recognises the temp file of a sidecar (or of its .bak backup) that an interrupted

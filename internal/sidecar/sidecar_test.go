@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -72,7 +73,10 @@ type seen struct {
 
 func walk(roots []string, exclude ...string) []seen {
 	var out []seen
-	Walk(roots, exclude, func(p string, k Kind, err error) { out = append(out, seen{filepath.ToSlash(p), k, err}) })
+	err := Walk(context.Background(), roots, exclude, func(p string, k Kind, err error) { out = append(out, seen{filepath.ToSlash(p), k, err}) })
+	if err != nil {
+		panic(err) // only a cancelled context makes Walk fail
+	}
 	return out
 }
 
@@ -100,12 +104,8 @@ func TestWalk(t *testing.T) {
 		"a/.hydra/config.yaml", "a/notes.txt", "skip/checkpoints/x.ckpt",
 		"b/checkpoints/sharded.ckpt/meta.pt")
 	// A symlink loop back to the root and a dangling sidecar link.
-	if err := os.Symlink(root, filepath.Join(root, "a", "loop")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join(root, "nowhere"), filepath.Join(root, "b", "checkpoints", "gone.metadata.yaml")); err != nil {
-		t.Fatal(err)
-	}
+	symlink(t, root, filepath.Join(root, "a", "loop"))
+	symlink(t, filepath.Join(root, "nowhere"), filepath.Join(root, "b", "checkpoints", "gone.metadata.yaml"))
 	got := walk([]string{root}, "skip")
 	rel := func(s seen) string { return strings.TrimPrefix(s.path, filepath.ToSlash(root)+"/") }
 	var names []string
@@ -129,8 +129,9 @@ func TestWalk(t *testing.T) {
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("walk order/kinds:\n got %q\nwant %q", names, want)
 	}
-	if !errors.Is(got[3].err, ErrSymlinkLoop) {
-		t.Errorf("loop error = %v, want ErrSymlinkLoop", got[3].err)
+	var loop *LoopError
+	if !errors.As(got[3].err, &loop) || loop.Link != filepath.Join(root, "a", "loop") || loop.Ancestor != root {
+		t.Errorf("loop error = %v, want a LoopError from a/loop back to the root", got[3].err)
 	}
 	if !errors.Is(got[4].err, fs.ErrNotExist) {
 		t.Errorf("dangling link error = %v, want ErrNotExist", got[4].err)
@@ -143,11 +144,9 @@ func TestWalkSelfLoopLink(t *testing.T) {
 	}
 	root := t.TempDir()
 	p := filepath.Join(root, "x.metadata.yaml")
-	if err := os.Symlink(p, p); err != nil { // a link to itself: ELOOP
-		t.Fatal(err)
-	}
-	got := walk([]string{root, p})
-	if len(got) != 2 || !errors.Is(got[0].err, ErrSymlinkLoop) || !errors.Is(got[1].err, ErrSymlinkLoop) {
+	symlink(t, p, p)               // a link to itself: ELOOP
+	got := walk([]string{root, p}) // the same path twice is reported once
+	if len(got) != 1 || !errors.Is(got[0].err, ErrSymlinkLoop) {
 		t.Fatalf("got %+v", got)
 	}
 }
@@ -156,7 +155,8 @@ func TestWalkFileRootsAndMissing(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "odd.yaml", "m.ckpt")
 	got := walk([]string{filepath.Join(root, "odd.yaml"), filepath.Join(root, "m.ckpt"), filepath.Join(root, "missing.metadata.yaml")})
-	if got[0].kind != KindSidecar || got[1].kind != KindCheckpoint || !errors.Is(got[2].err, fs.ErrNotExist) {
+	// Lexical order: m.ckpt, missing.metadata.yaml, odd.yaml.
+	if len(got) != 3 || got[0].kind != KindCheckpoint || !errors.Is(got[1].err, fs.ErrNotExist) || got[2].kind != KindSidecar {
 		t.Fatalf("got %+v", got)
 	}
 }
