@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 )
 
 const (
@@ -212,21 +214,19 @@ func Open(path string) (*Reader, error) {
 	return NewReader(f, size, path)
 }
 
+// openFile opens a checkpoint like the sidecar reader opens a sidecar: the open never
+// blocks (a FIFO named X.ckpt is refused, not waited on) and only regular files are read.
 func openFile(path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
+	f, info, err := fsutil.OpenRegular(path)
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return nil, 0, dirError(path)
+		}
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("ckpt: %w", err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, fmt.Errorf("ckpt: %w", err)
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, 0, dirError(path)
-	}
-	return f, st.Size(), nil
+	return f, info.Size(), nil
 }
 
 func dirError(path string) error {
