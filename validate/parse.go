@@ -28,6 +28,8 @@ type Document struct {
 	Root    *yaml.Node // File's content node
 	Value   any        // map[string]any, []any, string, json.Number, bool or nil
 	Version string     // schema_version as written; schemas.Legacy ("0") when absent
+
+	index positionIndex // built on the first Position call
 }
 
 // Parse reads one sidecar. Findings report YAML problems (syntax, duplicate keys, several
@@ -38,6 +40,11 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 	p := &parser{path: path}
 	if len(src) > MaxFileSize {
 		p.add(0, 0, "", "yaml/too-large", fmt.Sprintf("file is %d bytes; sidecars larger than %d bytes are not read", len(src), MaxFileSize), "")
+		return nil, p.findings
+	}
+	// The budget is checked before any tree exists: yaml.v3 spends about 250 bytes per node.
+	if n, line := countNodes(src, MaxNodes); n > MaxNodes {
+		p.add(line, 0, "", "yaml/node-budget", fmt.Sprintf("file holds more than %d YAML nodes; sidecars hold a few hundred", MaxNodes), "")
 		return nil, p.findings
 	}
 	// The fast path parses the block YAML that PyYAML writes into exactly the tree yaml.v3
@@ -57,7 +64,7 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 	p.budget = 2*len(src) + 1000
 	v, err := p.value(doc.Root, 0)
 	if err != nil {
-		return nil, p.findings
+		return p.result(nil)
 	}
 	doc.Value = v
 	if m, ok := v.(map[string]any); ok {
@@ -65,8 +72,7 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 			doc.Version = fmt.Sprint(sv)
 		}
 	}
-	sortFindings(p.findings)
-	return doc, p.findings
+	return p.result(doc)
 }
 
 // decode parses src with yaml.v3, reporting syntax errors and extra documents.
@@ -130,7 +136,18 @@ type parser struct {
 	path     string
 	stack    []string // keys and indexes down to the node being converted
 	findings []Finding
-	budget   int // nodes left to convert; aliases spend it too
+	budget   int          // nodes left to convert; aliases spend it too
+	more     moreFindings // findings past MaxFindings, counted only
+}
+
+// result is what Parse returns: the findings, sorted, with the ones past MaxFindings
+// summed up in one.
+func (p *parser) result(doc *Document) (*Document, []Finding) {
+	if p.more.errors+p.more.warnings > 0 {
+		p.findings = append(p.findings, p.more.finding(p.path))
+	}
+	sortFindings(p.findings)
+	return doc, p.findings
 }
 
 // pointer is the JSON pointer of the node being converted; built only for findings.
@@ -143,6 +160,10 @@ func (p *parser) add(line, col int, ptr, rule, msg, hint string) {
 }
 
 func (p *parser) addSev(sev Severity, line, col int, ptr, rule, msg, hint string) {
+	if len(p.findings) >= MaxFindings {
+		p.more.add(sev) // a hostile file's hundred thousand duplicate keys cost nothing more
+		return
+	}
 	p.findings = append(p.findings, Finding{Path: p.path, Line: line, Column: col, Pointer: ptr, Rule: rule, Severity: sev, Message: msg, Hint: hint})
 }
 
@@ -310,7 +331,10 @@ func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 			return s, nil
 		}
 	}
-	if s != "" && !strings.ContainsRune(resolverFirst, rune(s[0])) {
+	if s == "" {
+		return nil, nil // PyYAML's null resolver matches the empty plain scalar ("a:", "0:")
+	}
+	if !strings.ContainsRune(resolverFirst, rune(s[0])) {
 		return s, nil // no implicit resolver starts with this character (PyYAML dispatches the same way)
 	}
 	// Exact shortcuts for what sidecars are full of; the regexes below decide everything else.
@@ -448,47 +472,4 @@ func unescape(tok string) string {
 		return tok
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-}
-
-// Position finds where the value at a JSON pointer starts. With key set it returns the
-// position of the mapping key instead (for unknown keys). When the pointer leads nowhere it
-// returns the position of the deepest node it reached.
-func (d *Document) Position(ptr string, key bool) (line, col int) {
-	n := d.Root
-	if n == nil {
-		return 0, 0
-	}
-	line, col = n.Line, n.Column
-	if ptr == "" {
-		return
-	}
-	toks := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
-	for i, raw := range toks {
-		tok := unescape(raw)
-		for n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-		var next, keyNode *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			for j := 0; j+1 < len(n.Content); j += 2 {
-				if n.Content[j].Value == tok {
-					keyNode, next = n.Content[j], n.Content[j+1] // the last duplicate wins, as in the value
-				}
-			}
-		case yaml.SequenceNode:
-			if idx, err := strconv.Atoi(tok); err == nil && idx >= 0 && idx < len(n.Content) {
-				next = n.Content[idx]
-			}
-		}
-		if next == nil {
-			return
-		}
-		if i == len(toks)-1 && key && keyNode != nil {
-			return keyNode.Line, keyNode.Column
-		}
-		n = next
-		line, col = n.Line, n.Column
-	}
-	return
 }

@@ -167,3 +167,61 @@ func (s *Summary) Add(r *Result) {
 	s.Errors += e
 	s.Warnings += w
 }
+
+// MaxFindings bounds the findings kept for one file: a hostile file can hold a hundred
+// thousand duplicate or unknown keys, and each finding costs memory in every report.
+// What is cut is summed up in one last finding, `file/too-many-findings`.
+const MaxFindings = 1000
+
+// truncateFindings keeps the first MaxFindings of fs (sorted) and replaces the rest with
+// one finding that counts them, as severe as the worst of them.
+func truncateFindings(fs []Finding) []Finding {
+	if len(fs) <= MaxFindings {
+		return fs
+	}
+	sortFindings(fs)
+	var more moreFindings
+	for _, f := range fs[MaxFindings:] {
+		if f.Rule == ruleTooMany {
+			more.addCount(f)
+			continue
+		}
+		more.add(f.Severity)
+	}
+	kept := append(fs[:MaxFindings:MaxFindings], more.finding(fs[0].Path))
+	return kept
+}
+
+const ruleTooMany = "file/too-many-findings"
+
+// moreFindings counts findings that were not kept.
+type moreFindings struct {
+	errors, warnings int
+}
+
+func (m *moreFindings) add(s Severity) {
+	if s == SeverityError {
+		m.errors++
+	} else {
+		m.warnings++
+	}
+}
+
+// addCount folds in an earlier summary.
+func (m *moreFindings) addCount(f Finding) {
+	var e, w int
+	if _, err := fmt.Sscanf(f.Message, "%d more findings not shown (%d errors, %d warnings)", new(int), &e, &w); err == nil {
+		m.errors += e
+		m.warnings += w
+	}
+}
+
+func (m *moreFindings) finding(path string) Finding {
+	sev := SeverityWarning
+	if m.errors > 0 {
+		sev = SeverityError
+	}
+	return Finding{Path: path, Rule: ruleTooMany, Severity: sev,
+		Message: fmt.Sprintf("%d more findings not shown (%d errors, %d warnings)", m.errors+m.warnings, m.errors, m.warnings),
+		Hint:    fmt.Sprintf("only the first %d findings of a file are reported", MaxFindings)}
+}

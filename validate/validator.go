@@ -80,6 +80,7 @@ func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
 }
 
 func (v *Validator) finish(res *Result) {
+	res.Findings = truncateFindings(res.Findings)
 	placeFindings(res.Findings)
 	sortFindings(res.Findings)
 	if res.Status == StatusError || res.Status == StatusSkipped {
@@ -260,7 +261,10 @@ func (v *Validator) leaf(doc *Document, e *jsonschema.ValidationError) []Finding
 			sev = SeverityError
 		}
 		var out []Finding
-		for _, p := range k.Properties {
+		for i, p := range k.Properties {
+			if i > MaxFindings {
+				break // finish keeps MaxFindings in all; placing the rest would be wasted work
+			}
 			loc := append(append([]string(nil), e.InstanceLocation...), p)
 			out = append(out, mk(pointer(loc), true, "schema/unknown-key", sev, fmt.Sprintf("%s: unknown key", dotted(loc)), ""))
 		}
