@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,10 @@ type unresolved struct {
 type config struct {
 	src  Source // where its values come from
 	root map[string]any
+
+	// preset is the model/architectures preset the run was composed with, from the Hydra
+	// files beside config.yaml (see runPreset); "" when they do not name one.
+	preset string
 }
 
 // loadHydra reads a Hydra config. Hydra writes it unresolved, so ${...} stays verbatim.
@@ -59,7 +64,101 @@ func loadHydra(path string) (*config, error) {
 	if !ok {
 		return nil, fmt.Errorf("top level is not a mapping")
 	}
-	return &config{src: SourceHydra, root: m}, nil
+	cfg := &config{src: SourceHydra, root: m}
+	cfg.preset = runPreset(filepath.Dir(path))
+	return cfg, nil
+}
+
+// runPreset names the architecture preset a Hydra run was composed with, for configs that
+// carry no architecture key (only _target_s): the `model/architectures=dbnet` task override
+// that hydra.yaml records (hydra.overrides.task), else its `model/architectures` entry in
+// hydra.runtime.choices (a preset chosen by a defaults list), else the same override in
+// overrides.yaml when hydra.yaml is absent. It returns "" when none of those files names one;
+// unreadable files are simply not evidence.
+func runPreset(hydraDir string) string {
+	if doc, ok := readSmallYAML(filepath.Join(hydraDir, "hydra.yaml")); ok {
+		h, _ := doc.(map[string]any)
+		h, _ = h["hydra"].(map[string]any)
+		ov, _ := h["overrides"].(map[string]any)
+		if name := presetOverride(ov["task"]); name != "" {
+			return name
+		}
+		rt, _ := h["runtime"].(map[string]any)
+		choices, _ := rt["choices"].(map[string]any)
+		for _, group := range presetGroups {
+			if v, ok := choices[group].(string); ok && presetName(v) != "" {
+				return presetName(v)
+			}
+		}
+		return ""
+	}
+	if doc, ok := readSmallYAML(filepath.Join(hydraDir, "overrides.yaml")); ok {
+		if name := presetOverride(doc); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// presetGroups are the config groups whose option is the architecture preset.
+var presetGroups = []string{"model/architectures", "model/architecture"}
+
+// presetOverride finds "model/architectures=NAME" in a list of Hydra override strings, with
+// the prefixes (+, ++, ~) and package suffix (@model) Hydra allows. The last one wins, as in Hydra.
+func presetOverride(v any) string {
+	list, _ := v.([]any)
+	found := ""
+	for _, e := range list {
+		s, _ := e.(string)
+		key, val, ok := strings.Cut(s, "=")
+		if !ok {
+			continue
+		}
+		key = strings.TrimLeft(strings.TrimSpace(key), "+~")
+		if i := strings.IndexByte(key, '@'); i >= 0 {
+			key = key[:i]
+		}
+		for _, g := range presetGroups {
+			if key == g {
+				if n := presetName(val); n != "" {
+					found = n
+				}
+			}
+		}
+	}
+	return found
+}
+
+// presetName is a preset option as an architecture name: unquoted, the last segment of a
+// nested option (detection/dbnet → dbnet), and only a plain identifier (null, lists and
+// interpolations are not names).
+func presetName(v string) string {
+	v = strings.Trim(strings.TrimSpace(v), `'"`)
+	v = v[strings.LastIndexByte(v, '/')+1:]
+	if v == "" || v == "null" {
+		return ""
+	}
+	for _, r := range v {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return ""
+		}
+	}
+	return v
+}
+
+// readSmallYAML reads a Hydra side file (hydra.yaml, overrides.yaml) as plain values.
+func readSmallYAML(path string) (any, bool) {
+	src, err := fsutil.ReadFile(path, maxConfigSize)
+	if err != nil || len(src) > maxConfigSize {
+		return nil, false
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
+		return nil, false
+	}
+	budget := maxConfigNodes
+	v := yamlValue(&doc, 0, &budget)
+	return v, budget >= 0
 }
 
 // configCache keeps parsed Hydra configs for one Run, keyed by path, size and mtime so an

@@ -15,8 +15,15 @@
 //  3. the run's .hydra/config.yaml: the nearest one upward from the checkpoint, never above
 //     the run directory (the one above "checkpoints") nor the outputs root. Interpolations
 //     ${a.b} that point inside the file are resolved; ${hydra:...}, ${oc.env:...}, undefined
-//     keys and cycles leave the value out with a warning. model.component_overrides.<part>
-//     beats model.<part>, and a part comes whole from one place.
+//     keys and cycles leave the value out with a warning. A part is read as the model is
+//     built: model.component_overrides.<part> laid over model.<part> (the preset) key by key,
+//     params flattened; its name from the strongest description that has a name (or a
+//     model_name for the encoder), else the class of its _target_. The Sept-2025 layout's
+//     model.architecture.{backbone,decoder,head} is read too (the backbone is the encoder).
+//     The architecture is an architecture/architecture_name/architectures key; failing that,
+//     the preset the run was composed with (model/architectures=NAME in .hydra/hydra.yaml's
+//     task overrides or runtime choices, or overrides.yaml); failing that, the model's
+//     _target_ class, with a warning.
 //  4. the file name (epoch=10-step=1133, epoch-18_step-003895, epoch_09_step_002730,
 //     best-hmean-0.8920) and the directory layout (the experiment is the directory above
 //     the nearest "checkpoints").

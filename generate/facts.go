@@ -107,6 +107,8 @@ type Checkpointing struct {
 // facts under construction: set* keep the first value (sources are visited in priority order).
 type extraction struct {
 	f *Facts
+
+	archPreset, archGuess *archCandidate // see settleArchitecture
 }
 
 func (x *extraction) warn(format string, args ...any) {
@@ -165,6 +167,7 @@ func Extract(r *ckpt.Reader, ckptPath string, o Options) (*Facts, error) {
 			x.fromHydraRun(cfg)
 		}
 	}
+	x.settleArchitecture()
 	x.fromFilename(ckptPath, loc.experiment)
 	x.defaults()
 	if f.Epoch == nil {
@@ -391,7 +394,9 @@ func baseName(p string) string {
 }
 
 // fromConfig reads model facts from a config. sections are the places the model section may
-// be: {"model"} for Hydra; the top level or "model" for hyper_parameters.
+// be: {"model"} for Hydra; the top level or "model" for hyper_parameters. An architecture
+// named only by a class (_target_) is a guess, kept in x.archGuess until every source has had
+// its chance to name it (see settleArchitecture).
 func (x *extraction) fromConfig(c *config, sections [][]string) {
 	f := x.f
 	for _, base := range sections {
@@ -401,20 +406,19 @@ func (x *extraction) fromConfig(c *config, sections [][]string) {
 			}
 		}
 	}
+	if c.preset != "" && x.archPreset == nil {
+		x.archPreset = &archCandidate{name: c.preset, src: c.src} // the preset the run was composed with: no guess
+	}
 	for _, base := range sections {
-		if x.has("model.architecture") {
-			break
-		}
-		if len(base) == 0 {
-			continue // a bare _target_ at the top of hyper_parameters is not the model's
+		if len(base) == 0 || x.archGuess != nil {
+			break // a bare _target_ at the top of hyper_parameters is not the model's
 		}
 		raw, ok := c.raw(append(clone(base), "_target_"))
 		if !ok {
 			continue
 		}
-		if name := targetName(c, raw); name != "" {
-			x.setString("model.architecture", &f.Model.Architecture, strings.ToLower(name), c.src)
-			x.warn("model.architecture %q comes from the class name in %s._target_: the config has no architecture key", strings.ToLower(name), dotted(c.src, base))
+		if name := strings.ToLower(targetName(c, raw)); name != "" {
+			x.archGuess = &archCandidate{name: name, src: c.src, why: fmt.Sprintf("model.architecture %q comes from the class name in %s._target_: the config has no architecture key", name, dotted(c.src, base))}
 		}
 	}
 	for _, part := range []string{"encoder", "decoder", "head", "loss"} {
@@ -429,49 +433,115 @@ func (x *extraction) fromConfig(c *config, sections [][]string) {
 	}
 }
 
-// modelPart reads one part; model.component_overrides.<part> (what the model is built from)
-// beats model.<part> (the preset). The whole part comes from one place: mixing the preset's
-// channels into the override's decoder would describe a network nobody trained.
-func (x *extraction) modelPart(c *config, base []string, part string) bool {
-	where := append(clone(base), "component_overrides", part)
-	m := c.getMap(where...)
-	if m == nil {
-		where = append(clone(base), part)
-		m = c.getMap(where...)
+// archCandidate is an architecture name that no source states outright.
+type archCandidate struct {
+	name string
+	src  Source
+	why  string // the warning that says where a guess came from; "" for no warning
+}
+
+// settleArchitecture runs after every config source: when none named the architecture, the
+// preset the Hydra run was composed with is used, else the model class from _target_ (with a
+// warning: "ocrmodel" is a class, not an architecture).
+func (x *extraction) settleArchitecture() {
+	if x.has("model.architecture") {
+		return
 	}
-	if m == nil {
-		// The legacy shape names a part with a bare string (model.encoder: resnet18).
-		v, _ := c.get(append(clone(base), part)...)
-		s, ok := v.(string)
-		if !ok || s == "" {
-			return false
+	for _, c := range []*archCandidate{x.archPreset, x.archGuess} {
+		if c != nil {
+			x.setString("model.architecture", &x.f.Model.Architecture, c.name, c.src)
+			if c.why != "" {
+				x.warn("%s", c.why)
+			}
+			return
 		}
-		m = map[string]any{"name": s}
-		if part == "encoder" {
-			m = map[string]any{"model_name": s}
-		}
-		where = append(clone(base), part)
 	}
-	at := dotted(c.src, where)
-	fields := map[string]any{}
-	for k, v := range m {
-		switch k {
-		case "name", "_target_", "params", "_partial_", "_recursive_", "_convert_":
+}
+
+// partLayer is one place a model part is described, with the dotted path warnings name.
+type partLayer struct {
+	where []string
+	m     map[string]any
+}
+
+// partLayers are the descriptions of one part, strongest first:
+// model.component_overrides.<part> (what the model is built from), model.<part> (the preset),
+// and model.architecture.<part> of the Sept-2025 layout, where the encoder is the backbone.
+func partLayers(c *config, base []string, part string) []partLayer {
+	paths := [][]string{
+		append(clone(base), "component_overrides", part),
+		append(clone(base), part),
+		append(clone(base), "architecture", part),
+	}
+	if part == "encoder" {
+		paths = append(paths, append(clone(base), "architecture", "backbone"))
+	}
+	var layers []partLayer
+	for i, where := range paths {
+		if m := c.getMap(where...); m != nil {
+			layers = append(layers, partLayer{where: where, m: m})
 			continue
 		}
-		fields[k] = v
+		if i != 1 {
+			continue
+		}
+		// The legacy shape names a part with a bare string (model.encoder: resnet18).
+		v, _ := c.get(where...)
+		if s, ok := v.(string); ok && s != "" {
+			key := "name"
+			if part == "encoder" {
+				key = "model_name"
+			}
+			layers = append(layers, partLayer{where: where, m: map[string]any{key: s}})
+		}
 	}
-	if p, ok := m["params"].(map[string]any); ok {
-		for k, v := range p {
-			fields[k] = v
+	return layers
+}
+
+// partMeta are the keys of a part's description that are not the part's own settings.
+func partMeta(k string) bool {
+	switch k {
+	case "name", "_target_", "params", "_partial_", "_recursive_", "_convert_":
+		return true
+	}
+	return false
+}
+
+// modelPart reads one part, merging its descriptions (partLayers) as the model is built:
+// a component_overrides entry is laid over the preset key by key, so `head: {k: 50}` keeps
+// the preset's in_channels. The name comes from the strongest description that has one:
+// its name (model_name for an encoder), else the class of its _target_.
+func (x *extraction) modelPart(c *config, base []string, part string) bool {
+	layers := partLayers(c, base, part)
+	if len(layers) == 0 {
+		return false
+	}
+	fields := map[string]any{}
+	origin := map[string]string{} // key → where it was read, for warnings
+	take := func(k string, v any, at string) {
+		if _, ok := fields[k]; !ok {
+			fields[k], origin[k] = v, at
 		}
 	}
 	name := ""
-	if s, ok := m["name"].(string); ok {
-		name = s
-	}
-	if name == "" {
-		if raw, ok := c.raw(append(clone(where), "_target_")); ok {
+	for _, l := range layers {
+		at := dotted(c.src, l.where)
+		for k, v := range l.m {
+			if !partMeta(k) {
+				take(k, v, at)
+			}
+		}
+		if p, ok := l.m["params"].(map[string]any); ok {
+			for k, v := range p {
+				take(k, v, at+".params")
+			}
+		}
+		if name != "" {
+			continue
+		}
+		if s, ok := l.m["name"].(string); ok && s != "" {
+			name = s
+		} else if raw, ok := c.raw(append(clone(l.where), "_target_")); ok {
 			name = strings.ToLower(targetName(c, raw))
 		}
 	}
@@ -479,7 +549,7 @@ func (x *extraction) modelPart(c *config, base []string, part string) bool {
 	switch part {
 	case "encoder":
 		e := &Encoder{}
-		if s, ok := fields["model_name"].(string); ok {
+		if s, ok := fields["model_name"].(string); ok && origin["model_name"] == x.strongestWith(c, layers, "model_name", "name") {
 			e.ModelName = s
 		} else {
 			e.ModelName = name
@@ -500,38 +570,62 @@ func (x *extraction) modelPart(c *config, base []string, part string) bool {
 		}
 		d := &Decoder{Name: name, Params: map[string]any{}}
 		if v, ok := fields["in_channels"]; ok {
-			d.InChannels = x.channelList(at+".in_channels", v)
+			d.InChannels = x.channelList(origin["in_channels"]+".in_channels", v)
 			delete(fields, "in_channels")
 		}
-		d.InnerChannels = x.channels(at+".inner_channels", fields, "inner_channels")
-		d.OutputChannels = x.channels(at+".output_channels", fields, "output_channels")
-		if out := x.channels(at+".out_channels", fields, "out_channels"); d.OutputChannels == nil {
+		d.InnerChannels = x.channels(origin, fields, "inner_channels")
+		d.OutputChannels = x.channels(origin, fields, "output_channels")
+		if out := x.channels(origin, fields, "out_channels"); d.OutputChannels == nil {
 			d.OutputChannels = out
 		}
-		x.scalarParams(at, fields, d.Params)
+		x.scalarParams(origin, fields, d.Params)
 		f.Model.Decoder = d
 	case "head":
 		if name == "" {
 			return false
 		}
 		h := &Head{Name: name, Params: map[string]any{}}
-		h.InChannels = x.channels(at+".in_channels", fields, "in_channels")
-		x.scalarParams(at, fields, h.Params)
+		h.InChannels = x.channels(origin, fields, "in_channels")
+		x.scalarParams(origin, fields, h.Params)
 		f.Model.Head = h
 	case "loss":
 		if name == "" {
 			return false
 		}
 		l := &Loss{Name: name, Params: map[string]any{}}
-		x.numberParams(at, fields, l.Params)
+		x.numberParams(origin, fields, l.Params)
 		f.Model.Loss = l
 	}
 	x.mark("model."+part, c.src)
 	return true
 }
 
-// channels takes fields[key] as a channel count (an integer ≥ 1) and removes it.
-func (x *extraction) channels(at string, fields map[string]any, key string) *int64 {
+// strongestWith is where the strongest layer that names the encoder (by any of keys, or by a
+// _target_) says so: a preset's model_name must not beat an override that names a different
+// encoder by name.
+func (x *extraction) strongestWith(c *config, layers []partLayer, keys ...string) string {
+	for _, l := range layers {
+		at := dotted(c.src, l.where)
+		for _, k := range keys {
+			if _, ok := l.m[k]; ok {
+				return at
+			}
+			if p, ok := l.m["params"].(map[string]any); ok {
+				if _, ok := p[k]; ok {
+					return at + ".params"
+				}
+			}
+		}
+		if _, ok := l.m["_target_"]; ok {
+			return at
+		}
+	}
+	return ""
+}
+
+// channels takes fields[key] as a channel count (an integer ≥ 1) and removes it; origin says
+// where each field was read.
+func (x *extraction) channels(origin map[string]string, fields map[string]any, key string) *int64 {
 	v, ok := fields[key]
 	if !ok {
 		return nil
@@ -540,7 +634,7 @@ func (x *extraction) channels(at string, fields map[string]any, key string) *int
 	if n, ok := count(v); ok && n >= 1 {
 		return &n
 	}
-	x.warn("%s %s is not a positive integer; left out", at, describe(v))
+	x.warn("%s.%s %s is not a positive integer; left out", origin[key], key, describe(v))
 	return nil
 }
 
@@ -567,21 +661,24 @@ func (x *extraction) channelList(at string, v any) []int64 {
 }
 
 // scalarParams copies the scalar fields: the 1.0 schema holds strings, booleans and numbers
-// only, so nested values and unresolved interpolations are dropped with a warning.
-func (x *extraction) scalarParams(at string, fields map[string]any, dst map[string]any) {
-	var dropped []string
+// only, so nested values and unresolved interpolations are dropped with a warning naming
+// where each was read.
+func (x *extraction) scalarParams(origin map[string]string, fields map[string]any, dst map[string]any) {
+	dropped := map[string][]string{}
 	for k, v := range fields {
 		if s, ok := scalar(v); ok {
 			dst[k] = s
 			continue
 		}
-		dropped = append(dropped, k+" "+describe(v))
+		dropped[origin[k]] = append(dropped[origin[k]], k+" "+describe(v))
 	}
-	x.dropped(at+".params", dropped, "not a scalar (schema 1.0 holds strings, booleans and numbers only)")
+	for _, at := range sortedKeysOf(dropped) {
+		x.dropped(at, dropped[at], "not a scalar (schema 1.0 holds strings, booleans and numbers only)")
+	}
 }
 
-func (x *extraction) numberParams(at string, fields map[string]any, dst map[string]any) {
-	var dropped []string
+func (x *extraction) numberParams(origin map[string]string, fields map[string]any, dst map[string]any) {
+	dropped := map[string][]string{}
 	for k, v := range fields {
 		switch t := v.(type) {
 		case int64:
@@ -593,9 +690,20 @@ func (x *extraction) numberParams(at string, fields map[string]any, dst map[stri
 				continue
 			}
 		}
-		dropped = append(dropped, k+" "+describe(v))
+		dropped[origin[k]] = append(dropped[origin[k]], k+" "+describe(v))
 	}
-	x.dropped(at+".params", dropped, "not a number (loss params are numbers only)")
+	for _, at := range sortedKeysOf(dropped) {
+		x.dropped(at, dropped[at], "not a number (loss params are numbers only)")
+	}
+}
+
+func sortedKeysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (x *extraction) dropped(at string, what []string, why string) {

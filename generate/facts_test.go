@@ -88,7 +88,7 @@ func TestExtract(t *testing.T) {
 		err      error
 	}{
 		{
-			name:  "oct 2025 config: component_overrides beat model parts, interpolations resolved",
+			name:  "oct 2025 config: component_overrides merged over model parts key by key, interpolations resolved",
 			files: map[string]string{"outputs/run_33/.hydra/config.yaml": octConfig},
 			ckpt:  "outputs/run_33/checkpoints/best.ckpt",
 			root: lightning(map[string]any{
@@ -98,7 +98,7 @@ func TestExtract(t *testing.T) {
 				want := Model{
 					Architecture: "dbnet",
 					Encoder:      &Encoder{ModelName: "mobilenetv3_small_050", Pretrained: boolp(true)},
-					Decoder:      &Decoder{Name: "pan_decoder", InnerChannels: i64(96), OutputChannels: i64(128), Params: map[string]any{"smooth": true}},
+					Decoder:      &Decoder{Name: "pan_decoder", InChannels: []int64{64, 128}, InnerChannels: i64(96), OutputChannels: i64(128), Params: map[string]any{"smooth": true}},
 					Head:         &Head{Name: "db_head", Params: map[string]any{"k": int64(50)}},
 					Loss:         &Loss{Name: "db_loss", Params: map[string]any{"negative_ratio": 3.0}},
 				}

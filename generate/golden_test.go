@@ -27,8 +27,14 @@ var fixedMTime = time.Date(2025, 10, 19, 12, 0, 0, 0, time.UTC)
 // must not write into testdata) and returns the copy's outputs dir.
 func sampleTree(t testing.TB) string {
 	t.Helper()
+	return copyTree(t, filepath.Join("..", "testdata", "outputs"))
+}
+
+// copyTree copies an outputs tree (without sidecars) into a temp dir with pinned mtimes and
+// returns the copy's outputs dir.
+func copyTree(t testing.TB, src string) string {
+	t.Helper()
 	dst := filepath.Join(t.TempDir(), "outputs")
-	src := filepath.Join("..", "testdata", "outputs")
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

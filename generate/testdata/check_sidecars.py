@@ -208,7 +208,10 @@ def check(root, path):
     exp = (hp or {}).get("exp_name") or select(cfg, "exp_name")
     if not exp:
         parts = os.path.normpath(ckpt_path).split(os.sep)
-        exp = parts[len(parts) - 1 - parts[::-1].index("checkpoints") - 1]
+        i = len(parts) - 1 - parts[::-1].index("checkpoints") - 1
+        exp = parts[i]
+        if re.fullmatch(r"\d{8}_\d{4,6}(_\d+)*|\d{2}-\d{2}-\d{2}", exp):
+            exp = parts[i - 1]  # a timestamped run directory: the experiment is above it
     expect("exp_name", doc["exp_name"], exp)
     expect("wandb_run_id", doc.get("wandb_run_id"), select(cfg, "logger.wandb.id"))
 
@@ -217,38 +220,88 @@ def check(root, path):
     hmodel = (hp or {}).get("model") if isinstance((hp or {}).get("model"), dict) else (hp or {})
     arch = (hmodel.get("architecture_name") or (hp or {}).get("architecture_name")
             or select(cfg, "model.architecture_name") or select(cfg, "model.architectures"))
+    if not arch and doc.get("hydra_config_path"):
+        arch = hydra_preset(os.path.dirname(os.path.join(root, doc["hydra_config_path"])))
     if not arch and select(cfg, "model._target_"):
         arch = select(cfg, "model._target_").rsplit(".", 1)[-1].lower()
     expect("model.architecture", model["architecture"], arch or "unknown")
 
-    def part(p):
+    # A component_overrides entry is laid over the preset key by key (its params flattened);
+    # the name comes from the strongest description that has a name or a _target_.
+    def layers(p):
         if isinstance(hmodel.get(p), dict):
-            return hmodel[p]
-        return select(cfg, f"model.component_overrides.{p}") or select(cfg, f"model.{p}")
+            return [hmodel[p]]
+        paths = [f"model.component_overrides.{p}", f"model.{p}", f"model.architecture.{p}"]
+        if p == "encoder":
+            paths.append("model.architecture.backbone")
+        return [v for v in (select(cfg, q) for q in paths) if isinstance(v, dict)]
+
+    def part(p):
+        merged, name = {}, None
+        for layer in layers(p):
+            flat = dict({k: v for k, v in layer.items() if k not in ("name", "_target_", "params")},
+                        **(layer.get("params") or {}))
+            for k, v in flat.items():
+                merged.setdefault(k, v)
+            own = flat.get("model_name") if p == "encoder" else None
+            if name is None and (own or layer.get("name") or layer.get("_target_")):
+                name = own or layer.get("name") or layer["_target_"].rsplit(".", 1)[-1].lower()
+        if name is not None:
+            merged["name"] = name
+        return merged
 
     enc = part("encoder") or {}
-    enc_name = enc.get("model_name") or (enc.get("params") or {}).get("model_name") or enc.get("name") or "unknown"
+    enc_name = enc.get("name") or "unknown"  # the strongest description that names it
     expect("model.encoder.model_name", model["encoder"]["model_name"], enc_name)
     for p in ("decoder", "head", "loss"):
         src = part(p) or {}
-        want = src.get("name") or (src.get("_target_", "").rsplit(".", 1)[-1].lower()) or "unknown"
-        expect(f"model.{p}.name", model[p]["name"], want)
+        expect(f"model.{p}.name", model[p]["name"], src.get("name") or "unknown")
     dec = part("decoder") or {}
-    dparams = dict(dec, **(dec.get("params") or {}))
+    dparams = dec
     expect("model.decoder.inner_channels", model["decoder"].get("inner_channels"), dparams.get("inner_channels"))
     expect("model.decoder.output_channels", model["decoder"].get("output_channels"),
            dparams.get("output_channels", dparams.get("out_channels")))
     if "in_channels" in model["decoder"]:
         expect("model.decoder.in_channels", model["decoder"]["in_channels"], dparams.get("in_channels"))
     loss = part("loss") or {}
-    lparams = dict(loss, **(loss.get("params") or {}))
+    lparams = loss
     for k, v in model["loss"]["params"].items():
         expect(f"model.loss.params.{k}", v, lparams.get(k))
     head = part("head") or {}
-    hparams_ = dict(head, **(head.get("params") or {}))
+    hparams_ = head
     for k, v in model["head"]["params"].items():
         expect(f"model.head.params.{k}", v, hparams_.get(k))
+    if model["head"].get("in_channels") is not None or isinstance(head.get("in_channels"), int):
+        expect("model.head.in_channels", model["head"].get("in_channels"), head.get("in_channels"))
     return errors
+
+
+def hydra_preset(hydra_dir):
+    """The model/architectures option the run was composed with: the task override in
+    hydra.yaml, else its runtime choice, else overrides.yaml."""
+    task, choices = None, {}
+    try:
+        with open(os.path.join(hydra_dir, "hydra.yaml")) as f:
+            h = (yaml.safe_load(f) or {}).get("hydra") or {}
+        task = (h.get("overrides") or {}).get("task") or []
+        choices = (h.get("runtime") or {}).get("choices") or {}
+    except FileNotFoundError:
+        try:
+            with open(os.path.join(hydra_dir, "overrides.yaml")) as f:
+                task = yaml.safe_load(f) or []
+        except FileNotFoundError:
+            pass
+    found = None
+    for o in task or []:
+        key, _, val = o.partition("=")
+        if key.lstrip("+~").split("@")[0] in ("model/architectures", "model/architecture") and val:
+            found = val.strip("'\"").rsplit("/", 1)[-1]
+    if found:
+        return found
+    for g in ("model/architectures", "model/architecture"):
+        if choices.get(g):
+            return str(choices[g]).rsplit("/", 1)[-1]
+    return None
 
 
 def _from_name(pattern, name):
