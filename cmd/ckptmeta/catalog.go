@@ -30,7 +30,8 @@ was made), missing (no sidecar), orphan (no checkpoint), conflict (two sidecars)
 Formats (-o): table, json, prometheus (for node_exporter's textfile collector) and html (one
 self-contained page with a coverage chart, readable offline).
 
-` + exitCodesHelp,
+` + exitHelp("coverage under --fail-under, or a path does not exist or cannot be read",
+			noPathHelp+", unwritable --output"),
 		Example: `  ckptmeta status outputs/
   ckptmeta status --fail-under 90 outputs/
   ckptmeta status -o html --output coverage.html outputs/
@@ -42,7 +43,7 @@ self-contained page with a coverage chart, readable offline).
 			if failUnder < 0 || failUnder > 100 {
 				return usagef("--fail-under takes a percentage from 0 to 100, not %g", failUnder)
 			}
-			paths, err := defaultOutputs(args)
+			paths, err := pathsOrDefault(cmd.Name(), args)
 			if err != nil {
 				return err
 			}
@@ -110,7 +111,7 @@ a leading - for descending (e.g. -hmean,epoch).
 Formats (-o): table, json (a stable, versioned shape a Python app can read instead of
 scanning the tree), csv.
 
-` + exitCodesHelp,
+` + exitHelp("a path does not exist or cannot be read", noPathHelp),
 		Example: `  ckptmeta list outputs/
   ckptmeta list --filter 'hmean>0.9' --sort -hmean outputs/
   ckptmeta list -o json outputs/ > catalog.json`,
@@ -124,7 +125,7 @@ scanning the tree), csv.
 			if _, err := catalog.ParseSort(o.Sort); err != nil {
 				return &hintError{&usageError{fmt.Errorf("--sort: %w", err)}, "fields: " + strings.Join(catalog.Fields(), ", ")}
 			}
-			paths, err := defaultOutputs(args)
+			paths, err := pathsOrDefault(cmd.Name(), args)
 			if err != nil {
 				return err
 			}
@@ -176,15 +177,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// defaultOutputs is outputs/ when no path is given; a missing default is a usage error with a hint.
-func defaultOutputs(args []string) ([]string, error) {
-	if len(args) > 0 {
-		return args, nil
-	}
-	if _, err := os.Stat("outputs"); errors.Is(err, os.ErrNotExist) {
-		return nil, &hintError{usagef("no PATH given and ./outputs does not exist"), "name the outputs directory: ckptmeta status path/to/outputs"}
-	}
-	return []string{"outputs"}, nil
 }

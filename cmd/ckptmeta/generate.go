@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,7 +35,7 @@ relative to --root (default: the nearest ancestor directory named outputs).
 With --stale, only existing sidecars whose checkpoint changed since they were made (their
 recorded fingerprint no longer matches) are rebuilt.
 
-` + exitCodesHelp,
+` + exitHelp("a checkpoint failed, or a path does not exist or cannot be read", noPathHelp),
 		Example: `  ckptmeta generate                       # every checkpoint under outputs/ without a sidecar
   ckptmeta generate --dry-run outputs/exp  # print what would be written
   ckptmeta generate --schema-version 1.0 --naming stem outputs/
@@ -55,6 +57,9 @@ recorded fingerprint no longer matches) are rebuilt.
 			}
 			o.Naming = n
 			o.ToolVersion = toolVersion()
+			if args, err = pathsOrDefault("generate", args); err != nil {
+				return err
+			}
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			prog := newProgress(errw, progressAllowed(errw))
 			sum, err := generate.Run(cmd.Context(), args, o, func(r *generate.Result) {
@@ -73,7 +78,8 @@ recorded fingerprint no longer matches) are rebuilt.
 				prog.step(r.Checkpoint)
 			})
 			prog.clear()
-			if err != nil {
+			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
+			if err != nil && !interrupted {
 				return err
 			}
 			verb := "written"
@@ -88,6 +94,9 @@ recorded fingerprint no longer matches) are rebuilt.
 				line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
 			}
 			fmt.Fprintln(errw, line)
+			if interrupted {
+				return errInterrupted
+			}
 			if sum.Failed > 0 || sum.Unreadable > 0 {
 				return errFindings
 			}

@@ -28,7 +28,7 @@ the safety verdict on every global (class or function) the pickle references:
 torch.serialization.add_safe_globals(...), or refuse. Nothing is ever called or imported.
 Exit 1 when a checkpoint cannot be read or references a dangerous global.
 
-` + exitCodesHelp,
+` + exitHelp("a checkpoint cannot be read, or references a dangerous global", ""),
 		Example: "  ckptmeta inspect outputs/exp/checkpoints/best.ckpt\n  ckptmeta inspect -o json best.ckpt last.ckpt",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,6 +39,9 @@ Exit 1 when a checkpoint cannot be read or references a dangerous global.
 			var summaries []ckpt.Summary
 			failed := false
 			for i, p := range args {
+				if err := cmd.Context().Err(); err != nil {
+					return err // interrupted: the checkpoints left are not started
+				}
 				r, err := ckpt.Open(p)
 				if err != nil {
 					fmt.Fprintf(errw, "ckptmeta: error: %s\n", oneLine(err.Error()))

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -55,7 +57,8 @@ fields, unless --allow-lossy. A file newer than this ckptmeta is never touched.
 --check writes nothing and exits 1 if any file would change: use it as a CI gate or as the
 ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
-` + exitCodesHelp,
+` + exitHelp("a file failed, a path does not exist or cannot be read, or with --check a file would change",
+			noPathHelp),
 		Example: `  ckptmeta migrate outputs/
   ckptmeta migrate --check outputs/
   ckptmeta migrate --to 1.0 --diff --dry-run outputs/exp/checkpoints/best.ckpt.metadata.yaml`,
@@ -71,6 +74,10 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				o.To = s.Version
 			}
 			o.ToolVersion = toolVersion()
+			args, err := pathsOrDefault("migrate", args)
+			if err != nil {
+				return err
+			}
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			var files []migrateFileJSON
 			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
@@ -80,21 +87,26 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				}
 				printMigrated(out, errw, r, o)
 			})
-			if err != nil {
+			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
+			if err != nil && !interrupted {
 				return err
 			}
 			if format == "json" {
 				if files == nil {
 					files = []migrateFileJSON{}
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{
+				doc := map[string]any{
 					"format_version": migrateJSONVersion,
 					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
 					"summary":        sum,
 					"files":          files,
-				}); err != nil {
+				}
+				if interrupted {
+					doc["interrupted"] = true // files holds what was done before the signal
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(doc); err != nil {
 					return err
 				}
 			} else {
@@ -111,6 +123,9 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 					line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
 				}
 				fmt.Fprintln(out, line)
+			}
+			if interrupted {
+				return errInterrupted
 			}
 			if sum.Failed > 0 || (o.Check && sum.Changed > 0) {
 				return errFindings

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/spf13/cobra"
 )
@@ -29,18 +30,54 @@ func toolVersion() string {
 	return "dev"
 }
 
-// Exit codes, the same for every command.
+// Exit codes, the same for every command (README and DESIGN.md have the table;
+// exitcode_test.go asserts it for every command).
 const (
-	exitOK       = 0 // nothing to report
-	exitFindings = 1 // findings, failures, --check would change files, coverage under --fail-under
-	exitUsage    = 2 // usage error, or the tool could not run
+	exitOK          = 0   // nothing to report
+	exitFindings    = 1   // findings, per-file failures, --check would change files, coverage under --fail-under
+	exitUsage       = 2   // usage error, or the tool could not run
+	exitInterrupted = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, the shell's code for Ctrl-C)
 )
 
 const exitCodesHelp = `Exit codes:
-  0  clean: nothing to report (warnings allowed unless --strict)
-  1  findings: invalid sidecars, failed checkpoints, --check would change files,
-     coverage under --fail-under
-  2  usage error, or the tool could not run`
+  0    clean: nothing to report (warnings allowed unless --strict)
+  1    findings: invalid sidecars, failed checkpoints, a path that does not exist or
+       cannot be read, --check would change files, coverage under --fail-under
+  2    usage error, or the tool could not run (no PATH and no ./outputs, unwritable --output)
+  130  interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started`
+
+// exitHelp is a command's own exit-code table: what makes it exit 1, and what makes it
+// exit 2 besides a usage error. Every command shares 0, the usage error and 130.
+func exitHelp(findings, couldNotRun string) string {
+	s := "Exit codes:\n  0    clean: nothing to report\n"
+	if findings != "" {
+		s += "  1    " + findings + "\n"
+	}
+	s += "  2    usage error"
+	if couldNotRun != "" {
+		s += ", " + couldNotRun
+	}
+	return s + "\n  130  interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started"
+}
+
+// noPathHelp is the exit-2 situation of the commands that default to ./outputs.
+const noPathHelp = "no PATH given and no ./outputs"
+
+// pathsOrDefault returns the paths given, or outputs/ when none is given and it exists. Every
+// command that walks a tree takes the same default and fails the same way without it.
+func pathsOrDefault(command string, args []string) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	if info, err := os.Stat(generate.DefaultPath); err == nil && info.IsDir() {
+		return []string{generate.DefaultPath}, nil
+	}
+	return nil, &hintError{fmt.Errorf("no PATH given and there is no ./%s directory here", generate.DefaultPath),
+		fmt.Sprintf("name what to look at: ckptmeta %s path/to/outputs", command)}
+}
+
+// errInterrupted ends a run stopped by a signal, after its partial summary: exit 130.
+var errInterrupted = errors.New("interrupted")
 
 // errFindings ends a run whose report is already printed with exit code 1.
 var errFindings = errors.New("findings")
@@ -84,12 +121,19 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal stops the run gently; a second one kills it at once
+	}()
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errInterrupted) || ctx.Err() != nil && errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "ckptmeta: interrupted: files in hand were finished; the rest were not started")
+		return exitInterrupted
 	case errors.Is(err, errFindings):
 		return exitFindings
 	}

@@ -18,7 +18,9 @@ Print one to a file to get completion and checks in your editor, then point the 
 language server at it with a modeline on the first line of a sidecar:
 
   ckptmeta schema show 1.0 > .schemas/checkpoint-metadata-1.0.schema.json
-  # yaml-language-server: $schema=../../.schemas/checkpoint-metadata-1.0.schema.json`,
+  # yaml-language-server: $schema=../../.schemas/checkpoint-metadata-1.0.schema.json
+
+` + exitHelp("", "an unknown VERSION"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}

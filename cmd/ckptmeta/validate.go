@@ -30,13 +30,14 @@ for one checkpoint, a sidecar without its checkpoint, paths that leave the outpu
 checkpoint that changed since its sidecar was made).
 
 PATH may be a sidecar or a directory, searched recursively for *.metadata.yaml, *.metadata.yml
-and the legacy *.metadata.json (default: the current directory). Every finding is one line,
+and the legacy *.metadata.json (default: ./outputs). Every finding is one line,
 path:line:col: error|warning: message [rule], sorted by path and position.
 
 Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY), sarif
 (2.1.0), junit. With --output FILE the report goes to FILE and the terminal still gets text.
 
-` + exitCodesHelp,
+` + exitHelp("findings: an invalid, unreadable or missing sidecar or path; any warning under --strict",
+			noPathHelp+", unwritable --output"),
 		Example: `  ckptmeta validate outputs/
   ckptmeta validate -o github outputs/
   ckptmeta validate -o sarif --output ckptmeta.sarif outputs/`,
@@ -45,8 +46,8 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			if err != nil {
 				return &usageError{fmt.Errorf("-o/--format: %w", err)}
 			}
-			if len(args) == 0 {
-				args = []string{"."}
+			if args, err = pathsOrDefault("validate", args); err != nil {
+				return err
 			}
 			stdout := cmd.OutOrStdout()
 			ropts := report.Options{Tool: "ckptmeta", Version: toolVersion(), Strict: strict}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The exit-code table (README, DESIGN.md, each command's --help) asserted exactly, for every
+// command × situation, by running the real command: TestMain's testscript.Main puts
+// `ckptmeta` (this test binary, running Main) on $PATH. The interrupted column is
+// TestSignalStopsWithinASecond.
+
+// fixture copies a file from testdata into dir.
+func fixture(t *testing.T, dir, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, to), string(b))
+}
+
+func writeFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ckptmeta runs the real command in dir and returns its exit code and combined output.
+func ckptmeta(t *testing.T, dir string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command("ckptmeta", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "GITHUB_STEP_SUMMARY=")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String()
+	}
+	t.Fatalf("ckptmeta %v: %v", args, err)
+	return -1, ""
+}
+
+// cleanTree is outputs/exp/checkpoints/best.ckpt (a real torch.save) with the sidecar
+// ckptmeta generates for it: valid, current, not stale.
+func cleanTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	fixture(t, dir, "ckpt/best.ckpt", "outputs/exp/checkpoints/best.ckpt")
+	if code, out := ckptmeta(t, dir, "generate", "outputs"); code != 0 {
+		t.Fatalf("setup: generate exited %d:\n%s", code, out)
+	}
+	return dir
+}
+
+func TestExitCodes(t *testing.T) {
+	type situation struct {
+		name  string
+		setup func(t *testing.T, dir string) // on a clean tree (cwd), before the command
+		args  []string
+		want  int
+	}
+	emptyDir := func(t *testing.T, dir string) {
+		if err := os.RemoveAll(filepath.Join(dir, "outputs")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	invalid := func(t *testing.T, dir string) {
+		fixture(t, dir, "sidecars/invalid/bounds-and-types.metadata.yaml", "outputs/exp/checkpoints/bad.metadata.yaml")
+		fixture(t, dir, "ckpt/best.ckpt", "outputs/exp/checkpoints/bad.ckpt")
+	}
+	outdated := func(t *testing.T, dir string) { // a valid 1.0 sidecar: migrate would upgrade it
+		fixture(t, dir, "sidecars/valid/seed.ckpt.metadata.yaml", "outputs/exp/checkpoints/seed.ckpt.metadata.yaml")
+		fixture(t, dir, "ckpt/best.ckpt", "outputs/exp/checkpoints/seed.ckpt")
+	}
+	symlink := func(t *testing.T, target, link string) {
+		if err := os.Symlink(target, link); err != nil {
+			if runtime.GOOS == "windows" {
+				t.Skipf("symbolic links are not available: %v", err)
+			}
+			t.Fatal(err)
+		}
+	}
+	danglingSidecar := func(t *testing.T, dir string) {
+		symlink(t, "nowhere", filepath.Join(dir, "outputs/exp/checkpoints/gone.ckpt.metadata.yaml"))
+	}
+	danglingCkpt := func(t *testing.T, dir string) {
+		symlink(t, "nowhere", filepath.Join(dir, "outputs/exp/checkpoints/gone.ckpt"))
+	}
+	brokenSidecar := func(t *testing.T, dir string) {
+		writeFile(t, filepath.Join(dir, "outputs/exp/checkpoints/broken.ckpt.metadata.yaml"), "a: [1,\n")
+	}
+	unwritable := filepath.Join("no-such-dir", "report.out")
+
+	cases := []situation{
+		// validate
+		{"validate/clean", nil, []string{"validate", "outputs"}, 0},
+		{"validate/default-path", nil, []string{"validate"}, 0},
+		{"validate/findings", invalid, []string{"validate", "outputs"}, 1},
+		{"validate/usage", nil, []string{"validate", "--no-such-flag"}, 2},
+		{"validate/bad-format", nil, []string{"validate", "-o", "yaml", "outputs"}, 2},
+		{"validate/missing-path", nil, []string{"validate", "missing"}, 1},
+		{"validate/no-path-no-outputs", emptyDir, []string{"validate"}, 2},
+		{"validate/unwritable-output", nil, []string{"validate", "--output", unwritable, "outputs"}, 2},
+		{"validate/per-file-failure", danglingSidecar, []string{"validate", "outputs"}, 1},
+		// migrate
+		{"migrate/clean", nil, []string{"migrate", "outputs"}, 0},
+		{"migrate/default-path", nil, []string{"migrate"}, 0},
+		{"migrate/findings", brokenSidecar, []string{"migrate", "--no-regenerate", "outputs"}, 1},
+		{"migrate/usage", nil, []string{"migrate", "--to", "9.9", "outputs"}, 2},
+		{"migrate/missing-path", nil, []string{"migrate", "missing"}, 1},
+		{"migrate/no-path-no-outputs", emptyDir, []string{"migrate"}, 2},
+		{"migrate/per-file-failure", danglingSidecar, []string{"migrate", "outputs"}, 1},
+		// migrate --check
+		{"migrate-check/clean", nil, []string{"migrate", "--check", "outputs"}, 0},
+		{"migrate-check/default-path", nil, []string{"migrate", "--check"}, 0},
+		{"migrate-check/findings", outdated, []string{"migrate", "--check", "outputs"}, 1},
+		{"migrate-check/default-path-findings", outdated, []string{"migrate", "--check"}, 1},
+		{"migrate-check/usage", nil, []string{"migrate", "--check", "-o", "yaml", "outputs"}, 2},
+		{"migrate-check/missing-path", nil, []string{"migrate", "--check", "missing"}, 1},
+		{"migrate-check/no-path-no-outputs", emptyDir, []string{"migrate", "--check"}, 2},
+		{"migrate-check/per-file-failure", danglingSidecar, []string{"migrate", "--check", "outputs"}, 1},
+		// generate
+		{"generate/clean", nil, []string{"generate", "outputs"}, 0},
+		{"generate/default-path", nil, []string{"generate"}, 0},
+		{"generate/findings", func(t *testing.T, dir string) {
+			fixture(t, dir, "ckpt/not_a_checkpoint.ckpt", "outputs/exp/checkpoints/junk.ckpt")
+		}, []string{"generate", "outputs"}, 1},
+		{"generate/usage", nil, []string{"generate", "--schema-version", "0", "outputs"}, 2},
+		{"generate/missing-path", nil, []string{"generate", "missing"}, 1},
+		{"generate/no-path-no-outputs", emptyDir, []string{"generate"}, 2},
+		{"generate/per-file-failure", danglingCkpt, []string{"generate", "outputs"}, 1},
+		// inspect (takes checkpoints, no default path)
+		{"inspect/clean", nil, []string{"inspect", "outputs/exp/checkpoints/best.ckpt"}, 0},
+		{"inspect/findings", func(t *testing.T, dir string) {
+			fixture(t, dir, "ckpt/hostile_reduce.ckpt", "hostile.ckpt")
+		}, []string{"inspect", "hostile.ckpt"}, 1},
+		{"inspect/usage", nil, []string{"inspect", "-o", "yaml", "outputs/exp/checkpoints/best.ckpt"}, 2},
+		{"inspect/missing-path", nil, []string{"inspect", "missing.ckpt"}, 1},
+		{"inspect/no-path", nil, []string{"inspect"}, 2},
+		{"inspect/per-file-failure", func(t *testing.T, dir string) {
+			fixture(t, dir, "ckpt/truncated.ckpt", "truncated.ckpt")
+		}, []string{"inspect", "outputs/exp/checkpoints/best.ckpt", "truncated.ckpt"}, 1},
+		// status
+		{"status/clean", nil, []string{"status", "outputs"}, 0},
+		{"status/default-path", nil, []string{"status"}, 0},
+		{"status/findings", func(t *testing.T, dir string) {
+			fixture(t, dir, "ckpt/best.ckpt", "outputs/exp/checkpoints/other.ckpt")
+		}, []string{"status", "--fail-under", "100", "outputs"}, 1},
+		{"status/usage", nil, []string{"status", "--fail-under", "101", "outputs"}, 2},
+		{"status/missing-path", nil, []string{"status", "missing"}, 1},
+		{"status/no-path-no-outputs", emptyDir, []string{"status"}, 2},
+		{"status/unwritable-output", nil, []string{"status", "--output", unwritable, "outputs"}, 2},
+		{"status/per-file-failure", danglingCkpt, []string{"status", "outputs"}, 1},
+		// list
+		{"list/clean", nil, []string{"list", "outputs"}, 0},
+		{"list/default-path", nil, []string{"list"}, 0},
+		{"list/usage", nil, []string{"list", "--sort", "nosuchfield", "outputs"}, 2},
+		{"list/missing-path", nil, []string{"list", "missing"}, 1},
+		{"list/no-path-no-outputs", emptyDir, []string{"list"}, 2},
+		{"list/per-file-failure", danglingCkpt, []string{"list", "outputs"}, 1},
+		// schema (reads nothing from disk: clean and usage only)
+		{"schema/clean", nil, []string{"schema", "show", "latest"}, 0},
+		{"schema/usage", nil, []string{"schema", "show", "9.9"}, 2},
+		{"schema/no-arg", nil, []string{"schema", "show"}, 2},
+		// the whole tool
+		{"root/unknown-command", nil, []string{"frobnicate"}, 2},
+	}
+	base := cleanTree(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(base)); err != nil {
+				t.Fatal(err)
+			}
+			if c.setup != nil {
+				c.setup(t, dir)
+			}
+			code, out := ckptmeta(t, dir, c.args...)
+			if code != c.want {
+				t.Errorf("ckptmeta %s: exit %d, want %d\n%s", strings.Join(c.args, " "), code, c.want, out)
+			}
+		})
+	}
+}
+
+// TestNoPathMessage: every command without a path says what it looked for, in one message.
+func TestNoPathMessage(t *testing.T) {
+	dir := t.TempDir()
+	for _, command := range []string{"validate", "migrate", "generate", "status", "list"} {
+		code, out := ckptmeta(t, dir, command)
+		want := "ckptmeta: error: no PATH given and there is no ./outputs directory here\n" +
+			"ckptmeta: hint: name what to look at: ckptmeta " + command + " path/to/outputs\n"
+		if code != 2 || out != want {
+			t.Errorf("%s without a path: exit %d\n%s\nwant exit 2\n%s", command, code, out, want)
+		}
+	}
+}
