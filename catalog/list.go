@@ -52,7 +52,7 @@ type ListOptions struct {
 	Generate generate.Options  // options for the fallback
 	Filters  []string          // filter expressions, ANDed (see ParseFilter)
 	Sort     string            // sort keys (see ParseSort); "" = experiment, checkpoint
-	Workers  int               // parallel parsers; 0 = GOMAXPROCS
+	Jobs     int               // files read at once; 0 = GOMAXPROCS
 	Registry *schemas.Registry // nil = schemas.Default()
 	// OnProblem, when set, receives each path the walk could not read (in path order) and
 	// each path that does not exist; List has no other place to put them.
@@ -95,7 +95,7 @@ func List(ctx context.Context, paths []string, o ListOptions) ([]Entry, error) {
 		}
 	}
 	entries := make([]Entry, len(live))
-	err = forEach(ctx, len(live), o.Workers, func(i int) {
+	err = forEach(ctx, len(live), o.Jobs, func(i int) {
 		entries[i] = entryFor(live[i], reg, o)
 	}, func(i int, p any) {
 		entries[i] = Entry{Checkpoint: live[i].ckpt, Experiment: sidecar.Experiment(live[i].ckpt),

@@ -326,11 +326,11 @@ func TestHTMLInChromium(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	root := buildTree(t)
 	render := func(workers int) (string, string) {
-		c, err := Status(context.Background(), []string{root}, StatusOptions{Workers: workers})
+		c, err := Status(context.Background(), []string{root}, StatusOptions{Jobs: workers})
 		if err != nil {
 			t.Fatal(err)
 		}
-		es, err := List(context.Background(), []string{root}, ListOptions{Workers: workers, Sort: "-hmean"})
+		es, err := List(context.Background(), []string{root}, ListOptions{Jobs: workers, Sort: "-hmean"})
 		if err != nil {
 			t.Fatal(err)
 		}

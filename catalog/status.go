@@ -43,7 +43,7 @@ func (s State) Covered() bool { return s == StateCurrent || s == StateOutdated }
 type StatusOptions struct {
 	Exclude  []string          // glob patterns handed to sidecar.Walk
 	NoStale  bool              // skip the staleness check (never opens a checkpoint)
-	Workers  int               // parallel parsers; 0 = GOMAXPROCS
+	Jobs     int               // files read at once; 0 = GOMAXPROCS
 	Registry *schemas.Registry // nil = schemas.Default()
 	Validate validate.Options  // options for the validator
 }
@@ -154,7 +154,7 @@ type Coverage struct {
 func (c *Coverage) Percent() float64 { return c.Total.Percent() }
 
 // Status classifies every checkpoint and sidecar under paths. It reads every sidecar that
-// decides a state (in parallel, bounded by Workers) and, unless NoStale, asks validate.Stale
+// decides a state (in parallel, bounded by Jobs) and, unless NoStale, asks validate.Stale
 // about those carrying a fingerprint. It returns an error only when ctx is done; per-file
 // trouble becomes an item's state, and paths the walk could not read are Problems.
 func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, error) {
@@ -192,7 +192,7 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 
 	v := validate.New(reg, o.Validate)
 	latest := reg.Latest().Version
-	err = forEach(ctx, len(jobs), o.Workers, func(j int) {
+	err = forEach(ctx, len(jobs), o.Jobs, func(j int) {
 		it := &items[jobs[j]]
 		judge(it, v, reg, latest, !o.NoStale, o.Validate.Strict)
 	}, func(j int, p any) {

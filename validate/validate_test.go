@@ -280,7 +280,7 @@ func TestRunOrderAndErrors(t *testing.T) {
 	want = append([]string{filepath.ToSlash(missing)}, want...)
 	var got []string
 	var sum Summary
-	err := New(nil, Options{Workers: 3}).Run(context.Background(), []string{dir, missing}, func(r *Result) {
+	err := New(nil, Options{Jobs: 3}).Run(context.Background(), []string{dir, missing}, func(r *Result) {
 		got = append(got, r.Path)
 		sum.Add(r)
 	})

@@ -30,8 +30,10 @@ type Options struct {
 	// Strict turns unknown keys into errors (they are warnings otherwise) and makes any
 	// finding fail the run ([Result.Failed]).
 	Strict bool
-	// Workers bounds how many files are checked at once; 0 means GOMAXPROCS.
-	Workers int
+	// Jobs bounds how many files are checked at once; 0 means GOMAXPROCS. (One name for
+	// this option in every package and flag: generate.RunOptions.Jobs, migrate.Options.Jobs,
+	// catalog's Jobs, --jobs/-j.)
+	Jobs int
 	// Exclude holds glob patterns of paths to skip during discovery (see sidecar.Walk).
 	Exclude []string
 	// NoStale skips the checkpoint fingerprint comparison (it stats the checkpoint and, when
@@ -666,7 +668,7 @@ func RecordedCheckpoint(doc *Document) (ptr, value string) {
 // many files there are. When ctx is cancelled, Run
 // starts no more files, reports none of those in flight, and returns ctx's error.
 func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) error {
-	workers := v.opts.Workers
+	workers := v.opts.Jobs
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}

@@ -87,7 +87,7 @@ self-contained page with a coverage chart, readable offline).
 	fl.BoolVarP(&verbose, "verbose", "v", false, "table: list every checkpoint that is not current")
 	fl.BoolVar(&o.NoStale, "no-stale", false, "do not compare checkpoint fingerprints")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
-	fl.IntVarP(&o.Workers, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
 	return cmd
 }
 
@@ -159,7 +159,7 @@ scanning the tree), csv.
 	fl.StringVar(&o.Sort, "sort", "", "sort by these fields, comma-separated; -field for descending")
 	fl.BoolVar(&o.Fallback, "fallback", false, "read checkpoints that lack a usable sidecar")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
-	fl.IntVarP(&o.Workers, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
 	return cmd
 }
 

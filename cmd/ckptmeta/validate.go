@@ -91,7 +91,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			}
 			reporters = append([]report.Reporter{term}, reporters...)
 
-			v := validate.New(schemas.Default(), validate.Options{Strict: strict, Workers: jobs, Exclude: exclude, NoStale: noStale})
+			v := validate.New(schemas.Default(), validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale})
 			var sum validate.Summary
 			failed := false
 			var reportErr error
