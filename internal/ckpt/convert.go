@@ -15,6 +15,12 @@ import (
 const (
 	maxDepth = 256     // nesting of converted values
 	maxNodes = 1 << 21 // converted values in total; defeats DUP/GET expansion
+
+	// minCached is the smallest converted container kept for reuse. Smaller
+	// ones are converted again when referenced again (still counted against
+	// maxNodes), so a pickle of a million tiny containers does not also
+	// cost a million cache entries.
+	minCached = 16
 )
 
 // bulkKeys are top-level keys that may hold thousands of tensors; scalar
@@ -166,8 +172,8 @@ func (c *converter) conv(v any, depth int, bulk bool) (any, error) {
 		defer delete(c.onPath, v)
 		start := c.nodes
 		out, err := c.container(v, depth, bulk)
-		if err == nil {
-			c.done[key] = convDone{v: out, size: c.nodes - start + 1}
+		if size := c.nodes - start + 1; err == nil && size >= minCached {
+			c.done[key] = convDone{v: out, size: size}
 		}
 		return out, err
 	}

@@ -14,10 +14,20 @@
 //
 // The pickle is treated as hostile input:
 //
+//   - data.pkl is at most 16 MiB (a 20,000-tensor checkpoint's is 2 MB) and
+//     is read into one buffer of its declared size.
 //   - A bounded pre-scan checks every opcode before the decoder sees it: every
-//     declared length must fit in the bytes that remain, and opcode count,
-//     MARK depth and memo size are capped. Extension codes, INST/OBJ, text
-//     persistent ids and out-of-band buffers are rejected.
+//     declared length must fit in the bytes that remain (before anything is
+//     allocated), integers are at most 1024 bytes (LONG1/LONG4), and opcode
+//     count, MARK depth and stack depth are capped. Values, containers and
+//     memo entries have budgets proportional to the pickle's size (one per 4,
+//     8 and 4 bytes, plus a little slack; real pickles spend about 5, 12 and
+//     more) and absolute caps (512 Ki, 256 Ki, 256 Ki), so no single input
+//     decodes into more than about 64 MB (TestHostileMemory measures each
+//     class of hostile input in its own process). Extension codes, INST/OBJ,
+//     text persistent ids and out-of-band buffers are rejected.
+//   - Integers beyond 64 bits are kept as decimal strings; a field that needs
+//     an int64 (epoch, global_step) is then simply not an integer.
 //   - Every global the pickle names is resolved to an inert stand-in that only
 //     records its arguments. Nothing is ever imported, called or executed.
 //     Each global gets a [Verdict] (see "Pickle policy"); dangerous ones are

@@ -198,3 +198,21 @@ func TestSummaryEscapesPickleStrings(t *testing.T) {
 		t.Errorf("WeightsOnly = %q", s.WeightsOnly)
 	}
 }
+
+// Integers beyond 64 bits are kept as decimal strings, so a field that needs
+// an int64 (epoch) is simply absent from the summary, never wrapped around.
+func TestBigIntegers(t *testing.T) {
+	// {"epoch": 2**64 + 1, "global_step": 3}
+	pkl := "\x80\x02}(X\x05\x00\x00\x00epoch\x8a\x09\x01\x00\x00\x00\x00\x00\x00\x00\x01X\x0b\x00\x00\x00global_stepK\x03u."
+	r, err := openBytes(buildZip(t, zipEntry{Name: "archive/data.pkl", Data: []byte(pkl)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := r.Lookup("epoch"); v != "18446744073709551617" {
+		t.Errorf("epoch = %#v, want the decimal string", v)
+	}
+	s := Summarize(r)
+	if s.Epoch != nil || s.GlobalStep == nil || *s.GlobalStep != 3 {
+		t.Errorf("Epoch = %v, GlobalStep = %v; want nil and 3", s.Epoch, s.GlobalStep)
+	}
+}

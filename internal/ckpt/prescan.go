@@ -7,16 +7,45 @@ import (
 	"strconv"
 )
 
-// Limits of the pre-scan. Real Lightning pickles stay far below them; they
-// exist so that every later allocation by the decoder is bounded by the pickle
-// size and a small multiple of the opcode count.
+// Limits of the pre-scan. Real Lightning pickles stay far below them (they
+// spend about 7 bytes per value: a tensor is some 15 values in ~100 bytes);
+// they exist so that every later allocation by the decoder is bounded by the
+// pickle size, and the decoded tree by budgets proportional to it.
 const (
 	maxOps       = 1 << 22 // opcodes per pickle
 	maxMarkDepth = 4096    // open MARKs at once (the decoder allocates per MARK)
-	maxMemo      = 1 << 20 // memo entries
 	maxStack     = 1 << 18 // stack depth (picklers batch APPENDS/SETITEMS by 1000)
 	maxNameLen   = 1024    // module/name of a global
+	maxLongBytes = 1024    // LONG1/LONG4 payload: 2466 decimal digits (Python refuses str() past 4300)
+
+	// Budgets proportional to the pickle's size. A value is anything the
+	// pickle pushes; a container is what becomes a dict, list, tuple, set or
+	// object. Each costs the decoder and converter a few hundred bytes while
+	// its opcode costs one: dense pickles (a dict of a million keys, a list
+	// of a million empty dicts) are what blew memory up.
+	valueBytes     = 4 // pickle bytes per value allowed
+	valueSlack     = 1 << 16
+	containerBytes = 8 // pickle bytes per container allowed
+	containerSlack = 1 << 14
+	memoBytes      = 4 // pickle bytes per memo entry allowed
+	memoSlack      = 1 << 12
+	// Absolute caps on the same, so that no single input, however large,
+	// decodes into more than about 64 MB (TestHostileMemory measures it).
+	maxValues     = 1 << 19
+	maxContainers = 1 << 18
+	maxMemo       = 1 << 18
 )
+
+// budget is the pre-scan's allowance for one pickle of size bytes.
+type budget struct{ values, containers, memo int }
+
+func budgetFor(size int) budget {
+	return budget{
+		values:     min(size/valueBytes+valueSlack, maxValues),
+		containers: min(size/containerBytes+containerSlack, maxContainers),
+		memo:       min(size/memoBytes+memoSlack, maxMemo),
+	}
+}
 
 // scanError is a pre-scan failure at byte offset Off. Short means the data
 // ended before the pickle did (or a length pointed past the end).
@@ -32,11 +61,19 @@ func (e *scanError) Unwrap() error { return e.Err }
 var errShort = errors.New("unexpected end of pickle")
 
 // scanItem is what the pre-scan knows about a stack value: only strings are
-// tracked (for STACK_GLOBAL), everything else is opaque.
+// tracked (for STACK_GLOBAL), everything else is opaque (len < 0). Eight
+// bytes, because the stack and the memo hold one per value: the string is
+// data[off:off+len] (data.pkl is at most maxPickleSize bytes), no copy.
 type scanItem struct {
-	isStr    bool
-	off, len int // the string is data[off:off+len]; no copy per opcode
+	off uint32
+	len int32
 }
+
+var opaque = scanItem{len: -1}
+
+func strItem(off, n int) scanItem { return scanItem{off: uint32(off), len: int32(n)} }
+
+func (it scanItem) isStr() bool { return it.len >= 0 }
 
 // scanResult describes one pickle.
 type scanResult struct {
@@ -51,418 +88,501 @@ type scanResult struct {
 // If literal is set only the opcodes of a plain integer literal are allowed
 // (used for the legacy magic number, which must not be computed by code).
 func prescan(data []byte, start int, literal bool) (scanResult, error) {
-	var (
-		res      scanResult
-		p        = start
-		stack    = make([]scanItem, 0, 64)
-		marks    []int // stack lengths at each MARK
-		memo     = newScanMemo()
-		frameEnd = -1 // end offset of the current FRAME, -1 if none
-	)
-	fail := func(off int, short bool, format string, args ...any) (scanResult, error) {
-		err := fmt.Errorf(format, args...)
-		if short {
-			err = errShort
-		}
-		return res, &scanError{Off: off, Short: short, Err: err}
+	s := &scanner{
+		data: data, p: start, literal: literal, frameEnd: -1,
+		stack: make([]scanItem, 0, 64), memo: newScanMemo(), budget: budgetFor(len(data) - start),
 	}
-	need := func(n int) bool { return n >= 0 && n <= len(data)-p }
-	push := func(it scanItem) bool {
-		if len(stack) >= maxStack {
-			return false
-		}
-		stack = append(stack, it)
-		return true
-	}
-	base := func() int {
-		if len(marks) > 0 {
-			return marks[len(marks)-1]
-		}
-		return 0
-	}
-	pop := func(n int) bool {
-		if len(stack)-base() < n {
-			return false
-		}
-		stack = stack[:len(stack)-n]
-		return true
-	}
-	popMark := func() (int, bool) { // returns number of items above the mark
-		if len(marks) == 0 {
-			return 0, false
-		}
-		m := marks[len(marks)-1]
-		marks = marks[:len(marks)-1]
-		n := len(stack) - m
-		stack = stack[:m]
-		return n, true
-	}
-	readLine := func() (string, bool) {
-		for i := p; i < len(data); i++ {
-			if data[i] == '\n' {
-				s := string(data[p:i])
-				p = i + 1
-				return s, true
-			}
-		}
-		return "", false
-	}
-
 	for {
-		if frameEnd >= 0 && p == frameEnd {
-			frameEnd = -1
+		done, err := s.step()
+		if err != nil {
+			return s.res, err
 		}
-		if p >= len(data) {
-			return fail(p, true, "")
-		}
-		res.Ops++
-		if res.Ops > maxOps {
-			return fail(p, false, "%w", limitErr("more than %d pickle opcodes", maxOps))
-		}
-		opOff := p
-		op := data[p]
-		p++
-		if literal {
-			switch op {
-			case opPROTO, opFRAME, opLONG1, opLONG4, opBININT, opBININT1, opBININT2, opINT, opLONG,
-				opBINPUT, opLONG_BINPUT, opPUT, opMEMOIZE, opSTOP:
-			default:
-				return fail(opOff, false, "opcode 0x%02x not allowed in a literal", op)
-			}
-		}
-		// fixed-size arguments
-		argLen := 0
-		switch op {
-		case opBININT1, opBINGET, opBINPUT, opPROTO, opSHORT_BINSTRING, opSHORT_BINBYTES, opSHORT_BINUNICODE, opLONG1:
-			argLen = 1
-		case opBININT2:
-			argLen = 2
-		case opBININT, opLONG_BINGET, opLONG_BINPUT, opBINSTRING, opBINBYTES, opBINUNICODE, opLONG4:
-			argLen = 4
-		case opBINFLOAT, opFRAME, opBINUNICODE8, opBINBYTES8, opBYTEARRAY8:
-			argLen = 8
-		}
-		if !need(argLen) {
-			return fail(opOff, true, "")
-		}
-		arg := data[p : p+argLen]
-		p += argLen
-		// variable-size payloads
-		var payload int64 = -1
-		switch op {
-		case opSHORT_BINSTRING, opSHORT_BINBYTES, opSHORT_BINUNICODE, opLONG1:
-			payload = int64(arg[0])
-		case opBINSTRING, opLONG4:
-			payload = int64(int32(binary.LittleEndian.Uint32(arg)))
-			if payload < 0 {
-				return fail(opOff, false, "negative length %d", payload)
-			}
-		case opBINBYTES, opBINUNICODE:
-			payload = int64(binary.LittleEndian.Uint32(arg))
-		case opBINUNICODE8, opBINBYTES8, opBYTEARRAY8:
-			u := binary.LittleEndian.Uint64(arg)
-			if u > uint64(len(data)-p) {
-				return fail(opOff, true, "")
-			}
-			payload = int64(u)
-		}
-		if payload >= 0 {
-			if payload > int64(len(data)-p) {
-				return fail(opOff, true, "")
-			}
-			if op == opLONG1 && payload == 0 {
-				// gopickle indexes the last byte of an empty LONG1 payload.
-				return fail(opOff, false, "empty LONG1")
-			}
-			if op == opLONG4 && payload == 0 {
-				return fail(opOff, false, "empty LONG4")
-			}
-		}
-		var strItem scanItem
-		if payload >= 0 {
-			if (op == opSHORT_BINUNICODE || op == opBINUNICODE || op == opBINUNICODE8 ||
-				op == opSHORT_BINSTRING || op == opBINSTRING) && payload <= maxNameLen {
-				strItem = scanItem{isStr: true, off: p, len: int(payload)} // longer: opaque, cannot name a global
-			}
-			p += int(payload)
-		}
-		if frameEnd >= 0 && p > frameEnd {
-			return fail(opOff, false, "opcode crosses a frame boundary")
-		}
-
-		switch op {
-		case opPROTO:
-			if arg[0] > 5 {
-				return fail(opOff, false, "unsupported pickle protocol %d", arg[0])
-			}
-			res.Ops-- // not a value-producing opcode; keep counts comparable
-		case opFRAME:
-			n := binary.LittleEndian.Uint64(arg)
-			if n > uint64(len(data)-p) {
-				return fail(opOff, true, "")
-			}
-			if frameEnd >= 0 {
-				return fail(opOff, false, "frame inside a frame")
-			}
-			frameEnd = p + int(n)
-		case opSTOP:
-			if len(marks) != 0 || len(stack) != 1 {
-				return fail(opOff, false, "STOP with %d stack items and %d open marks", len(stack), len(marks))
-			}
-			res.End = p
-			return res, nil
-
-		// push one value
-		case opBININT, opBININT1, opBININT2, opLONG1, opLONG4, opBINFLOAT, opNONE, opNEWTRUE, opNEWFALSE,
-			opEMPTY_LIST, opEMPTY_TUPLE, opEMPTY_DICT, opEMPTY_SET, opBINBYTES, opSHORT_BINBYTES,
-			opBINBYTES8, opBYTEARRAY8:
-			if !push(scanItem{}) {
-				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
-			}
-		case opSHORT_BINSTRING, opBINSTRING, opSHORT_BINUNICODE, opBINUNICODE, opBINUNICODE8:
-			if !push(strItem) {
-				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
-			}
-		case opINT, opLONG, opFLOAT, opSTRING, opUNICODE:
-			line, ok := readLine()
-			if !ok {
-				return fail(opOff, true, "")
-			}
-			switch op {
-			case opINT, opLONG:
-				l := line
-				if op == opLONG && len(l) > 0 && l[len(l)-1] == 'L' {
-					l = l[:len(l)-1]
-				}
-				if len(l) == 0 || len(l) > 4096 {
-					return fail(opOff, false, "bad integer literal")
-				}
-				for i, c := range []byte(l) {
-					if !(c >= '0' && c <= '9' || i == 0 && (c == '-' || c == '+')) {
-						return fail(opOff, false, "bad integer literal")
-					}
-				}
-			case opFLOAT:
-				if _, err := strconv.ParseFloat(line, 64); err != nil {
-					return fail(opOff, false, "bad float literal")
-				}
-			case opSTRING:
-				if len(line) < 2 || line[0] != line[len(line)-1] || (line[0] != '\'' && line[0] != '"') {
-					return fail(opOff, false, "bad STRING literal")
-				}
-			}
-			if frameEnd >= 0 && p > frameEnd {
-				return fail(opOff, false, "opcode crosses a frame boundary")
-			}
-			it := scanItem{}
-			if op == opUNICODE && len(line) <= maxNameLen {
-				it = scanItem{isStr: true, off: p - 1 - len(line), len: len(line)}
-			}
-			if !push(it) {
-				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
-			}
-		case opGLOBAL:
-			mod, ok1 := readLine()
-			name, ok2 := readLine()
-			if !ok1 || !ok2 {
-				return fail(opOff, true, "")
-			}
-			if frameEnd >= 0 && p > frameEnd {
-				return fail(opOff, false, "opcode crosses a frame boundary")
-			}
-			if len(mod) > maxNameLen || len(name) > maxNameLen || mod == "" || name == "" {
-				return fail(opOff, false, "bad GLOBAL operand")
-			}
-			res.Globals = append(res.Globals, Global{Module: mod, Name: name})
-			if !push(scanItem{}) {
-				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
-			}
-		case opSTACK_GLOBAL:
-			if len(stack)-base() < 2 {
-				return fail(opOff, false, "stack underflow")
-			}
-			m, n := stack[len(stack)-2], stack[len(stack)-1]
-			if !m.isStr || !n.isStr || m.len == 0 || n.len == 0 {
-				return fail(opOff, false, "STACK_GLOBAL operands are not string literals")
-			}
-			res.Globals = append(res.Globals, Global{Module: string(data[m.off : m.off+m.len]), Name: string(data[n.off : n.off+n.len])})
-			stack = stack[:len(stack)-2]
-			push(scanItem{})
-		case opMARK:
-			if len(marks) >= maxMarkDepth {
-				return fail(opOff, false, "%w", limitErr("more than %d nested MARKs", maxMarkDepth))
-			}
-			marks = append(marks, len(stack))
-		case opTUPLE, opLIST, opDICT, opFROZENSET:
-			n, ok := popMark()
-			if !ok {
-				return fail(opOff, false, "missing MARK")
-			}
-			if op == opDICT && n%2 != 0 {
-				return fail(opOff, false, "odd number of dict items")
-			}
-			push(scanItem{})
-		case opAPPENDS, opSETITEMS, opADDITEMS:
-			n, ok := popMark()
-			if !ok {
-				return fail(opOff, false, "missing MARK")
-			}
-			if op == opSETITEMS && n%2 != 0 {
-				return fail(opOff, false, "odd number of SETITEMS items")
-			}
-			if len(stack)-base() < 1 {
-				return fail(opOff, false, "stack underflow")
-			}
-			stack[len(stack)-1] = scanItem{}
-		case opPOP_MARK:
-			if _, ok := popMark(); !ok {
-				return fail(opOff, false, "missing MARK")
-			}
-		case opPOP:
-			if len(stack)-base() == 0 {
-				if _, ok := popMark(); !ok {
-					return fail(opOff, false, "stack underflow")
-				}
-			} else {
-				stack = stack[:len(stack)-1]
-			}
-		case opDUP:
-			if len(stack)-base() < 1 {
-				return fail(opOff, false, "stack underflow")
-			}
-			if !push(stack[len(stack)-1]) {
-				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
-			}
-		case opAPPEND, opBUILD:
-			if len(stack)-base() < 2 {
-				return fail(opOff, false, "stack underflow")
-			}
-			stack = stack[:len(stack)-1]
-			stack[len(stack)-1] = scanItem{}
-		case opSETITEM:
-			if len(stack)-base() < 3 {
-				return fail(opOff, false, "stack underflow")
-			}
-			stack = stack[:len(stack)-2]
-			stack[len(stack)-1] = scanItem{}
-		case opTUPLE1, opTUPLE2, opTUPLE3, opREDUCE, opNEWOBJ, opNEWOBJ_EX, opBINPERSID:
-			n := 1
-			switch op {
-			case opTUPLE2, opREDUCE, opNEWOBJ:
-				n = 2
-			case opTUPLE3, opNEWOBJ_EX:
-				n = 3
-			}
-			if !pop(n) {
-				return fail(opOff, false, "stack underflow")
-			}
-			push(scanItem{})
-		case opBINPUT, opLONG_BINPUT, opPUT, opMEMOIZE:
-			if len(stack)-base() < 1 {
-				return fail(opOff, false, "PUT on an empty stack")
-			}
-			var idx uint64
-			switch op {
-			case opBINPUT:
-				idx = uint64(arg[0])
-			case opLONG_BINPUT:
-				idx = uint64(binary.LittleEndian.Uint32(arg))
-			case opMEMOIZE:
-				idx = uint64(memo.n)
-			case opPUT:
-				line, ok := readLine()
-				if !ok {
-					return fail(opOff, true, "")
-				}
-				v, err := strconv.ParseUint(line, 10, 31)
-				if err != nil {
-					return fail(opOff, false, "bad PUT index")
-				}
-				idx = v
-			}
-			if !memo.put(idx, stack[len(stack)-1]) {
-				return fail(opOff, false, "%w", limitErr("more than %d memo entries", maxMemo))
-			}
-		case opBINGET, opLONG_BINGET, opGET:
-			var idx uint64
-			switch op {
-			case opBINGET:
-				idx = uint64(arg[0])
-			case opLONG_BINGET:
-				idx = uint64(binary.LittleEndian.Uint32(arg))
-			case opGET:
-				line, ok := readLine()
-				if !ok {
-					return fail(opOff, true, "")
-				}
-				v, err := strconv.ParseUint(line, 10, 31)
-				if err != nil {
-					return fail(opOff, false, "bad GET index")
-				}
-				idx = v
-			}
-			it, ok := memo.get(idx)
-			if !ok {
-				return fail(opOff, false, "GET of undefined memo index %d", idx)
-			}
-			if !push(it) {
-				return fail(opOff, false, "%w", limitErr("stack deeper than %d", maxStack))
-			}
-		case opEXT1, opEXT2, opEXT4:
-			return fail(opOff, false, "extension codes are not supported")
-		case opINST, opOBJ:
-			return fail(opOff, false, "INST/OBJ opcodes are not supported")
-		case opPERSID:
-			return fail(opOff, false, "text persistent ids are not supported")
-		case opNEXT_BUFFER, opREADONLY_BUFFER:
-			return fail(opOff, false, "out-of-band buffers are not supported")
-		default:
-			return fail(opOff, false, "unknown opcode 0x%02x", op)
+		if done {
+			return s.res, nil
 		}
 	}
 }
 
+// scanner is the state of one pre-scan: the position, the stack of string
+// or opaque items, the MARK positions, the memo and what has been spent.
+type scanner struct {
+	data     []byte
+	p        int // next byte to read
+	opOff    int // offset of the opcode being scanned
+	literal  bool
+	frameEnd int // end offset of the current FRAME, -1 if none
+	stack    []scanItem
+	marks    []int // stack lengths at each MARK
+	memo     *scanMemo
+	budget   budget
+	values   int
+	conts    int
+	res      scanResult
+}
+
+// fail reports a malformed pickle at the current opcode.
+func (s *scanner) fail(format string, args ...any) error {
+	return &scanError{Off: s.opOff, Err: fmt.Errorf(format, args...)}
+}
+
+// short reports that the data ends before the pickle does.
+func (s *scanner) short() error { return &scanError{Off: s.opOff, Short: true, Err: errShort} }
+
+func (s *scanner) remaining() int { return len(s.data) - s.p }
+
+// base is the stack length at the innermost MARK: what an opcode may pop.
+func (s *scanner) base() int {
+	if len(s.marks) > 0 {
+		return s.marks[len(s.marks)-1]
+	}
+	return 0
+}
+
+// above is the number of items above the innermost MARK.
+func (s *scanner) above() int { return len(s.stack) - s.base() }
+
+// push adds a new value (container says what it will decode to).
+func (s *scanner) push(it scanItem, container bool) error {
+	if len(s.stack) >= maxStack {
+		return s.fail("%w", limitErr("stack deeper than %d", maxStack))
+	}
+	s.values++
+	if s.values > s.budget.values {
+		return s.fail("%w", limitErr("more than %d values for a %d-byte pickle", s.budget.values, len(s.data)))
+	}
+	if container {
+		s.conts++
+		if s.conts > s.budget.containers {
+			return s.fail("%w", limitErr("more than %d containers for a %d-byte pickle", s.budget.containers, len(s.data)))
+		}
+	}
+	s.stack = append(s.stack, it)
+	return nil
+}
+
+// pop removes n items above the innermost MARK.
+func (s *scanner) pop(n int) error {
+	if s.above() < n {
+		return s.fail("stack underflow")
+	}
+	s.stack = s.stack[:len(s.stack)-n]
+	return nil
+}
+
+// popMark closes the innermost MARK and returns the number of items above it.
+func (s *scanner) popMark() (int, error) {
+	if len(s.marks) == 0 {
+		return 0, s.fail("missing MARK")
+	}
+	m := s.marks[len(s.marks)-1]
+	s.marks = s.marks[:len(s.marks)-1]
+	n := len(s.stack) - m
+	s.stack = s.stack[:m]
+	return n, nil
+}
+
+// readLine returns the text up to the next newline (text opcodes' argument).
+func (s *scanner) readLine() (string, error) {
+	for i := s.p; i < len(s.data); i++ {
+		if s.data[i] == '\n' {
+			line := string(s.data[s.p:i])
+			s.p = i + 1
+			if s.frameEnd >= 0 && s.p > s.frameEnd {
+				return "", s.fail("opcode crosses a frame boundary")
+			}
+			return line, nil
+		}
+	}
+	return "", s.short()
+}
+
+// fixedArgLen is the size of an opcode's fixed argument.
+func fixedArgLen(op byte) int {
+	switch op {
+	case opBININT1, opBINGET, opBINPUT, opPROTO, opSHORT_BINSTRING, opSHORT_BINBYTES, opSHORT_BINUNICODE, opLONG1:
+		return 1
+	case opBININT2:
+		return 2
+	case opBININT, opLONG_BINGET, opLONG_BINPUT, opBINSTRING, opBINBYTES, opBINUNICODE, opLONG4:
+		return 4
+	case opBINFLOAT, opFRAME, opBINUNICODE8, opBINBYTES8, opBYTEARRAY8:
+		return 8
+	}
+	return 0
+}
+
+// payloadLen is the declared length of a counted opcode's payload, -1 for
+// opcodes without one. It is checked against what remains before anything
+// could allocate it.
+func (s *scanner) payloadLen(op byte, arg []byte) (int, error) {
+	var n uint64
+	switch op {
+	case opSHORT_BINSTRING, opSHORT_BINBYTES, opSHORT_BINUNICODE, opLONG1:
+		n = uint64(arg[0])
+	case opBINSTRING, opLONG4:
+		v := int32(binary.LittleEndian.Uint32(arg))
+		if v < 0 {
+			return 0, s.fail("negative length %d", v)
+		}
+		n = uint64(v)
+	case opBINBYTES, opBINUNICODE:
+		n = uint64(binary.LittleEndian.Uint32(arg))
+	case opBINUNICODE8, opBINBYTES8, opBYTEARRAY8:
+		n = binary.LittleEndian.Uint64(arg)
+	default:
+		return -1, nil
+	}
+	if n > uint64(s.remaining()) {
+		return 0, s.short()
+	}
+	switch {
+	case (op == opLONG1 || op == opLONG4) && n == 0:
+		// gopickle indexes the last byte of an empty LONG payload.
+		return 0, s.fail("empty LONG")
+	case (op == opLONG1 || op == opLONG4) && n > maxLongBytes:
+		return 0, s.fail("%w", limitErr("integer of %d bytes (limit %d)", n, maxLongBytes))
+	}
+	return int(n), nil
+}
+
+// literalOps are the opcodes a plain integer literal (the legacy magic
+// number and protocol version) may use.
+func literalOp(op byte) bool {
+	switch op {
+	case opPROTO, opFRAME, opLONG1, opLONG4, opBININT, opBININT1, opBININT2, opINT, opLONG,
+		opBINPUT, opLONG_BINPUT, opPUT, opMEMOIZE, opSTOP:
+		return true
+	}
+	return false
+}
+
+// step scans one opcode; done is set after STOP.
+func (s *scanner) step() (done bool, err error) {
+	if s.frameEnd >= 0 && s.p == s.frameEnd {
+		s.frameEnd = -1
+	}
+	s.opOff = s.p
+	if s.p >= len(s.data) {
+		return false, s.short()
+	}
+	s.res.Ops++
+	if s.res.Ops > maxOps {
+		return false, s.fail("%w", limitErr("more than %d pickle opcodes", maxOps))
+	}
+	op := s.data[s.p]
+	s.p++
+	if s.literal && !literalOp(op) {
+		return false, s.fail("opcode 0x%02x not allowed in a literal", op)
+	}
+	argLen := fixedArgLen(op)
+	if argLen > s.remaining() {
+		return false, s.short()
+	}
+	arg := s.data[s.p : s.p+argLen]
+	s.p += argLen
+	payload, err := s.payloadLen(op, arg)
+	if err != nil {
+		return false, err
+	}
+	str := opaque
+	if payload >= 0 {
+		if isStringOp(op) && payload <= maxNameLen {
+			str = strItem(s.p, payload) // longer: opaque, cannot name a global
+		}
+		s.p += payload
+	}
+	if s.frameEnd >= 0 && s.p > s.frameEnd {
+		return false, s.fail("opcode crosses a frame boundary")
+	}
+	return s.apply(op, arg, str)
+}
+
+func isStringOp(op byte) bool {
+	switch op {
+	case opSHORT_BINUNICODE, opBINUNICODE, opBINUNICODE8, opSHORT_BINSTRING, opBINSTRING:
+		return true
+	}
+	return false
+}
+
+// apply does to the scan stack what op does to the unpickler's stack.
+func (s *scanner) apply(op byte, arg []byte, str scanItem) (done bool, err error) {
+	switch op {
+	case opPROTO:
+		if arg[0] > 5 {
+			return false, s.fail("unsupported pickle protocol %d", arg[0])
+		}
+		s.res.Ops-- // not a value-producing opcode; keep counts comparable
+	case opFRAME:
+		n := binary.LittleEndian.Uint64(arg)
+		if n > uint64(s.remaining()) {
+			return false, s.short()
+		}
+		if s.frameEnd >= 0 {
+			return false, s.fail("frame inside a frame")
+		}
+		s.frameEnd = s.p + int(n)
+	case opSTOP:
+		if len(s.marks) != 0 || len(s.stack) != 1 {
+			return false, s.fail("STOP with %d stack items and %d open marks", len(s.stack), len(s.marks))
+		}
+		s.res.End = s.p
+		return true, nil
+
+	case opBININT, opBININT1, opBININT2, opLONG1, opLONG4, opBINFLOAT, opNONE, opNEWTRUE, opNEWFALSE,
+		opBINBYTES, opSHORT_BINBYTES, opBINBYTES8, opBYTEARRAY8:
+		return false, s.push(opaque, false)
+	case opEMPTY_LIST, opEMPTY_TUPLE, opEMPTY_DICT, opEMPTY_SET:
+		return false, s.push(opaque, true)
+	case opSHORT_BINSTRING, opBINSTRING, opSHORT_BINUNICODE, opBINUNICODE, opBINUNICODE8:
+		return false, s.push(str, false)
+	case opINT, opLONG, opFLOAT, opSTRING, opUNICODE:
+		return false, s.textValue(op)
+	case opGLOBAL:
+		return false, s.global()
+	case opSTACK_GLOBAL:
+		return false, s.stackGlobal()
+	case opMARK:
+		if len(s.marks) >= maxMarkDepth {
+			return false, s.fail("%w", limitErr("more than %d nested MARKs", maxMarkDepth))
+		}
+		s.marks = append(s.marks, len(s.stack))
+	case opTUPLE, opLIST, opDICT, opFROZENSET:
+		n, err := s.popMark()
+		if err != nil {
+			return false, err
+		}
+		if op == opDICT && n%2 != 0 {
+			return false, s.fail("odd number of dict items")
+		}
+		return false, s.push(opaque, true)
+	case opAPPENDS, opSETITEMS, opADDITEMS:
+		n, err := s.popMark()
+		if err != nil {
+			return false, err
+		}
+		if op == opSETITEMS && n%2 != 0 {
+			return false, s.fail("odd number of SETITEMS items")
+		}
+		if s.above() < 1 {
+			return false, s.fail("stack underflow")
+		}
+		s.stack[len(s.stack)-1] = opaque
+	case opPOP_MARK:
+		_, err := s.popMark()
+		return false, err
+	case opPOP:
+		if s.above() == 0 {
+			if _, err := s.popMark(); err != nil {
+				return false, s.fail("stack underflow")
+			}
+			return false, nil
+		}
+		s.stack = s.stack[:len(s.stack)-1]
+	case opDUP:
+		if s.above() < 1 {
+			return false, s.fail("stack underflow")
+		}
+		return false, s.push(s.stack[len(s.stack)-1], false)
+	case opAPPEND, opBUILD:
+		if s.above() < 2 {
+			return false, s.fail("stack underflow")
+		}
+		s.stack = s.stack[:len(s.stack)-1]
+		s.stack[len(s.stack)-1] = opaque
+	case opSETITEM:
+		if s.above() < 3 {
+			return false, s.fail("stack underflow")
+		}
+		s.stack = s.stack[:len(s.stack)-2]
+		s.stack[len(s.stack)-1] = opaque
+	case opTUPLE1, opTUPLE2, opTUPLE3, opREDUCE, opNEWOBJ, opNEWOBJ_EX, opBINPERSID:
+		if err := s.pop(popCount(op)); err != nil {
+			return false, err
+		}
+		return false, s.push(opaque, true)
+	case opBINPUT, opLONG_BINPUT, opPUT, opMEMOIZE:
+		return false, s.put(op, arg)
+	case opBINGET, opLONG_BINGET, opGET:
+		return false, s.get(op, arg)
+	case opEXT1, opEXT2, opEXT4:
+		return false, s.fail("extension codes are not supported")
+	case opINST, opOBJ:
+		return false, s.fail("INST/OBJ opcodes are not supported")
+	case opPERSID:
+		return false, s.fail("text persistent ids are not supported")
+	case opNEXT_BUFFER, opREADONLY_BUFFER:
+		return false, s.fail("out-of-band buffers are not supported")
+	default:
+		return false, s.fail("unknown opcode 0x%02x", op)
+	}
+	return false, nil
+}
+
+// popCount is how many stack items a fixed-arity opcode consumes.
+func popCount(op byte) int {
+	switch op {
+	case opTUPLE2, opREDUCE, opNEWOBJ:
+		return 2
+	case opTUPLE3, opNEWOBJ_EX:
+		return 3
+	}
+	return 1
+}
+
+// textValue checks a protocol-0 text literal (INT, LONG, FLOAT, STRING,
+// UNICODE) and pushes it.
+func (s *scanner) textValue(op byte) error {
+	line, err := s.readLine()
+	if err != nil {
+		return err
+	}
+	switch op {
+	case opINT, opLONG:
+		l := line
+		if op == opLONG && len(l) > 0 && l[len(l)-1] == 'L' {
+			l = l[:len(l)-1]
+		}
+		if len(l) == 0 || len(l) > 4096 {
+			return s.fail("bad integer literal")
+		}
+		for i, c := range []byte(l) {
+			if !(c >= '0' && c <= '9' || i == 0 && (c == '-' || c == '+')) {
+				return s.fail("bad integer literal")
+			}
+		}
+	case opFLOAT:
+		if _, err := strconv.ParseFloat(line, 64); err != nil {
+			return s.fail("bad float literal")
+		}
+	case opSTRING:
+		if len(line) < 2 || line[0] != line[len(line)-1] || (line[0] != '\'' && line[0] != '"') {
+			return s.fail("bad STRING literal")
+		}
+	}
+	it := opaque
+	if op == opUNICODE && len(line) <= maxNameLen {
+		it = strItem(s.p-1-len(line), len(line))
+	}
+	return s.push(it, false)
+}
+
+// global records a GLOBAL opcode's module and name.
+func (s *scanner) global() error {
+	mod, err := s.readLine()
+	if err != nil {
+		return err
+	}
+	name, err := s.readLine()
+	if err != nil {
+		return err
+	}
+	if len(mod) > maxNameLen || len(name) > maxNameLen || mod == "" || name == "" {
+		return s.fail("bad GLOBAL operand")
+	}
+	s.res.Globals = append(s.res.Globals, Global{Module: mod, Name: name})
+	return s.push(opaque, false)
+}
+
+// stackGlobal records a STACK_GLOBAL, whose operands must be string
+// literals (or memoised strings), so the policy sees every name.
+func (s *scanner) stackGlobal() error {
+	if s.above() < 2 {
+		return s.fail("stack underflow")
+	}
+	m, n := s.stack[len(s.stack)-2], s.stack[len(s.stack)-1]
+	if !m.isStr() || !n.isStr() || m.len == 0 || n.len == 0 {
+		return s.fail("STACK_GLOBAL operands are not string literals")
+	}
+	s.res.Globals = append(s.res.Globals, Global{Module: s.str(m), Name: s.str(n)})
+	s.stack = s.stack[:len(s.stack)-2]
+	return s.push(opaque, false)
+}
+
+func (s *scanner) str(it scanItem) string { return string(s.data[it.off : int(it.off)+int(it.len)]) }
+
+// memoIndex reads the index argument of a PUT or GET opcode.
+func (s *scanner) memoIndex(op byte, arg []byte) (uint64, error) {
+	switch op {
+	case opBINPUT, opBINGET:
+		return uint64(arg[0]), nil
+	case opLONG_BINPUT, opLONG_BINGET:
+		return uint64(binary.LittleEndian.Uint32(arg)), nil
+	case opMEMOIZE:
+		return uint64(s.memo.n), nil
+	}
+	line, err := s.readLine() // PUT, GET
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(line, 10, 31)
+	if err != nil {
+		return 0, s.fail("bad memo index")
+	}
+	return v, nil
+}
+
+func (s *scanner) put(op byte, arg []byte) error {
+	if s.above() < 1 {
+		return s.fail("PUT on an empty stack")
+	}
+	idx, err := s.memoIndex(op, arg)
+	if err != nil {
+		return err
+	}
+	if !s.memo.put(idx, s.stack[len(s.stack)-1], s.budget.memo) {
+		return s.fail("%w", limitErr("more than %d memo entries for a %d-byte pickle", s.budget.memo, len(s.data)))
+	}
+	return nil
+}
+
+func (s *scanner) get(op byte, arg []byte) error {
+	idx, err := s.memoIndex(op, arg)
+	if err != nil {
+		return err
+	}
+	it, ok := s.memo.get(idx)
+	if !ok {
+		return s.fail("GET of undefined memo index %d", idx)
+	}
+	return s.push(it, false)
+}
+
 // scanMemo mirrors the unpickler's memo: a slice for the dense indexes
-// picklers write, a map for anything else.
+// picklers write (0, 1, 2, …), a map for anything else, so no hostile index
+// makes a slice grow.
 type scanMemo struct {
 	dense  []scanItem
-	set    []bool
 	sparse map[uint64]scanItem
 	n      int // distinct entries, the next MEMOIZE index
 }
 
 func newScanMemo() *scanMemo { return &scanMemo{sparse: map[uint64]scanItem{}} }
 
-func (m *scanMemo) put(idx uint64, it scanItem) bool {
+// put stores it at idx; false when a new entry would exceed limit.
+func (m *scanMemo) put(idx uint64, it scanItem, limit int) bool {
+	if idx < uint64(len(m.dense)) {
+		m.dense[idx] = it
+		return true
+	}
 	if _, ok := m.sparse[idx]; ok {
 		m.sparse[idx] = it
 		return true
 	}
-	if idx < uint64(len(m.dense))+1024 { // dense growth only near the end: no huge slices from one index
-		for uint64(len(m.dense)) <= idx {
-			m.dense = append(m.dense, scanItem{})
-			m.set = append(m.set, false)
-		}
-		if !m.set[idx] {
-			if m.n >= maxMemo {
-				return false
-			}
-			m.set[idx] = true
-			m.n++
-		}
-		m.dense[idx] = it
-		return true
-	}
-	if m.n >= maxMemo {
+	if m.n >= limit {
 		return false
 	}
 	m.n++
-	m.sparse[idx] = it
+	if idx == uint64(len(m.dense)) {
+		m.dense = append(m.dense, it)
+	} else {
+		m.sparse[idx] = it
+	}
 	return true
 }
 
 func (m *scanMemo) get(idx uint64) (scanItem, bool) {
-	if idx < uint64(len(m.dense)) && m.set[idx] {
+	if idx < uint64(len(m.dense)) {
 		return m.dense[idx], true
 	}
 	it, ok := m.sparse[idx]

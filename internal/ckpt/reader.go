@@ -22,9 +22,12 @@ import (
 )
 
 const (
-	maxPickleSize  = 256 << 20 // data.pkl, or the legacy header pickles together
-	maxScalarReads = 256       // scalar tensors resolved per checkpoint
-	maxScalarBytes = 16        // largest storage a resolved scalar may live in
+	// maxPickleSize bounds data.pkl (or the legacy header pickles together). A
+	// 20,000-tensor checkpoint's pickle is 2 MB; with the pre-scan's budgets
+	// this keeps any single input under about 64 MB of memory.
+	maxPickleSize  = 16 << 20
+	maxScalarReads = 256 // scalar tensors resolved per checkpoint
+	maxScalarBytes = 16  // largest storage a resolved scalar may live in
 )
 
 // maxDirectory caps the bytes read while parsing the zip central directory:
@@ -388,16 +391,24 @@ func locateZip(cr *countingReaderAt, size int64, name string) (*located, error) 
 	if err != nil {
 		return nil, formatErr(name, loc.record, -1, err)
 	}
-	pkl, err := io.ReadAll(io.LimitReader(rc, maxPickleSize+1))
+	// Read exactly the declared size (checked above) into one buffer: no
+	// doubling growth, and a record longer than it declares is an error.
+	pkl := make([]byte, pklFile.UncompressedSize64)
+	_, err = io.ReadFull(rc, pkl)
+	if err == nil {
+		var one [1]byte // reading to EOF also checks the CRC
+		if n, rerr := rc.Read(one[:]); n > 0 {
+			err = fmt.Errorf("%w: data.pkl longer than it declares", ErrFormat)
+		} else if rerr != nil && rerr != io.EOF {
+			err = rerr
+		}
+	}
 	rc.Close()
 	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			err = fmt.Errorf("%w: %v", ErrTruncated, err)
 		}
 		return nil, formatErr(name, loc.record, -1, err)
-	}
-	if len(pkl) > maxPickleSize {
-		return nil, formatErr(name, loc.record, -1, limitErr("data.pkl larger than %d bytes", maxPickleSize))
 	}
 	loc.pkl = pkl
 	res, err := prescan(pkl, 0, false)
