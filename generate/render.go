@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 	"go.yaml.in/yaml/v3"
@@ -358,31 +358,14 @@ func boolNode(b bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
 }
 
-// floatNode writes a finite float as Python's repr does, with PyYAML's fix-up that keeps an
-// exponent form a float ("1e-06" would be a string to YAML 1.1; "1.0e-06" is a float).
+// floatNode writes a finite float as PyYAML's representer does (pyyaml.FloatScalar: Python's
+// repr, with "1.0e-06" for "1e-06", which YAML 1.1 would read as a string).
 // Non-finite values are null: YAML's .nan and .inf are not JSON numbers.
 func floatNode(f float64) *yaml.Node {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return null()
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyFloat(f)}
-}
-
-func pyFloat(f float64) string {
-	abs := math.Abs(f)
-	var s string
-	if f != 0 && (abs < 1e-4 || abs >= 1e16) {
-		s = strconv.FormatFloat(f, 'e', -1, 64) // 1e-06, 1.5e+16: Python's repr spelling
-		if !strings.Contains(s, ".") {
-			s = strings.Replace(s, "e", ".0e", 1)
-		}
-		return s
-	}
-	s = strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyyaml.FloatScalar(f)}
 }
 
 func optFloat(p *float64) *yaml.Node {
@@ -410,7 +393,7 @@ func optStr(s string) *yaml.Node {
 // read it as something else; yaml.v3 adds quotes of its own for what YAML 1.2 would misread.
 func str(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if pyImplicit(s) {
+	if pyyaml.NeedsQuotes(s) {
 		n.Style = yaml.SingleQuotedStyle
 	}
 	return n
@@ -458,25 +441,4 @@ func sortedFloatKeys(m map[string]float64) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// PyYAML's implicit resolvers (YAML 1.1): a plain scalar matching one of these is not read
-// as a string.
-var pyResolvers = []*regexp.Regexp{
-	regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`),
-	regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`),
-	regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`),
-	regexp.MustCompile(`^(?:<<)$`),
-	regexp.MustCompile(`^(?:~|null|Null|NULL|)$`),
-	regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`),
-	regexp.MustCompile(`^(?:=)$`),
-}
-
-func pyImplicit(s string) bool {
-	for _, re := range pyResolvers {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"go.yaml.in/yaml/v3"
 )
@@ -28,36 +29,23 @@ var trickyStrings = []string{
 	"it's", `quote"d`, "multi\nline", "tab\there", "ünïcode",
 }
 
-func TestPyImplicit(t *testing.T) {
-	for _, tt := range []struct {
-		s    string
-		want bool
-	}{
-		{"1.0", true}, {"2.1.3", false}, {"yes", true}, {"y", false}, {"null", true}, {"", true},
-		{"2025-10-19T13:36:50.323967", true}, {"1e3", false}, {"1.0e+3", true}, {"0x1F", true},
-		{"190:20:30", true}, {"val/hmean", false}, {"<<", true}, {"=", true}, {"ocrmodel", false},
-	} {
-		if got := pyImplicit(tt.s); got != tt.want {
-			t.Errorf("pyImplicit(%q) = %v, want %v", tt.s, got, tt.want)
-		}
-	}
-}
-
-func TestPyFloat(t *testing.T) {
+// TestFloatNode: floats are written as PyYAML writes them, and read back exactly.
+func TestFloatNode(t *testing.T) {
 	for _, tt := range []struct {
 		f    float64
 		want string
 	}{
 		{0.1, "0.1"}, {10, "10.0"}, {0, "0.0"}, {-0.5, "-0.5"}, {1e-06, "1.0e-06"}, {1.5e-05, "1.5e-05"},
 		{0.0001, "0.0001"}, {1e16, "1.0e+16"}, {1.2345678901234568e+17, "1.2345678901234568e+17"},
-		{123456789012345.6, "123456789012345.6"}, {0.9524925344688172, "0.9524925344688172"},
+		{123456789012345.6, "123456789012345.6"}, {1234567.0, "1234567.0"}, {0.9524925344688172, "0.9524925344688172"},
 	} {
-		if got := pyFloat(tt.f); got != tt.want {
-			t.Errorf("pyFloat(%v) = %q, want %q", tt.f, got, tt.want)
+		got := floatNode(tt.f).Value
+		if got != tt.want {
+			t.Errorf("floatNode(%v) = %q, want %q", tt.f, got, tt.want)
 		}
 		var back float64
-		if err := yaml.Unmarshal([]byte(pyFloat(tt.f)), &back); err != nil || back != tt.f {
-			t.Errorf("yaml.v3 reads %q as %v (%v)", pyFloat(tt.f), back, err)
+		if err := yaml.Unmarshal([]byte(got), &back); err != nil || back != tt.f {
+			t.Errorf("yaml.v3 reads %q as %v (%v)", got, back, err)
 		}
 	}
 }
@@ -268,7 +256,7 @@ func FuzzStr(f *testing.F) {
 			t.Fatalf("%q came back as %#v\n%s", s, got["k"], buf.Bytes())
 		}
 		// What PyYAML would resolve must be quoted.
-		if pyImplicit(s) && bytes.HasPrefix(buf.Bytes(), []byte("k: "+s+"\n")) {
+		if pyyaml.NeedsQuotes(s) && bytes.HasPrefix(buf.Bytes(), []byte("k: "+s+"\n")) {
 			t.Fatalf("%q written plain", s)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -411,32 +412,10 @@ func (d *Doc) setVersion(v string) {
 // strings a YAML 1.1 reader would take for something else.
 func plainStyle(n *yaml.Node) {
 	n.Style = 0
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && needsQuotes(n.Value) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && pyyaml.NeedsQuotes(n.Value) {
 		n.Style = yaml.SingleQuotedStyle
 	}
 	for _, c := range n.Content {
 		plainStyle(c)
 	}
-}
-
-// needsQuotes reports whether a plain scalar s would not read back as the string s in
-// YAML 1.1 or 1.2: numbers, timestamps, booleans, nulls, and anything yaml.v3 resolves
-// to a non-string.
-func needsQuotes(s string) bool {
-	if s == "" || strings.TrimSpace(s) != s {
-		return true
-	}
-	switch strings.ToLower(s) {
-	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
-		return true
-	}
-	if c := s[0]; (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' {
-		return true
-	}
-	var v any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-		return true
-	}
-	got, ok := v.(string)
-	return !ok || got != s
 }

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
+	"go.yaml.in/yaml/v3"
 )
 
 const docSrc = `# top
@@ -136,11 +139,24 @@ func TestNewDocRejects(t *testing.T) {
 	}
 }
 
-func TestNeedsQuotes(t *testing.T) {
-	for s, want := range map[string]bool{"1.0": true, "2025-01-01": true, "yes": true, "Off": true, "": true, "null": true,
-		"resnet50": false, "val/hmean": false, "0.1.0": true, "a b": false, " a": true, "#x": true} {
-		if got := needsQuotes(s); got != want {
-			t.Errorf("needsQuotes(%q) = %v, want %v", s, got, want)
+// TestPlainStyleQuotes: a tree parsed from JSON is written with the strings PyYAML would
+// misread quoted (the shared resolver decides), and every string reads back as itself.
+func TestPlainStyleQuotes(t *testing.T) {
+	for _, s := range []string{"1.0", "2025-01-01", "yes", "Off", "", "null", "=", "<<", "1:30", "resnet50", "val/hmean",
+		"0.1.0", "a b", " a", "#x", "1e3", "y"} {
+		n := mapping(str("k"), str(s))
+		n.Content[1].Style = yaml.DoubleQuotedStyle // as parsed from JSON
+		plainStyle(n)
+		out, err := yaml.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pyyaml.NeedsQuotes(s) && string(out) == "k: "+s+"\n" {
+			t.Errorf("%q written plain", s)
+		}
+		var back map[string]string
+		if err := yaml.Unmarshal(out, &back); err != nil || back["k"] != s {
+			t.Errorf("%q reads back as %q (%v):\n%s", s, back["k"], err, out)
 		}
 	}
 }

@@ -62,6 +62,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -190,7 +191,7 @@ func repoint(d *Doc, doc *validate.Document, o Options) []string {
 		return nil
 	}
 	n.Value, n.Tag, n.Style = rel, "!!str", 0
-	if needsQuotes(rel) {
+	if pyyaml.NeedsQuotes(rel) {
 		n.Style = yaml.SingleQuotedStyle
 	}
 	return []string{fmt.Sprintf("%s: %s -> %s", strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, rel)}

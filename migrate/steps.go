@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 )
 
@@ -133,7 +134,7 @@ func up0to10(d *Doc) error {
 			}
 		}
 		n := str(name)
-		if needsQuotes(name) {
+		if pyyaml.NeedsQuotes(name) {
 			n.Style = yaml.SingleQuotedStyle
 		}
 		if mhas(root, "exp_name") {
@@ -426,7 +427,7 @@ func stamp(d *Doc) {
 	mset(p, "tool", str(Tool))
 	if d.Env.ToolVersion != "" {
 		v := str(d.Env.ToolVersion)
-		if needsQuotes(d.Env.ToolVersion) {
+		if pyyaml.NeedsQuotes(d.Env.ToolVersion) {
 			v.Style = yaml.SingleQuotedStyle
 		}
 		mset(p, "tool_version", v)

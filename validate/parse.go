@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -181,18 +181,8 @@ func (p *parser) syntax(err error) {
 	p.add(line, 0, "", "yaml/syntax", msg, "")
 }
 
-// PyYAML's YAML 1.1 implicit resolvers (yaml/resolver.py): what a Python consumer reads.
-var (
-	reBool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
-	reNull  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
-	reInt   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
-	reFloat = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-	reTime  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
-	reJSON  = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
-)
-
-// resolverFirst holds every first character a PyYAML implicit resolver accepts.
-const resolverFirst = "~nNyYtTfFoO-+.0123456789"
+// reJSON is JSON's number syntax: a YAML float written this way keeps its text.
+var reJSON = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
 
 func (p *parser) value(n *yaml.Node, depth int) (any, error) {
 	p.budget--
@@ -246,9 +236,15 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 			continue
 		}
 		key := k.Value
-		if k.Style == 0 && k.Tag != "!!str" && (reInt.MatchString(key) || reFloat.MatchString(key) || reBool.MatchString(key) || reNull.MatchString(key)) {
-			p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
-				fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
+		if k.Style == 0 { // plain and untagged: PyYAML's resolver decides
+			switch tag := pyyaml.Resolve(key); tag {
+			case pyyaml.Str:
+			case pyyaml.Value, pyyaml.Indicator:
+				p.unloadable(k, p.pointer()+"/"+escape(key), tag)
+			default:
+				p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
+					fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
+			}
 		}
 		p.stack = append(p.stack, key)
 		if line, dup := firstLine[key]; dup {
@@ -297,7 +293,7 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 // version reads schema_version: a plain number such as 1.0 is read by PyYAML as a float,
 // which the Python model rejects; it is flagged and read as its text for detection.
 func (p *parser) version(n *yaml.Node) (any, error) {
-	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Tag != "!!str" && (reFloat.MatchString(n.Value) || reInt.MatchString(n.Value)) {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && isNumber(pyyaml.Resolve(n.Value)) {
 		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-version",
 			fmt.Sprintf("schema_version %s is a number for PyYAML, not the string '%s'", n.Value, n.Value),
 			fmt.Sprintf("quote it: schema_version: '%s'", n.Value))
@@ -322,7 +318,7 @@ func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 		case "!!bool":
 			b, err := strconv.ParseBool(strings.ToLower(s))
 			if err != nil {
-				b = reBool.MatchString(s) && strings.Contains("yYtToO", s[:1]) && !strings.EqualFold(s, "off")
+				b = pyyaml.Resolve(s) == pyyaml.Bool && strings.Contains("yYtToO", s[:1]) && !strings.EqualFold(s, "off")
 			}
 			return b, nil
 		case "!!int", "!!float":
@@ -331,132 +327,76 @@ func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 			return s, nil
 		}
 	}
-	if s == "" {
-		return nil, nil // PyYAML's null resolver matches the empty plain scalar ("a:", "0:")
+	// PyYAML's resolver decides what a plain scalar is; the shortcut keeps the text of
+	// numbers that are already JSON without building their values.
+	if t, ok := pyyaml.PlainNumber(s); ok && (t == pyyaml.Int || t == pyyaml.Float) {
+		return json.Number(s), nil
 	}
-	if !strings.ContainsRune(resolverFirst, rune(s[0])) {
-		return s, nil // no implicit resolver starts with this character (PyYAML dispatches the same way)
+	tag := pyyaml.Resolve(s)
+	if tag == pyyaml.Str {
+		return s, nil
 	}
-	// Exact shortcuts for what sidecars are full of; the regexes below decide everything else.
-	if n, ok := plainNumber(s); ok {
-		return n, nil
-	}
-	if c := s[0]; len(s) > 5 && c != '.' && c != '+' && c != '-' && (c < '0' || c > '9') {
-		return s, nil // a word longer than any YAML 1.1 bool or null
-	}
-	switch {
-	case reNull.MatchString(s):
+	sc, err := pyyaml.Construct(s)
+	switch tag {
+	case pyyaml.Null:
 		return nil, nil
-	case reBool.MatchString(s):
-		l := strings.ToLower(s)
-		if l != "true" && l != "false" {
+	case pyyaml.Bool:
+		if l := strings.ToLower(s); l != "true" && l != "false" {
 			p.addSev(SeverityWarning, n.Line, n.Column, p.pointer(), "yaml/truthy",
 				fmt.Sprintf("unquoted %s is read as a boolean by PyYAML", s), "write true or false, or quote it")
 		}
-		return l == "true" || l == "yes" || l == "on", nil
-	case reInt.MatchString(s):
-		if v, ok := parseInt(s); ok {
-			return json.Number(v), nil
+		return sc.Bool, nil
+	case pyyaml.Int:
+		if err != nil {
+			p.add(n.Line, n.Column, p.pointer(), "yaml/unloadable",
+				fmt.Sprintf("unquoted %s is an int to PyYAML, and safe_load fails on it (%s)", s, constructReason(err)),
+				fmt.Sprintf("quote it: '%s'", s))
+			return s, nil
 		}
-		return s, nil
-	case reFloat.MatchString(s):
-		return p.float(n)
-	case reTime.MatchString(s):
-		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-timestamp",
-			fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s),
-			fmt.Sprintf("quote it: '%s'", s))
+		return json.Number(sc.Int.String()), nil
+	case pyyaml.Float:
+		return p.float(n, sc.Float)
+	case pyyaml.Timestamp:
+		msg := fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s)
+		if err != nil {
+			msg = fmt.Sprintf("unquoted %s is a timestamp to PyYAML, and safe_load fails on it (%s)", s, constructReason(err))
+		}
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-timestamp", msg, fmt.Sprintf("quote it: '%s'", s))
 		return s, nil
 	}
+	p.unloadable(n, p.pointer(), tag) // "=", "<<" as a value
 	return s, nil
 }
 
-// plainNumber accepts -?(0|[1-9][0-9]*)(\.[0-9]+)?: text that PyYAML reads as an int or a
-// float and that is already a JSON number. Leading zeros (octal), exponents, underscores and
-// the rest are left to the full rules.
-func plainNumber(s string) (json.Number, bool) {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	start := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i == start || (s[start] == '0' && i-start > 1) {
-		return "", false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		frac := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == frac {
-			return "", false
-		}
-	}
-	if i != len(s) {
-		return "", false
-	}
-	return json.Number(s), true
+// unloadable reports a plain scalar PyYAML resolves to a tag safe_load has no constructor
+// for ("=" is tag:yaml.org,2002:value; "<<" anywhere but as a key is a merge).
+func (p *parser) unloadable(n *yaml.Node, ptr string, tag pyyaml.Tag) {
+	p.add(n.Line, n.Column, ptr, "yaml/unloadable",
+		fmt.Sprintf("unquoted %s is %s to PyYAML, which safe_load cannot construct", n.Value, tag),
+		fmt.Sprintf("quote it: '%s'", n.Value))
 }
 
-func (p *parser) float(n *yaml.Node) (any, error) {
-	s := strings.ReplaceAll(n.Value, "_", "")
-	l := strings.ToLower(s)
-	if strings.HasSuffix(l, ".inf") || strings.HasSuffix(l, ".nan") {
+func constructReason(err error) string {
+	var ce *pyyaml.ConstructError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return err.Error()
+}
+
+func isNumber(t pyyaml.Tag) bool { return t == pyyaml.Int || t == pyyaml.Float }
+
+// float is a float PyYAML has built from n: its text when that is a JSON number already,
+// the shortest JSON spelling of its value otherwise; .inf, .nan and overflow are findings.
+func (p *parser) float(n *yaml.Node, f float64) (any, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
 		p.add(n.Line, n.Column, p.pointer(), "yaml/non-finite-number", fmt.Sprintf("%s is not a JSON number", n.Value), "use null for an unknown value")
 		return nil, nil
 	}
-	if strings.Contains(s, ":") { // sexagesimal 1:30.5; nobody writes this in a sidecar
-		return n.Value, nil
-	}
-	if reJSON.MatchString(s) {
+	if s := strings.ReplaceAll(n.Value, "_", ""); reJSON.MatchString(s) {
 		return json.Number(s), nil
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return n.Value, nil
-	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
-}
-
-// parseInt follows PyYAML's int rules: 0b binary, 0x hex, a leading 0 octal, a:b sexagesimal.
-func parseInt(s string) (string, bool) {
-	s = strings.ReplaceAll(s, "_", "")
-	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	v := new(big.Int)
-	ok := true
-	switch {
-	case strings.HasPrefix(s, "0b"):
-		_, ok = v.SetString(s[2:], 2)
-	case strings.HasPrefix(s, "0x"):
-		_, ok = v.SetString(s[2:], 16)
-	case strings.Contains(s, ":"):
-		for _, part := range strings.Split(s, ":") {
-			d, err := strconv.Atoi(part)
-			if err != nil {
-				return "", false
-			}
-			v.Mul(v, big.NewInt(60))
-			v.Add(v, big.NewInt(int64(d)))
-		}
-	case len(s) > 1 && s[0] == '0':
-		_, ok = v.SetString(s[1:], 8)
-	default:
-		_, ok = v.SetString(s, 10)
-	}
-	if !ok {
-		return "", false
-	}
-	if neg {
-		v.Neg(v)
-	}
-	return v.String(), true
 }
 
 // escape encodes one JSON pointer token (RFC 6901).

@@ -2,13 +2,13 @@ package ckpt
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/nlpodyssey/gopickle/types"
 )
 
@@ -362,7 +362,7 @@ func keyString(k any, depth int) string {
 	case nil:
 		return "None"
 	case float64:
-		return pyFloat(x)
+		return pyyaml.FloatRepr(x) // str(float) is repr(float)
 	case *pyClass:
 		return x.g.String()
 	case *pyObject:
@@ -387,22 +387,6 @@ func keyString(k any, depth int) string {
 		return string(x)
 	}
 	return fmt.Sprintf("<%T>", k)
-}
-
-func pyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if !strings.ContainsAny(s, ".eEn") {
-		s += ".0"
-	}
-	return s
 }
 
 // sortKey orders converted (acyclic, bounded) values of a set.

@@ -1,6 +1,18 @@
-// Package pyyaml models YAML as PyYAML reads it. Its fast parser (Parse) reads the small block-YAML subset that PyYAML's yaml.dump and
-// yaml.safe_dump write for checkpoint sidecars, several times faster than
-// go.yaml.in/yaml/v3 and with a few allocations instead of hundreds.
+// Package pyyaml models YAML as PyYAML reads and writes it. It holds the one copy of
+// each PyYAML rule the rest of ckptmeta needs:
+//
+//   - Resolve, Construct and NeedsQuotes: the YAML 1.1 implicit resolvers of SafeLoader
+//     (what tag a plain scalar gets) and SafeConstructor (what safe_load builds from it, or
+//     the error it raises). The validator reads scalars with them; generate and migrate
+//     quote exactly what NeedsQuotes names. They are compared with Debian's PyYAML on a
+//     generated table of thousands of scalars (resolver_test.go).
+//   - FloatRepr and FloatScalar: Python's repr(float) and PyYAML's float representer,
+//     compared with Python on generated floats (float_test.go).
+//   - Parse, the fast parser: it reads the small block-YAML subset that PyYAML's yaml.dump
+//     and yaml.safe_dump write for checkpoint sidecars, several times faster than
+//     go.yaml.in/yaml/v3 and with a few allocations instead of hundreds.
+//
+// The rest of this comment is about Parse.
 //
 // It promises exactness, not coverage: when Parse reports ok, the returned tree is
 // the one yaml.v3's Decoder.Decode(&node) builds for the same input, field for field
