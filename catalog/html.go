@@ -1,10 +1,15 @@
 package catalog
 
 import (
+	"bytes"
 	_ "embed"
+	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"strconv"
+
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
 
 //go:embed status.html.tmpl
@@ -88,7 +93,7 @@ func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
 	}
 	y := 0.0
 	for _, e := range c.Experiments {
-		name := displayExperiment(e.Name)
+		name := safetext.Line(displayExperiment(e.Name))
 		p.Rows = append(p.Rows, row(name, e.Counts))
 		bar := htmlBar{Name: name, LabelY: f2(y + chartLabelH - 4), Y: f2(y + chartLabelH)}
 		total := e.Checkpoints + e.Orphans
@@ -112,8 +117,26 @@ func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
 	p.Total = row("TOTAL", c.Total)
 	for _, it := range c.Items {
 		if it.State != StateCurrent {
+			it.Checkpoint, it.Version, it.Reason = safetext.Line(it.Checkpoint), safetext.Line(it.Version), safetext.Line(it.Reason)
+			it.Sidecars = append([]string(nil), it.Sidecars...)
+			for i, s := range it.Sidecars {
+				it.Sidecars[i] = safetext.Line(s)
+			}
 			p.Items = append(p.Items, it)
 		}
 	}
-	return statusTemplate.Execute(w, p)
+	p.Problems = nil
+	for _, pr := range c.Problems {
+		p.Problems = append(p.Problems, Problem{Path: safetext.Line(pr.Path), Err: errors.New(safetext.Line(fmt.Sprint(pr.Err)))})
+	}
+	// html/template escapes markup, not control characters or invalid UTF-8 from directory
+	// names: the names above are rendered by safetext, and the page passes through it once more
+	// so a name added to the template later cannot slip by (the template itself holds no such
+	// character, and safetext.Line leaves what it rendered unchanged).
+	var page bytes.Buffer
+	if err := statusTemplate.Execute(&page, p); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, safetext.Lines(page.String()))
+	return err
 }

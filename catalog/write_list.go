@@ -103,7 +103,7 @@ func listJSON(w io.Writer, entries []Entry) error {
 	if entries == nil {
 		entries = []Entry{}
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(jsonList{FormatVersion: ListFormatVersion, Kind: "ckptmeta/list", Count: len(entries), Entries: entries})

@@ -169,7 +169,7 @@ func statusJSON(w io.Writer, c *Coverage) error {
 	for _, p := range c.Problems {
 		doc.Problems = append(doc.Problems, jsonProblem{p.Path, p.Err.Error()})
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
@@ -23,6 +24,9 @@ var (
 	ErrUnsafe = errors.New("generate: checkpoint pickle references dangerous globals")
 	// ErrOutsideRoot: the checkpoint is not inside the outputs root.
 	ErrOutsideRoot = errors.New("generate: checkpoint is outside the outputs root")
+	// ErrNotUTF8: the checkpoint's path (relative to the root) is not valid UTF-8, which no
+	// YAML document can hold as a string, so no sidecar can record it.
+	ErrNotUTF8 = errors.New("generate: checkpoint path is not valid UTF-8, which a YAML sidecar cannot record")
 	// ErrChanged: the checkpoint's size or mtime changed while it was being read.
 	ErrChanged = errors.New("generate: checkpoint changed while it was read")
 	// ErrInvalid: the rendered sidecar does not validate against its own schema (a bug).
@@ -139,6 +143,9 @@ func Build(ckptPath string, o Options) (sc *Sidecar, err error) {
 	f, err := Extract(r, ckptPath, o)
 	if err != nil {
 		return nil, wrapPath(ckptPath, err)
+	}
+	if !utf8.ValidString(f.Path) || !utf8.ValidString(f.HydraPath) {
+		return nil, fmt.Errorf("%w: %s", ErrNotUTF8, ckptPath)
 	}
 	if len(r.Dangerous) > 0 {
 		f.Warnings = append(f.Warnings, (&UnsafeError{Checkpoint: ckptPath, Globals: r.Dangerous}).Error()+" (allowed)")

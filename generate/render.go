@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 	"go.yaml.in/yaml/v3"
@@ -391,9 +392,16 @@ func optStr(s string) *yaml.Node {
 
 // str is a string scalar, single-quoted when a YAML 1.1 reader (PyYAML) would otherwise
 // read it as something else; yaml.v3 adds quotes of its own for what YAML 1.2 would misread.
+//
+// A string that is not safe text (a checkpoint named with a line feed, ESC or a bidi control:
+// safetext.Clean) is double-quoted, so the document holds it as escapes on one line: no
+// block scalar can put a forged line into the file or into generate --dry-run's output.
 func str(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if pyyaml.NeedsQuotes(s) {
+	switch {
+	case !safetext.Clean(s):
+		n.Style = yaml.DoubleQuotedStyle
+	case pyyaml.NeedsQuotes(s):
 		n.Style = yaml.SingleQuotedStyle
 	}
 	return n

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/spf13/cobra"
@@ -68,7 +69,10 @@ recorded fingerprint no longer matches) are rebuilt.
 				case generate.Written:
 					fmt.Fprintf(out, "wrote %s\n", showPath(r.Sidecar))
 				case generate.WouldWrite:
-					fmt.Fprintf(out, "# would write %s\n%s", oneLine(r.Sidecar), r.Data)
+					// Strings that are not safe text are double-quoted in the document (generate's
+					// renderer), where safetext's escapes mean the same characters: the
+					// printed YAML is the document that would be written, and safe to show.
+					fmt.Fprintf(out, "# would write %s\n%s", oneLine(r.Sidecar), safetext.Lines(string(r.Data)))
 				case generate.Failed:
 					fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(r.Checkpoint), oneLine(errText(r)))
 				}

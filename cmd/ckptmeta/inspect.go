@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/spf13/cobra"
 )
 
@@ -64,7 +65,7 @@ Exit 1 when a checkpoint cannot be read or references a dangerous global.
 				}
 			}
 			if format == "json" {
-				enc := json.NewEncoder(out)
+				enc := json.NewEncoder(safetext.JSONWriter(out)) // exact strings, nothing raw for a terminal
 				enc.SetIndent("", "  ")
 				if summaries == nil {
 					summaries = []ckpt.Summary{}

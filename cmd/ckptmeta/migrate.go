@@ -104,7 +104,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				if interrupted {
 					doc["interrupted"] = true // files holds what was done before the signal
 				}
-				enc := json.NewEncoder(out)
+				enc := json.NewEncoder(safetext.JSONWriter(out)) // exact strings, nothing raw for a terminal
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(doc); err != nil {
 					return err
@@ -221,20 +221,6 @@ func printMigrated(out, errw io.Writer, r *migrate.FileResult, o migrate.Options
 		fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", oneLine(r.Path), oneLine(w))
 	}
 	if r.Diff != "" {
-		fmt.Fprint(out, eachLine(r.Diff))
+		fmt.Fprint(out, safetext.Lines(r.Diff))
 	}
-}
-
-// eachLine renders multi-line text (a diff naming files and quoting their content) line by line, so
-// line breaks stay and nothing else raw gets through.
-func eachLine(s string) string {
-	lines := strings.SplitAfter(s, "\n")
-	for i, l := range lines {
-		body, nl := strings.CutSuffix(l, "\n")
-		lines[i] = safetext.Line(body)
-		if nl {
-			lines[i] += "\n"
-		}
-	}
-	return strings.Join(lines, "")
 }

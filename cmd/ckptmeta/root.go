@@ -140,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	fmt.Fprintf(stderr, "ckptmeta: error: %s\n", oneLine(err.Error()))
 	var he *hintError
 	if errors.As(err, &he) {
-		fmt.Fprintf(stderr, "ckptmeta: hint: %s\n", he.hint)
+		fmt.Fprintf(stderr, "ckptmeta: hint: %s\n", oneLine(he.hint))
 	}
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {

@@ -37,7 +37,7 @@ language server at it with a modeline on the first line of a sidecar:
 				if s == reg.Latest() {
 					title += " (latest)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\n", s.Version, title)
+				fmt.Fprintf(tw, "%s\t%s\n", oneLine(s.Version), oneLine(title))
 			}
 			return tw.Flush()
 		},

@@ -55,6 +55,22 @@ func Line(s string) string {
 	return b.String()
 }
 
+// Lines is [Line] for multi-line text (a diff, a YAML document, a message with a hint): each line
+// is rendered by Line and the line feeds between them are kept, so no line is added and nothing
+// else raw gets through. Inside a YAML double-quoted scalar Line's escapes (\x1b, \u202e, \x5b)
+// mean the same characters, so a document whose unsafe strings are double-quoted stays the same
+// YAML.
+func Lines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return Line(s)
+	}
+	parts := strings.Split(s, "\n")
+	for i, p := range parts {
+		parts[i] = Line(p)
+	}
+	return strings.Join(parts, "\n")
+}
+
 // Path is [Line] for a name that may start a line: a path beginning with "::" (after white space) would
 // be a GitHub workflow command, so it is shown as "./::…", which names the same file.
 func Path(p string) string {

@@ -33,6 +33,19 @@ func TestLine(t *testing.T) {
 	}
 }
 
+func TestLines(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a\nb\n", "a\nb\n"},
+		{"--- a\x1b[2J\n+++ b\r\n", "--- a\\x1b[2J\n+++ b\\r\n"},
+		{"one", "one"},
+		{"p: \"x\\ny\u202e\"\n", "p: \"x\\ny\\u202e\"\n"},
+	} {
+		if got := Lines(tc.in); got != tc.want {
+			t.Errorf("Lines(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestPath(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"::add-mask::x.metadata.yaml", "./::add-mask::x.metadata.yaml"},

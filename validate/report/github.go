@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -141,16 +142,7 @@ func escapeMarkdown(s string) string {
 
 // oneLineKeepBreaks is oneLine without escaping LF (the caller encodes it:
 // <br> in Markdown, %0A in workflow commands).
-func oneLineKeepBreaks(s string) string {
-	if !strings.Contains(s, "\n") {
-		return oneLine(s)
-	}
-	parts := strings.Split(s, "\n")
-	for i, p := range parts {
-		parts[i] = oneLine(p)
-	}
-	return strings.Join(parts, "\n")
-}
+func oneLineKeepBreaks(s string) string { return safetext.Lines(s) }
 
 func (g *githubReporter) Close(s validate.Summary) error {
 	if g.out.closed {

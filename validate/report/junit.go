@@ -73,10 +73,10 @@ func (j *junitReporter) Report(r *validate.Result) error {
 	dir := path.Dir(r.Path)
 	s := j.suites[dir]
 	if s == nil {
-		s = &junitSuite{Name: dir, Time: "0"}
+		s = &junitSuite{Name: oneLine(dir), Time: "0"}
 		j.suites[dir] = s
 	}
-	c := junitCase{Name: r.Path, Classname: junitClassname(j.o.tool(), r.Version), Time: "0"}
+	c := junitCase{Name: oneLine(r.Path), Classname: junitClassname(j.o.tool(), r.Version), Time: "0"}
 	fs := findings(r)
 	var body strings.Builder
 	var first *validate.Finding // first finding that fails the case

@@ -99,6 +99,10 @@ type Reporter interface {
 // New returns a Reporter writing format f to w. An unknown f returns an
 // *UnknownFormatError that names the valid formats. New writes nothing.
 func New(w io.Writer, f Format, o Options) (Reporter, error) {
+	if f == JSON || f == SARIF {
+		// Exact strings in JSON's own escapes, and no raw C1 or bidi control for a terminal.
+		w = safetext.JSONWriter(w)
+	}
 	out := &output{w: bufio.NewWriterSize(w, 32<<10)}
 	switch f {
 	case Text:
