@@ -76,6 +76,10 @@ type Result struct {
 	Status   Status    //
 	Findings []Finding // sorted by line, column, pointer, rule
 	Err      error     // set only when Status == StatusError; also present as a file/unreadable finding
+	// NotFollowed marks a path that is not a file: a symbolic link back to one of its own
+	// ancestors, which the walk did not follow. Status is StatusValid and its one finding is
+	// the walk/symlink-loop warning; Summary counts it apart from the files.
+	NotFollowed bool
 }
 
 // Failed reports whether the result fails a run: an error finding, or any finding when strict.
@@ -147,11 +151,20 @@ type Summary struct {
 	Errored  int // StatusError
 	Skipped  int // StatusSkipped: not checkpoint metadata
 	Errors   int // error findings
-	Warnings int // warning findings
+	Warnings int // warning findings (walk/symlink-loop ones included)
+	// NotFollowed counts links back to their own ancestor (Result.NotFollowed): not files.
+	NotFollowed int
 }
 
 // Add counts one result.
 func (s *Summary) Add(r *Result) {
+	e, w := r.Count()
+	s.Errors += e
+	s.Warnings += w
+	if r.NotFollowed {
+		s.NotFollowed++
+		return
+	}
 	s.Files++
 	switch r.Status {
 	case StatusValid:
@@ -163,9 +176,6 @@ func (s *Summary) Add(r *Result) {
 	case StatusSkipped:
 		s.Skipped++
 	}
-	e, w := r.Count()
-	s.Errors += e
-	s.Warnings += w
 }
 
 // MaxFindings bounds the findings kept for one file: a hostile file can hold a hundred

@@ -435,7 +435,7 @@ func loopResult(name string, loop *sidecar.LoopError) *Result {
 		Message: fmt.Sprintf("symbolic link leads back to its ancestor %s; not followed", filepath.ToSlash(loop.Ancestor)),
 		Hint:    "remove the link, or exclude it with --exclude"}}
 	placeFindings(fs)
-	return &Result{Path: name, Status: StatusValid, Findings: fs}
+	return &Result{Path: name, Status: StatusValid, Findings: fs, NotFollowed: true}
 }
 
 func describeErr(err error) string {

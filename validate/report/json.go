@@ -45,6 +45,8 @@ type jsonSummary struct {
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	// NotFollowed: symbolic links back to their own ancestor (walk/symlink-loop); not in files.
+	NotFollowed int `json:"not_followed,omitempty"`
 }
 
 // jsonReporter streams the envelope: the head before the first result, one
@@ -125,7 +127,7 @@ func (j *jsonReporter) Close(s validate.Summary) error {
 	}
 	sum, _ := marshal(jsonSummary{
 		Files: s.Files, Valid: s.Valid, Invalid: s.Invalid, Errored: s.Errored, Skipped: s.Skipped,
-		Errors: s.Errors, Warnings: s.Warnings,
+		Errors: s.Errors, Warnings: s.Warnings, NotFollowed: s.NotFollowed,
 	})
 	j.out.str("],\n  \"summary\": ")
 	j.out.w.Write(sum)

@@ -222,7 +222,8 @@ func plainLine(p string, f *validate.Finding) string {
 func oneLine(s string) string { return safetext.Line(s) }
 
 // summaryLine is "12 files checked: 10 valid, 2 invalid, 0 unreadable; 3 errors, 1 warning",
-// with ", 1 not a sidecar (skipped)" after the unreadable count when files were skipped.
+// with ", 1 not a sidecar (skipped)" after the unreadable count when files were skipped and
+// "; 1 symlink loop not followed" after the findings when the walk met one.
 func summaryLine(s validate.Summary, strict bool) string {
 	skipped := ""
 	if s.Skipped > 0 {
@@ -231,6 +232,9 @@ func summaryLine(s validate.Summary, strict bool) string {
 	line := fmt.Sprintf("%s checked: %d valid, %d invalid, %d unreadable%s; %s, %s",
 		plural(s.Files, "file", "files"), s.Valid, s.Invalid, s.Errored, skipped,
 		plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"))
+	if s.NotFollowed > 0 {
+		line += "; " + plural(s.NotFollowed, "symlink loop", "symlink loops") + " not followed"
+	}
 	if strict && s.Warnings > 0 {
 		line += " (strict: warnings fail)"
 	}
