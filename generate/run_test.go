@@ -501,6 +501,22 @@ func TestBuildReaderFixtures(t *testing.T) {
 		{file: "best.ckpt", epoch: 1, best: f64(0.5)},
 		{file: "hostile_cycle.ckpt", err: ErrNoEpoch},
 		{file: "hostile_reduce.ckpt", err: ErrUnsafe},
+		// The pickle policy: a lightning-hydra-template run with partial(torch.optim.Adam) and a
+		// user-class net generates; partial(os.system), every gadget family and every qualified
+		// name that reaches os.system is refused.
+		{file: "lht_partial.ckpt", epoch: 9, step: 8600, monitor: "val/acc", best: f64(float64(float32(0.9875)))}, // a float32 tensor
+		{file: "hostile_partial.ckpt", err: ErrUnsafe},
+		{file: "gadget_imaplib.ckpt", err: ErrUnsafe},
+		{file: "gadget_collect_env.ckpt", err: ErrUnsafe},
+		{file: "gadget_logging_config.ckpt", err: ErrUnsafe},
+		{file: "gadget_yaml_unsafe_load.ckpt", err: ErrUnsafe},
+		{file: "gadget_distutils_spawn.ckpt", err: ErrUnsafe},
+		{file: "gadget_fx_source.ckpt", err: ErrUnsafe},
+		{file: "gadget_codecs_open.ckpt", err: ErrUnsafe},
+		{file: "gadget_torch_hub.ckpt", err: ErrUnsafe},
+		{file: "qualified_posixpath.ckpt", err: ErrUnsafe},
+		{file: "qualified_tempfile.ckpt", err: ErrUnsafe},
+		{file: "qualified_torch.ckpt", err: ErrUnsafe},
 		{file: "hostile_expansion.ckpt", err: ckpt.ErrLimit},
 		{file: "zipbomb.ckpt", err: ckpt.ErrLimit},
 		{file: "not_a_checkpoint.ckpt", err: ckpt.ErrFormat},
