@@ -4,7 +4,8 @@
 // Both walk the paths with sidecar.Walk and group what they find by checkpoint, so results are
 // sorted by path and do not depend on scheduling; sidecars are read and checked by a bounded
 // pool of workers with the same validate package `ckptmeta validate` uses, so a sidecar is
-// never "current" here and invalid there. Neither ever writes a file. Per-file trouble never
+// never "current" here and invalid there. Neither ever writes a file (ListTo's scratch file in
+// os.TempDir aside, which it removes). Per-file trouble never
 // stops a run: it becomes a state
 // (Status) or an entry's Problem (List); a path that does not exist is a [Problem]. Both fail
 // only for bad filter or sort input ([*FilterError], [*SortError]), or when the context is done.
@@ -63,14 +64,21 @@
 //
 // # List
 //
-// [List] builds one [Entry] per existing checkpoint from its sidecar, reading every schema
-// version: 2.0 (experiment.name, checkpoint.path, metrics.values.*), 1.1 and 1.0 (exp_name,
-// checkpoint_path, metrics.*), and legacy "0" (string model.encoder, flat logged metrics such as
-// val/hmean). It takes the first usable sidecar in naming preference; usable means parsed to a
-// mapping of a known schema_version — List does not check the schema. Epoch-0 checkpoints are
-// listed (the old catalog dropped them). With Fallback, a checkpoint without a usable sidecar is
-// read through generate.Build (nothing is written); otherwise its entry has Source "none".
-// Orphan sidecars are not listed. Paths the walk could not read go to ListOptions.OnProblem.
+// [List] builds the catalog from sidecars alone: one [Entry] per sidecar, whether or not its
+// checkpoint is present (Entry.CheckpointPresent), and one per present checkpoint without a
+// sidecar. It reads every schema version: 2.0 (experiment.name, checkpoint.path,
+// metrics.values.*), 1.1 and 1.0 (exp_name, checkpoint_path, metrics.*), and legacy "0" (string
+// model.encoder, flat logged metrics such as val/hmean). Every sidecar is checked by the
+// validator `ckptmeta validate` uses (no checkpoint is opened: no fingerprints); Problem names
+// the rule ids of its errors, and a field with an error at or inside its value is unknown (null).
+// A misplaced sidecar (copied from another run) is listed under the experiment it sits in. A
+// legacy JSON beside its YAML successor is not listed, nor is a file that only shares the
+// naming. Epoch-0 checkpoints are listed (the old catalog dropped them). With Fallback, a
+// checkpoint without a sidecar is read through generate.Build (nothing is written); otherwise its
+// entry has Source "none". ValidOnly keeps present checkpoints with an error-free (or legacy)
+// sidecar, and those without one. Paths the walk could not read go to ListOptions.OnProblem.
+// [ListTo] writes the catalog in flat memory (rows spilled to a scratch file in os.TempDir,
+// removed before it returns; only sort keys stay in memory).
 //
 // Filters ([ParseFilter]) are FIELD OP VALUE with OP one of = != < <= > >= ~, ANDed; sort keys
 // ([ParseSort]) are comma-separated fields, "-" for descending. [Fields] lists the field names,
@@ -81,9 +89,10 @@
 //
 //	{"format_version": 1, "kind": "ckptmeta/list", "count": N, "entries": [ENTRY...]}
 //
-// with ENTRY {"experiment", "checkpoint", "sidecar", "schema_version", "architecture",
+// with ENTRY {"experiment", "checkpoint", "checkpoint_present", "sidecar", "schema_version", "architecture",
 // "encoder", "epoch", "step", "precision", "recall", "hmean", "created", "recorded_path",
 // "source", "problem"}: strings ("" when unknown), epoch and step integers or null, precision,
-// recall and hmean numbers or null; source is "sidecar", "checkpoint" or "none". The CSV has the
+// recall and hmean numbers or null; checkpoint_present a boolean; source is "sidecar",
+// "checkpoint" or "none". The CSV has the
 // same columns under the same names, with empty cells for null.
 package catalog

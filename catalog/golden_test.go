@@ -99,3 +99,29 @@ func TestUnknownFormat(t *testing.T) {
 		t.Errorf("WriteList: err = %v, want ErrUnknownFormat", err)
 	}
 }
+
+// ListTo (rows spilled to a scratch file, sorted by their keys) writes exactly what
+// WriteList writes for List's entries, in every format and sort order.
+func TestListToMatchesList(t *testing.T) {
+	root := buildTree(t)
+	for _, sortSpec := range []string{"", "-hmean", "architecture,-epoch", "created"} {
+		for _, format := range ListFormats() {
+			o := ListOptions{Sort: sortSpec}
+			es, err := List(context.Background(), []string{root}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got bytes.Buffer
+			if err := WriteList(&want, es, format); err != nil {
+				t.Fatal(err)
+			}
+			n, err := ListTo(context.Background(), []string{root}, o, &got, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(es) || got.String() != want.String() {
+				t.Errorf("sort %q, %s: ListTo wrote %d rows\n%s\nList+WriteList %d rows\n%s", sortSpec, format, n, got.String(), len(es), want.String())
+			}
+		}
+	}
+}

@@ -3,14 +3,14 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
 	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
@@ -25,189 +25,301 @@ const (
 	SourceNone       = "none"       // no usable sidecar and no fallback (or the fallback failed); Problem says why
 )
 
-// Entry is one checkpoint in the catalog. Its JSON form is part of the list JSON contract
-// (see the package documentation); pointer fields are null when unknown.
+// Entry is one row of the catalog: one sidecar, or one checkpoint without any. Its JSON form is
+// part of the list JSON contract (see the package documentation); pointer fields are null when
+// unknown, and also when the sidecar has an error at that value (an hmean of 87.4 is not a metric).
 type Entry struct {
-	Experiment    string   `json:"experiment"`     // experiment.name (2.0), exp_name (1.x), else the directory layout
-	Checkpoint    string   `json:"checkpoint"`     // the checkpoint file as found (slash-separated)
-	Sidecar       string   `json:"sidecar"`        // the sidecar read; "" when none
-	SchemaVersion string   `json:"schema_version"` // of the sidecar read ("0" = legacy); "" when none
-	Architecture  string   `json:"architecture"`
-	Encoder       string   `json:"encoder"`
-	Epoch         *int64   `json:"epoch"`
-	Step          *int64   `json:"step"`
-	Precision     *float64 `json:"precision"`
-	Recall        *float64 `json:"recall"`
-	Hmean         *float64 `json:"hmean"`
-	Created       string   `json:"created"`       // created_at as written
-	RecordedPath  string   `json:"recorded_path"` // checkpoint_path / checkpoint.path as written in the sidecar
-	Source        string   `json:"source"`        // SourceSidecar, SourceCheckpoint or SourceNone
-	Problem       string   `json:"problem"`       // why a better source was not used; "" when none
+	Experiment        string   `json:"experiment"`         // experiment.name (2.0), exp_name (1.x), else the directory layout; the layout's when the sidecar is misplaced
+	Checkpoint        string   `json:"checkpoint"`         // the checkpoint the sidecar sits beside (slash-separated)
+	CheckpointPresent bool     `json:"checkpoint_present"` // that checkpoint exists
+	Sidecar           string   `json:"sidecar"`            // the sidecar read; "" when none
+	SchemaVersion     string   `json:"schema_version"`     // of the sidecar read ("0" = legacy); "" when none
+	Architecture      string   `json:"architecture"`
+	Encoder           string   `json:"encoder"`
+	Epoch             *int64   `json:"epoch"`
+	Step              *int64   `json:"step"`
+	Precision         *float64 `json:"precision"`
+	Recall            *float64 `json:"recall"`
+	Hmean             *float64 `json:"hmean"`
+	Created           string   `json:"created"`       // created_at as written
+	RecordedPath      string   `json:"recorded_path"` // checkpoint_path / checkpoint.path as written in the sidecar
+	Source            string   `json:"source"`        // SourceSidecar, SourceCheckpoint or SourceNone
+	Problem           string   `json:"problem"`       // the rule ids of the sidecar's errors, or why there is no sidecar; "" when none
 }
 
 // ListOptions configures List.
 type ListOptions struct {
 	Exclude  []string          // glob patterns handed to sidecar.Walk
-	Fallback bool              // build entries from checkpoints that lack a usable sidecar (never writes)
+	Fallback bool              // build entries for checkpoints without a sidecar (never writes)
 	Generate generate.Options  // options for the fallback
 	Filters  []string          // filter expressions, ANDed (see ParseFilter)
 	Sort     string            // sort keys (see ParseSort); "" = experiment, checkpoint
 	Jobs     int               // files read at once; 0 = GOMAXPROCS
 	Registry *schemas.Registry // nil = schemas.Default()
+	// ValidOnly keeps only rows whose checkpoint is present and whose sidecar has no error
+	// (legacy documents, which list has always read, count as valid), plus the rows of
+	// present checkpoints without a sidecar: the catalog as it was before it was built from
+	// sidecars alone.
+	ValidOnly bool
 	// OnProblem, when set, receives each path the walk could not read (in path order) and
 	// each path that does not exist; List has no other place to put them.
 	OnProblem func(Problem)
 }
 
-// List builds the catalog of every checkpoint under paths from its sidecar. A sidecar is usable
-// when it parses to a mapping of a known schema_version; List does not validate it against the
-// schema (that is Status's job) and reads every field tolerantly. A checkpoint is opened only
-// with Fallback, and only when it has no usable sidecar. Orphan sidecars are not listed.
+// List builds the catalog from the sidecars under paths: one entry per sidecar, whether or not
+// its checkpoint is present (CheckpointPresent says), and one per present checkpoint without a
+// sidecar. Every sidecar is checked by the validator `ckptmeta validate` uses (without opening
+// any checkpoint: no fingerprint comparison); an entry whose sidecar has errors names their rule
+// ids in Problem and reads every other field tolerantly. A legacy JSON beside its YAML successor
+// is not an entry (the YAML is), nor is a file that only shares the naming. A checkpoint is
+// opened only with Fallback, and only when it has no sidecar.
 //
 // Bad filters or sort keys fail before anything is read (*FilterError, *SortError). Otherwise
-// List fails only when ctx is done.
+// List fails only when ctx is done. List holds every entry; [ListTo] writes a catalog of any
+// size in flat memory.
 func List(ctx context.Context, paths []string, o ListOptions) ([]Entry, error) {
-	filters, err := ParseFilters(o.Filters)
+	filters, keys, err := parseListOptions(o)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := ParseSort(o.Sort)
-	if err != nil {
+	var out []Entry
+	if err := listRows(ctx, paths, o, filters, func(e *Entry) { out = append(out, *e) }); err != nil {
 		return nil, err
-	}
-	reg := o.Registry
-	if reg == nil {
-		reg = schemas.Default()
-	}
-	groups, problems, err := scan(ctx, paths, o.Exclude)
-	if o.OnProblem != nil {
-		for _, p := range problems {
-			o.OnProblem(p)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	var live []*group
-	for _, g := range groups {
-		if g.exists {
-			live = append(live, g)
-		}
-	}
-	entries := make([]Entry, len(live))
-	err = forEach(ctx, len(live), o.Jobs, func(i int) {
-		entries[i] = entryFor(live[i], reg, o)
-	}, func(i int, p any) {
-		entries[i] = Entry{Checkpoint: live[i].ckpt, Experiment: sidecar.Experiment(live[i].ckpt),
-			Source: SourceNone, Problem: fmt.Sprintf("internal error: %v", p)}
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := entries[:0]
-	for _, e := range entries {
-		if filters.Match(&e) {
-			out = append(out, e)
-		}
 	}
 	SortEntries(out, keys)
 	return out, nil
 }
 
-func entryFor(g *group, reg *schemas.Registry, o ListOptions) Entry {
-	var problems []string
-	if len(g.yaml) > 1 {
-		problems = append(problems, fmt.Sprintf("conflict: %d YAML sidecars", len(g.yaml)))
+// ListTo is List written straight to w in format (see WriteList), for catalogs of any size:
+// rows go to a scratch file in os.TempDir as they are read (removed before ListTo returns)
+// and only their sort keys stay in memory. It returns the number of rows written.
+func ListTo(ctx context.Context, paths []string, o ListOptions, w io.Writer, format string) (int, error) {
+	if err := checkListFormat(format); err != nil {
+		return 0, err
 	}
+	filters, keys, err := parseListOptions(o)
+	if err != nil {
+		return 0, err
+	}
+	st, err := newRowStore(keys)
+	if err != nil {
+		return 0, err
+	}
+	defer st.close()
+	if err := listRows(ctx, paths, o, filters, st.add); err != nil {
+		return 0, err
+	}
+	if st.err != nil {
+		return 0, st.err
+	}
+	st.sort()
+	return st.len(), writeRows(w, st, format)
+}
+
+func parseListOptions(o ListOptions) (Filters, []SortKey, error) {
+	filters, err := ParseFilters(o.Filters)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := ParseSort(o.Sort)
+	if err != nil {
+		return nil, nil, err
+	}
+	return filters, keys, nil
+}
+
+// listRows streams the catalog's entries, filtered, in scan order, to keep.
+func listRows(ctx context.Context, paths []string, o ListOptions, filters Filters, keep func(*Entry)) error {
+	reg := o.Registry
+	if reg == nil {
+		reg = schemas.Default()
+	}
+	// No fingerprints: list never opens a checkpoint (the fallback aside).
+	v := validate.New(reg, validate.Options{NoStale: true})
+	onProblem := o.OnProblem
+	if onProblem == nil {
+		onProblem = func(Problem) {}
+	}
+	return streamGroups(ctx, paths, o.Exclude, o.Jobs, onProblem,
+		func(g *group) []Entry { return entriesFor(g, v, reg, o) },
+		func(g *group, p any) []Entry {
+			return []Entry{{Checkpoint: g.ckpt, CheckpointPresent: g.exists, Experiment: sidecar.Experiment(g.ckpt),
+				Source: SourceNone, Problem: fmt.Sprintf("internal error: %v", p)}}
+		},
+		func(es []Entry) {
+			for i := range es {
+				if o.ValidOnly && !validRow(&es[i]) {
+					continue
+				}
+				if filters.Match(&es[i]) {
+					keep(&es[i])
+				}
+			}
+		})
+}
+
+// validRow is the --valid-only rule: a present checkpoint, and a sidecar without errors (the
+// legacy finding aside) or no sidecar at all.
+func validRow(e *Entry) bool {
+	if !e.CheckpointPresent {
+		return false
+	}
+	return e.Source != SourceSidecar || e.Problem == "" || e.Problem == "sidecar/legacy"
+}
+
+// entriesFor lists one checkpoint's group: an entry per sidecar, or one for a present
+// checkpoint that has none.
+func entriesFor(g *group, v *validate.Validator, reg *schemas.Registry, o ListOptions) []Entry {
+	var out []Entry
 	for _, s := range g.sidecars() {
-		src, err := fsutil.ReadFile(s, validate.MaxFileSize)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", s, err))
-			continue
+		if len(g.yaml) > 0 && strings.HasSuffix(s, ".json") {
+			continue // superseded by the YAML sidecar, which is listed
 		}
-		e, why := fromSource(s, src, reg)
-		if why != "" {
-			problems = append(problems, fmt.Sprintf("%s: %s", s, why))
-			continue
+		if e, ok := sidecarEntry(g, s, v, reg); ok {
+			out = append(out, e)
 		}
-		finish(&e, g.ckpt, s, SourceSidecar, problems)
-		return e
 	}
-	if len(g.sidecars()) == 0 {
-		problems = append(problems, "no sidecar")
+	if len(out) > 0 || !g.exists {
+		return out
 	}
+	e := Entry{Checkpoint: g.ckpt, CheckpointPresent: true, Source: SourceNone, Problem: "no sidecar"}
 	if o.Fallback {
 		sc, err := generate.Build(g.ckpt, o.Generate)
 		if err == nil && sc != nil {
-			e, why := fromSource(g.ckpt, sc.Data, reg)
-			if why == "" {
-				finish(&e, g.ckpt, "", SourceCheckpoint, problems)
-				return e
+			doc, findings := validate.Parse(g.ckpt, sc.Data)
+			if doc != nil {
+				fe := readFields(doc, reg, errorsOf(findings))
+				fe.Checkpoint, fe.CheckpointPresent, fe.Source, fe.Problem = g.ckpt, true, SourceCheckpoint, "no sidecar"
+				e = fe
+			} else {
+				err = errors.New("generated document does not parse")
 			}
-			err = fmt.Errorf("generated document: %s", why)
 		}
-		problems = append(problems, fmt.Sprintf("fallback: %v", err))
+		if err != nil {
+			e.Problem = fmt.Sprintf("no sidecar; fallback: %v", err)
+		}
 	}
-	e := Entry{}
-	finish(&e, g.ckpt, "", SourceNone, problems)
-	return e
-}
-
-func finish(e *Entry, ckpt, sidecarPath, source string, problems []string) {
-	e.Checkpoint, e.Sidecar, e.Source = ckpt, sidecarPath, source
 	if e.Experiment == "" {
-		e.Experiment = sidecar.Experiment(ckpt)
+		e.Experiment = sidecar.Experiment(g.ckpt)
 	}
-	e.Problem = strings.Join(problems, "; ")
+	return []Entry{e}
 }
 
-// fromSource reads the catalog fields of one document; why is "" when it is usable.
-func fromSource(path string, src []byte, reg *schemas.Registry) (e Entry, why string) {
-	doc, findings := validate.Parse(path, src)
-	if doc == nil {
-		for _, f := range findings {
-			if f.Severity == validate.SeverityError {
-				return e, f.Rule + ": " + f.Message
-			}
-		}
-		return e, "not parsable"
+// sidecarEntry is the entry of one sidecar; ok is false for a file that is not checkpoint
+// metadata.
+func sidecarEntry(g *group, path string, v *validate.Validator, reg *schemas.Registry) (Entry, bool) {
+	res, doc := v.CheckFile(path)
+	if res.Status == validate.StatusSkipped {
+		return Entry{}, false
 	}
+	var errs []validate.Finding
+	misplaced := false
+	for _, f := range res.Findings {
+		if f.Severity == validate.SeverityError {
+			errs = append(errs, f)
+			misplaced = misplaced || f.Rule == "sidecar/misplaced"
+		}
+	}
+	var e Entry
+	if doc != nil {
+		e = readFields(doc, reg, errs)
+	}
+	e.Checkpoint, e.CheckpointPresent, e.Sidecar, e.Source = g.ckpt, g.exists, path, SourceSidecar
+	if e.SchemaVersion == "" {
+		e.SchemaVersion = res.Version
+	}
+	if e.Experiment == "" || misplaced {
+		// A sidecar copied from another run names that run's experiment; it is listed under
+		// the experiment it sits in.
+		e.Experiment = sidecar.Experiment(g.ckpt)
+	}
+	e.Problem = problem(errs)
+	return e, true
+}
+
+// problem names the rules of a sidecar's errors, sorted ("schema/maximum, yaml/unquoted-version"),
+// with the message for a file that could not be read or checked at all.
+func problem(errs []validate.Finding) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range errs {
+		p := f.Rule
+		if f.Rule == "file/unreadable" || f.Rule == "internal/error" {
+			p += ": " + f.Message
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// readFields reads the catalog fields of a document of a known version (nothing for an unknown
+// one). A field is left unknown when one of errs sits at its value or inside it.
+func readFields(doc *validate.Document, reg *schemas.Registry, errs []validate.Finding) (e Entry) {
 	m, ok := doc.Value.(map[string]any)
 	if !ok {
-		return e, "not a mapping"
+		return e
 	}
 	version := doc.Version
 	if _, err := reg.Lookup(version); err != nil {
-		return e, fmt.Sprintf("unknown schema_version %q", version)
+		return e
+	}
+	bad := func(ptr string) bool {
+		for _, f := range errs {
+			if f.Pointer != "" && (f.Pointer == ptr || strings.HasPrefix(ptr, f.Pointer+"/") || strings.HasPrefix(f.Pointer, ptr+"/")) {
+				return true
+			}
+		}
+		return false
+	}
+	get := func(ptrs ...string) (any, string) {
+		for _, p := range ptrs {
+			if v := dig(m, strings.Split(p[1:], "/")...); v != nil {
+				return v, p
+			}
+		}
+		return nil, ""
+	}
+	good := func(ptrs ...string) any {
+		v, p := get(ptrs...)
+		if v == nil || bad(p) {
+			return nil
+		}
+		return v
 	}
 	e.SchemaVersion = version
-	e.Experiment = str(dig(m, "experiment", "name"))
-	if e.Experiment == "" {
-		e.Experiment = str(m["exp_name"])
-	}
-	e.RecordedPath = str(dig(m, "checkpoint", "path"))
-	if e.RecordedPath == "" {
-		e.RecordedPath = str(m["checkpoint_path"])
-	}
-	e.Created = str(m["created_at"])
-	e.Architecture = str(dig(m, "model", "architecture"))
-	switch enc := dig(m, "model", "encoder").(type) {
+	e.Experiment = str(good("/experiment/name", "/exp_name"))
+	v, _ := get("/checkpoint/path", "/checkpoint_path")
+	e.RecordedPath = str(v) // as written, even when it is what is wrong
+	e.Created = str(good("/created_at"))
+	e.Architecture = str(good("/model/architecture"))
+	switch enc := good("/model/encoder").(type) {
 	case string: // V0 writes the encoder name as a plain string
 		e.Encoder = enc
 	case map[string]any:
-		e.Encoder = str(enc["model_name"])
+		e.Encoder = str(good("/model/encoder/model_name"))
 	}
-	e.Epoch = integer(dig(m, "training", "epoch"))
-	e.Step = integer(dig(m, "training", "global_step"))
+	e.Epoch = integer(good("/training/epoch"))
+	e.Step = integer(good("/training/global_step"))
 	metrics, _ := m["metrics"].(map[string]any)
+	prefix := "/metrics/"
 	if values, ok := metrics["values"].(map[string]any); ok { // 2.0
-		metrics = values
+		metrics, prefix = values, "/metrics/values/"
 	}
 	legacy := version == schemas.Legacy
-	e.Precision = metric(metrics, "precision", legacy)
-	e.Recall = metric(metrics, "recall", legacy)
-	e.Hmean = metric(metrics, "hmean", legacy)
-	return e, ""
+	metricAt := func(name string) *float64 {
+		if !legacy && bad(prefix+name) {
+			return nil
+		}
+		return metric(metrics, name, legacy)
+	}
+	e.Precision = metricAt("precision")
+	e.Recall = metricAt("recall")
+	e.Hmean = metricAt("hmean")
+	return e
 }
 
 func dig(v any, keys ...string) any {
@@ -302,4 +414,14 @@ func displayExperiment(name string) string {
 		return "(none)"
 	}
 	return name
+}
+
+func errorsOf(fs []validate.Finding) []validate.Finding {
+	var out []validate.Finding
+	for _, f := range fs {
+		if f.Severity == validate.SeverityError {
+			out = append(out, f)
+		}
+	}
+	return out
 }

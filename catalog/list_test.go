@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate"
 )
 
 func f64(v float64) *float64      { return &v }
@@ -62,7 +63,8 @@ func TestListReadsEveryVersion(t *testing.T) {
 			Experiment: "pan_resnet18_no_polygons_canonical", Sidecar: e3 + "epoch-10_step-001133.metadata.json",
 			SchemaVersion: "0", Architecture: "pan", Encoder: "resnet18", Epoch: i64(10), Step: i64(1133),
 			Precision: f64(0.8623), Recall: f64(0.8011), Hmean: f64(0.8306), Created: "2025-10-11T00:44:42.118733",
-			RecordedPath: "/home/user/ocr/outputs/pan_resnet18_no_polygons_canonical/checkpoints/epoch-10_step-001133.ckpt", Source: SourceSidecar}},
+			RecordedPath: "/home/user/ocr/outputs/pan_resnet18_no_polygons_canonical/checkpoints/epoch-10_step-001133.ckpt", Source: SourceSidecar,
+			Problem: "sidecar/legacy"}},
 		{name: "missing sidecar", ckpt: e3 + "last_20251011_004442.ckpt", want: Entry{
 			Experiment: "pan_resnet18_no_polygons_canonical", Source: SourceNone, Problem: "no sidecar"}},
 	}
@@ -79,20 +81,107 @@ func TestListReadsEveryVersion(t *testing.T) {
 		})
 	}
 	e4 := "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/"
-	if _, ok := got[e4+"epoch-16_step-003000.ckpt"]; ok {
-		t.Error("orphan sidecar listed")
+	bySidecar := map[string]Entry{}
+	for _, e := range es {
+		bySidecar[e.Sidecar] = e
+		if e.Checkpoint != e4+"epoch-16_step-003000.ckpt" && !e.CheckpointPresent {
+			t.Errorf("%s: checkpoint_present false, but it exists", e.Checkpoint)
+		}
 	}
-	if e := got[e4+"epoch-18_step-003895.ckpt"]; e.Sidecar != e4+"epoch-18_step-003895.ckpt.metadata.yaml" || e.Problem == "" {
-		t.Errorf("conflict: read %q with problem %q, want the preferred name and a problem", e.Sidecar, e.Problem)
+	if e, ok := bySidecar[e4+"epoch-16_step-003000.ckpt.metadata.yaml"]; !ok || e.CheckpointPresent || e.Problem != "" || e.Hmean == nil {
+		t.Errorf("orphan sidecar: %+v, want listed with its values, checkpoint absent, no problem", e)
 	}
-	if e := got[e4+"best-hmean-0.8920.ckpt"]; e.Source != SourceNone || e.Problem == "" {
-		t.Errorf("unknown version: source %q problem %q, want none with a problem", e.Source, e.Problem)
+	for _, s := range []string{e4 + "epoch-18_step-003895.ckpt.metadata.yaml", e4 + "epoch-18_step-003895.metadata.yaml"} {
+		if e := bySidecar[s]; e.Problem != "sidecar/conflict" {
+			t.Errorf("conflict: %s has problem %q, want sidecar/conflict", s, e.Problem)
+		}
 	}
-	if e := got[e3+"epoch-14_step-001500.ckpt"]; e.Source != SourceNone || e.Problem == "" {
-		t.Errorf("broken YAML: source %q problem %q, want none with a problem", e.Source, e.Problem)
+	if e := got[e4+"best-hmean-0.8920.ckpt"]; e.Source != SourceSidecar || e.SchemaVersion != "9.9" || e.Problem != "sidecar/unknown-version" {
+		t.Errorf("unknown version: source %q version %q problem %q", e.Source, e.SchemaVersion, e.Problem)
 	}
-	if len(es) != 12 {
-		t.Errorf("%d entries, want 12 (every checkpoint, no orphan)", len(es))
+	if e := got[e3+"epoch-14_step-001500.ckpt"]; e.Source != SourceSidecar || e.Problem != "yaml/syntax" {
+		t.Errorf("broken YAML: source %q problem %q", e.Source, e.Problem)
+	}
+	// An invalid value is not a value: hmean 1.5 is left unknown, and the problem says why.
+	if e := got[e4+"epoch-19_step-004100.ckpt"]; e.Hmean != nil || e.Problem != "schema/maximum" || e.Precision == nil {
+		t.Errorf("hmean 1.5: %+v", e)
+	}
+	if len(es) != 14 {
+		t.Errorf("%d entries, want 14 (every sidecar but the superseded, and the checkpoint without one)", len(es))
+	}
+}
+
+// A catalog from sidecars alone: a tree without checkpoints lists every sidecar, and an
+// invalid one neither hides nor sorts first with an empty problem.
+func TestListFromSidecarsAlone(t *testing.T) {
+	root := buildTree(t)
+	if err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(p) == ".ckpt" {
+			return os.Remove(p)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var sidecars []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			sidecars = append(sidecars, filepath.ToSlash(p))
+		}
+		return nil
+	})
+	es, err := List(context.Background(), []string{root}, ListOptions{Sort: "-hmean"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, e := range es {
+		listed[e.Sidecar] = true
+		if e.CheckpointPresent {
+			t.Errorf("%s: checkpoint_present, but there are none", e.Sidecar)
+		}
+	}
+	for _, s := range sidecars {
+		if !listed[s] {
+			t.Errorf("%s not listed", s)
+		}
+	}
+	if len(es) != len(sidecars) {
+		t.Errorf("%d entries for %d sidecars", len(es), len(sidecars))
+	}
+	// Every row whose sidecar has an error says so; no invalid value sorts first.
+	v := validate.New(nil, validate.Options{NoStale: true})
+	for _, e := range es {
+		if r := v.ValidateFile(e.Sidecar); r.Status != validate.StatusValid && e.Problem == "" {
+			t.Errorf("%s is %s but its row has no problem", e.Sidecar, r.Status)
+		}
+	}
+	if len(es) == 0 || es[0].Hmean == nil || *es[0].Hmean > 1 {
+		t.Errorf("--sort -hmean: first row %+v", es[0])
+	}
+	valid, err := List(context.Background(), []string{root}, ListOptions{ValidOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(valid) != 0 {
+		t.Errorf("--valid-only without checkpoints: %d entries, want none", len(valid))
+	}
+}
+
+func TestListValidOnly(t *testing.T) {
+	root := buildTree(t)
+	es, err := List(context.Background(), []string{root}, ListOptions{ValidOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if !e.CheckpointPresent || (e.Source == SourceSidecar && e.Problem != "" && e.Problem != "sidecar/legacy") {
+			t.Errorf("--valid-only kept %+v", e)
+		}
+	}
+	// current/outdated/stale/legacy rows of the tree, and the checkpoint without a sidecar.
+	if len(es) != 8 {
+		t.Errorf("%d entries, want 8", len(es))
 	}
 }
 
@@ -189,17 +278,23 @@ func TestListBadInput(t *testing.T) {
 	}
 }
 
-// FuzzFromSource: reading the catalog fields of any document never panics, and a usable
-// document always yields its schema version.
-func FuzzFromSource(f *testing.F) {
+// FuzzReadFields: reading the catalog fields of any document never panics, and a document
+// of a known version always yields its schema version.
+func FuzzReadFields(f *testing.F) {
 	for _, src := range corpus(f) {
 		f.Add(src)
 	}
 	reg := schemas.Default()
 	f.Fuzz(func(t *testing.T, src []byte) {
-		e, why := fromSource("fuzz.yaml", src, reg)
-		if why == "" && e.SchemaVersion == "" {
-			t.Fatalf("usable document without a schema version: %+v", e)
+		doc, findings := validate.Parse("fuzz.yaml", src)
+		if doc == nil {
+			return
+		}
+		e := readFields(doc, reg, errorsOf(findings))
+		if _, isMap := doc.Value.(map[string]any); isMap && e.SchemaVersion == "" {
+			if _, err := reg.Lookup(doc.Version); err == nil {
+				t.Fatalf("known version %q without a schema version: %+v", doc.Version, e)
+			}
 		}
 	})
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	pool "github.com/ckptmeta/ckptmeta/internal/ordered"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 )
 
@@ -29,6 +29,7 @@ type group struct {
 	exists bool     // the checkpoint file exists
 	yaml   []string // YAML sidecars, in sidecar.Candidates preference order
 	json   []string // legacy .metadata.json sidecars
+	named  bool     // a file of it was named on the command line: its partners come along
 }
 
 // sidecars returns every sidecar of g, YAML first, each in preference order.
@@ -38,72 +39,103 @@ func (g *group) sidecars() []string {
 	return append(out, g.json...)
 }
 
-// scan walks roots and groups what it finds by checkpoint, sorted by checkpoint path. Paths
-// that do not exist or cannot be read, and links back to their own ancestor
-// (*sidecar.LoopError), are Problems. It fails only when ctx is done.
-func scan(ctx context.Context, roots, exclude []string) ([]*group, []Problem, error) {
-	var problems []Problem
+// lastMember is the lexically greatest path a file of ckpt's group can have: the files of
+// checkpoint D/x.ckpt are D/x.ckpt, D/x.ckpt.metadata.{yaml,yml}, D/x.metadata.{json,yaml,yml}.
+// Once the (lexically ordered) walk has passed it, the group is complete.
+func lastMember(ckpt string) string { return strings.TrimSuffix(ckpt, ".ckpt") + ".metadata.yml" }
+
+// scan walks roots and hands each checkpoint's group to emit, once the walk has passed every
+// file that could belong to it, so only the few groups still open are held: memory does not
+// grow with the tree. Groups come in the order they complete (deterministic, close to
+// checkpoint order; callers sort what they keep). Paths that do not exist or cannot be read,
+// and links back to their own ancestor (*sidecar.LoopError), go to onProblem in walk order.
+// scan fails only when ctx is done.
+func scan(ctx context.Context, roots, exclude []string, onProblem func(Problem), emit func(*group)) error {
 	fileRoots := map[string]bool{}
 	for _, r := range roots {
 		if fi, err := os.Stat(r); err == nil && !fi.IsDir() {
 			fileRoots[filepath.ToSlash(filepath.Clean(r))] = true
 		}
 	}
-
+	var open []*group // groups whose last possible member the walk has not passed yet
 	byCkpt := map[string]*group{}
+	closeBefore := func(p string, all bool) {
+		kept := open[:0]
+		var done []*group
+		for _, g := range open {
+			if all || lastMember(g.ckpt) < p {
+				done = append(done, g)
+				delete(byCkpt, g.ckpt)
+			} else {
+				kept = append(kept, g)
+			}
+		}
+		clear(open[len(kept):])
+		open = kept
+		sort.Slice(done, func(i, j int) bool { return done[i].ckpt < done[j].ckpt })
+		for _, g := range done {
+			complete(g)
+			emit(g)
+		}
+	}
 	get := func(ckpt string) *group {
 		g := byCkpt[ckpt]
 		if g == nil {
 			g = &group{ckpt: ckpt}
 			byCkpt[ckpt] = g
+			open = append(open, g)
 		}
 		return g
 	}
-	seen := map[string]bool{} // a path given twice (overlapping roots) counts once
-	var fileHits []string
-	walkErr := sidecar.Walk(ctx, roots, exclude, func(p string, kind sidecar.Kind, err error) {
+	err := sidecar.Walk(ctx, roots, exclude, func(p string, kind sidecar.Kind, err error) {
+		slash := filepath.ToSlash(p)
+		closeBefore(slash, false)
 		if err != nil {
-			problems = append(problems, Problem{Path: filepath.ToSlash(p), Err: err})
+			onProblem(Problem{Path: slash, Err: err})
 			return
 		}
-		p = filepath.ToSlash(p)
-		if seen[p] {
-			return
-		}
-		seen[p] = true
-		if len(fileRoots) > 0 && fileRoots[filepath.ToSlash(filepath.Clean(p))] {
-			fileHits = append(fileHits, p)
-		}
+		var g *group
 		switch kind {
 		case sidecar.KindCheckpoint:
-			get(p).exists = true
+			g = get(slash)
+			g.exists = true
 		case sidecar.KindSidecar:
-			g := get(filepath.ToSlash(sidecar.CheckpointFor(p)))
-			g.yaml = append(g.yaml, p)
+			g = get(filepath.ToSlash(sidecar.CheckpointFor(slash)))
+			g.yaml = append(g.yaml, slash)
 		case sidecar.KindLegacyJSON:
-			g := get(filepath.ToSlash(sidecar.CheckpointFor(p)))
-			g.json = append(g.json, p)
+			g = get(filepath.ToSlash(sidecar.CheckpointFor(slash)))
+			g.json = append(g.json, slash)
+		default:
+			return
+		}
+		if len(fileRoots) > 0 && fileRoots[path.Clean(slash)] {
+			g.named = true
 		}
 	})
-	if walkErr != nil {
-		return nil, problems, walkErr
+	if err != nil {
+		return err
 	}
+	closeBefore("", true)
+	return nil
+}
 
-	// A file named on the command line brings its partner along: the sidecars of a named
-	// checkpoint, the checkpoint of a named sidecar. Without this, `status x.ckpt` would call
-	// every named checkpoint missing.
-	for _, p := range fileHits {
-		ckpt := p
-		if g, ok := byCkpt[p]; !ok || !g.exists {
-			ckpt = filepath.ToSlash(sidecar.CheckpointFor(p))
+// complete settles what the walk alone cannot tell about a group: whether its checkpoint
+// exists outside the roots or under an excluded path (then it is not an orphan), and, for a
+// file named on the command line, its partners (`status x.ckpt` must see x's sidecars).
+func complete(g *group) {
+	if !g.exists {
+		g.exists = isFile(g.ckpt)
+	}
+	if g.named {
+		have := map[string]bool{}
+		for _, p := range g.sidecars() {
+			have[p] = true
 		}
-		g := get(ckpt)
-		for _, c := range sidecar.Candidates(ckpt) {
+		for _, c := range sidecar.Candidates(g.ckpt) {
 			c = filepath.ToSlash(c)
-			if seen[c] || !isFile(c) {
+			if have[c] || !isFile(c) {
 				continue
 			}
-			seen[c] = true
 			if strings.HasSuffix(c, ".json") {
 				g.json = append(g.json, c)
 			} else {
@@ -111,23 +143,11 @@ func scan(ctx context.Context, roots, exclude []string) ([]*group, []Problem, er
 			}
 		}
 	}
-
-	groups := make([]*group, 0, len(byCkpt))
-	for _, g := range byCkpt {
-		if !g.exists {
-			// Excluded, or outside the roots, but there: not an orphan.
-			g.exists = isFile(g.ckpt)
-		}
-		if len(g.yaml) > 1 || len(g.json) > 1 {
-			order := preference(g.ckpt)
-			sortByPreference(g.yaml, order)
-			sortByPreference(g.json, order)
-		}
-		groups = append(groups, g)
+	if len(g.yaml) > 1 || len(g.json) > 1 {
+		order := preference(g.ckpt)
+		sortByPreference(g.yaml, order)
+		sortByPreference(g.json, order)
 	}
-	sort.Slice(groups, func(i, j int) bool { return groups[i].ckpt < groups[j].ckpt })
-	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
-	return groups, problems, nil
 }
 
 func isFile(p string) bool {
@@ -159,35 +179,32 @@ func sortByPreference(paths []string, order map[string]int) {
 	})
 }
 
-// forEach runs fn(0..n-1) on a bounded pool of workers (0 = GOMAXPROCS). Each fn writes only
-// its own slot, so results keep their order whatever the scheduling. A panic in fn (a decoder
-// meeting hostile input) is handed to onPanic for that index instead of crashing the run.
-func forEach(ctx context.Context, n, workers int, fn func(i int), onPanic func(i int, v any)) error {
+// streamGroups scans roots and runs work on each group on a bounded pool (internal/ordered),
+// handing the results to yield in scan order on the calling goroutine. A panic in work (a
+// decoder meeting hostile input) becomes onPanic's result for that group instead of a crash.
+func streamGroups[T any](ctx context.Context, roots, exclude []string, workers int, onProblem func(Problem),
+	work func(*group) T, onPanic func(*group, any) T, yield func(T)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				func() {
-					defer func() {
-						if v := recover(); v != nil {
-							onPanic(i, v)
-						}
-					}()
-					fn(i)
-				}()
+	var scanErr error
+	pool.Stream(workers, 4*workers, func(emit func(*group)) {
+		scanErr = scan(ctx, roots, exclude, onProblem, emit)
+	}, func(g *group) (out T) {
+		defer func() {
+			if p := recover(); p != nil {
+				out = onPanic(g, p)
 			}
-		})
+		}()
+		return work(g)
+	}, func(r T) {
+		if ctx.Err() == nil {
+			yield(r)
+		}
+	})
+	if scanErr != nil {
+		return scanErr
 	}
-	wg.Wait()
 	return ctx.Err()
 }
 

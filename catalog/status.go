@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
@@ -154,77 +155,96 @@ type Coverage struct {
 func (c *Coverage) Percent() float64 { return c.Total.Percent() }
 
 // Status classifies every checkpoint and sidecar under paths. It reads every sidecar that
-// decides a state (in parallel, bounded by Jobs) and, unless NoStale, asks validate.Stale
-// about those carrying a fingerprint. It returns an error only when ctx is done; per-file
-// trouble becomes an item's state, and paths the walk could not read are Problems.
+// decides a state with the validator `ckptmeta validate` uses (in parallel, bounded by
+// Jobs), neighbour checks included: a misplaced sidecar is invalid here as there, and,
+// unless NoStale, a fingerprint is compared (stale) or fails (checkpoint/unreadable: invalid).
+// Groups stream through the workers; only the items are kept, so memory grows by one small
+// item per checkpoint and not with the files read. It returns an error only when ctx is done;
+// per-file trouble becomes an item's state, and paths the walk could not read are Problems.
 func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, error) {
 	reg := o.Registry
 	if reg == nil {
 		reg = schemas.Default()
 	}
-	groups, problems, err := scan(ctx, paths, o.Exclude)
-	if err != nil {
-		return nil, err
-	}
-
-	items := make([]Item, 0, len(groups))
-	var jobs []int // indexes into items that need their sidecar read
-	for _, g := range groups {
-		it := Item{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars()}
-		switch {
-		case !g.exists:
-			// One item per orphan sidecar: each is a file someone should delete or re-home.
-			for _, s := range it.Sidecars {
-				items = append(items, Item{Checkpoint: g.ckpt, Experiment: it.Experiment, Sidecars: []string{s},
-					State: StateOrphan, Reason: "checkpoint does not exist"})
-			}
-			continue
-		case len(g.yaml) > 1:
-			it.State = StateConflict
-			it.Reason = fmt.Sprintf("%d YAML sidecars for one checkpoint", len(g.yaml))
-		case len(it.Sidecars) == 0:
-			it.State = StateMissing
-		default:
-			jobs = append(jobs, len(items))
-		}
-		items = append(items, it)
-	}
-
-	v := validate.New(reg, o.Validate)
+	vo := o.Validate
+	vo.NoStale = vo.NoStale || o.NoStale
+	v := validate.New(reg, vo)
 	latest := reg.Latest().Version
-	err = forEach(ctx, len(jobs), o.Jobs, func(j int) {
-		it := &items[jobs[j]]
-		judge(it, v, reg, latest, !o.NoStale, o.Validate.Strict)
-	}, func(j int, p any) {
-		it := &items[jobs[j]]
-		it.State, it.Reason = StateInvalid, fmt.Sprintf("internal error: %v", p)
-	})
+	c := &Coverage{Latest: latest}
+	byExp := map[string]*ExperimentCoverage{}
+	err := streamGroups(ctx, paths, o.Exclude, o.Jobs, func(p Problem) { c.Problems = append(c.Problems, p) },
+		func(g *group) []Item { return itemsFor(g, v, reg, latest) },
+		func(g *group, p any) []Item {
+			return []Item{{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars(),
+				State: StateInvalid, Reason: fmt.Sprintf("internal error: %v", p)}}
+		},
+		func(items []Item) {
+			for _, it := range items {
+				e := byExp[it.Experiment]
+				if e == nil {
+					e = &ExperimentCoverage{Name: it.Experiment}
+					byExp[it.Experiment] = e
+				}
+				it.Experiment = e.Name // one string per experiment, not one per item
+				e.add(it.State)
+				c.Total.add(it.State)
+				c.Items = append(c.Items, it)
+			}
+		})
 	if err != nil {
 		return nil, err
 	}
-
-	sort.SliceStable(items, func(i, j int) bool {
-		if items[i].Checkpoint != items[j].Checkpoint {
-			return items[i].Checkpoint < items[j].Checkpoint
+	sort.SliceStable(c.Items, func(i, j int) bool {
+		if c.Items[i].Checkpoint != c.Items[j].Checkpoint {
+			return c.Items[i].Checkpoint < c.Items[j].Checkpoint
 		}
-		return first(items[i].Sidecars) < first(items[j].Sidecars)
+		return first(c.Items[i].Sidecars) < first(c.Items[j].Sidecars)
 	})
-	c := &Coverage{Latest: latest, Items: items, Problems: problems}
-	byExp := map[string]*ExperimentCoverage{}
-	for _, it := range items {
-		c.Total.add(it.State)
-		e := byExp[it.Experiment]
-		if e == nil {
-			e = &ExperimentCoverage{Name: it.Experiment}
-			byExp[it.Experiment] = e
-		}
-		e.add(it.State)
-	}
 	for _, e := range byExp {
 		c.Experiments = append(c.Experiments, *e)
 	}
 	sort.Slice(c.Experiments, func(i, j int) bool { return c.Experiments[i].Name < c.Experiments[j].Name })
+	sort.SliceStable(c.Problems, func(i, j int) bool { return c.Problems[i].Path < c.Problems[j].Path })
 	return c, nil
+}
+
+// itemsFor decides the items of one group: one per checkpoint, or one per orphan sidecar.
+func itemsFor(g *group, v *validate.Validator, reg *schemas.Registry, latest string) []Item {
+	it := Item{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars()}
+	switch {
+	case !g.exists:
+		// One item per orphan sidecar: each is a file someone should delete or re-home. A file
+		// that only shares the naming (not checkpoint metadata) is no sidecar at all.
+		var out []Item
+		for _, s := range it.Sidecars {
+			if notMetadata(s) {
+				continue
+			}
+			out = append(out, Item{Checkpoint: g.ckpt, Experiment: it.Experiment, Sidecars: []string{s},
+				State: StateOrphan, Reason: "checkpoint does not exist"})
+		}
+		return out
+	case len(g.yaml) > 1:
+		it.State = StateConflict
+		it.Reason = fmt.Sprintf("%d YAML sidecars for one checkpoint", len(g.yaml))
+	case len(it.Sidecars) == 0:
+		it.State = StateMissing
+	default:
+		judge(&it, v, reg, latest)
+	}
+	return []Item{it}
+}
+
+// notMetadata reports a readable file that has a sidecar's name but is not checkpoint
+// metadata (validate.IsCheckpointMetadata). Versioned sidecars name schema_version, so
+// only the others are parsed.
+func notMetadata(p string) bool {
+	src, err := fsutil.ReadFile(p, validate.MaxFileSize)
+	if err != nil || bytes.Contains(src, []byte("schema_version")) {
+		return false
+	}
+	doc, _ := validate.Parse(p, src)
+	return doc != nil && !validate.IsCheckpointMetadata(doc)
 }
 
 func first(s []string) string {
@@ -234,31 +254,37 @@ func first(s []string) string {
 	return s[0]
 }
 
-// judge decides the state of a checkpoint with exactly one YAML sidecar, or only legacy JSON.
-func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string, stale, strict bool) {
+// staleMessage is how validate words sidecar/stale; the item's reason keeps only the detail.
+const staleMessage = "checkpoint changed after this sidecar was made: "
+
+// judge decides the state of a checkpoint with exactly one YAML sidecar, or only legacy JSON,
+// from the validator's verdict on that sidecar.
+func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string) {
 	path := it.Sidecars[0] // YAML when there is one, else the preferred JSON
 	legacyOnly := filepath.Ext(path) == ".json"
-	src, err := fsutil.ReadFile(path, validate.MaxFileSize)
-	if err != nil {
-		it.State, it.Reason = StateInvalid, "file/unreadable: "+err.Error()
-		return
-	}
-	res, doc := v.Check(path, src)
+	res, doc := v.CheckFile(path)
 	it.Version = res.Version
-	if res.Version == schemas.Legacy && onlyLegacyErrors(res) {
+	switch {
+	case res.Status == validate.StatusSkipped:
+		it.State, it.Reason = StateMissing, path+" is not checkpoint metadata"
+		return
+	case res.Status == validate.StatusError:
+		it.State, it.Reason = StateInvalid, "file/unreadable: "+res.Err.Error()
+		return
+	case res.Version == schemas.Legacy && onlyLegacyErrors(res):
 		// The validator refuses every unversioned document (sidecar/legacy: migrate it). Status
 		// tells a well-formed legacy file, which migrate can upgrade, from a broken one.
-		it.State, it.Reason = StateLegacy, legacyReason(path, src, reg)
+		it.State, it.Reason = StateLegacy, legacyReason(doc, reg)
 		if it.Reason != "" {
 			it.State = StateInvalid
 		}
 		return
-	}
-	if res.Status != validate.StatusValid {
+	case res.Status != validate.StatusValid:
+		// Schema errors, and the neighbour checks: misplaced, a checkpoint that cannot be
+		// fingerprinted (checkpoint/unreadable).
 		it.State, it.Reason = StateInvalid, firstError(res)
 		return
-	}
-	if legacyOnly {
+	case legacyOnly:
 		it.State = StateLegacy
 		return
 	}
@@ -266,21 +292,10 @@ func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string
 	if cmp, err := reg.Compare(res.Version, latest); err != nil || cmp < 0 {
 		it.State = StateOutdated
 	}
-	// Only 1.1+ documents carry a fingerprint; skip the second parse when the text cannot hold one.
-	if !stale || !bytes.Contains(src, []byte("fingerprint")) {
-		return
-	}
-	if doc == nil {
-		return
-	}
-	isStale, why, err := validate.Stale(doc, it.Checkpoint)
-	switch {
-	case err != nil:
-		// The sidecar vouches for a checkpoint that cannot be fingerprinted (a device, a
-		// directory, garbage): validate's checkpoint/unreadable, so not covered.
-		it.State, it.Reason = StateInvalid, "checkpoint/unreadable: "+err.Error()
-	case isStale:
-		it.State, it.Reason = StateStale, why
+	for _, f := range res.Findings {
+		if f.Rule == "sidecar/stale" {
+			it.State, it.Reason = StateStale, strings.TrimPrefix(f.Message, staleMessage)
+		}
 	}
 }
 
@@ -298,8 +313,7 @@ func onlyLegacyErrors(r *validate.Result) bool {
 }
 
 // legacyReason checks a version-0 document against the legacy schema; "" when it fits.
-func legacyReason(path string, src []byte, reg *schemas.Registry) string {
-	doc, _ := validate.Parse(path, src)
+func legacyReason(doc *validate.Document, reg *schemas.Registry) string {
 	s, err := reg.Lookup(schemas.Legacy)
 	if doc == nil || err != nil {
 		return "legacy document cannot be read"

@@ -178,7 +178,8 @@ func TestStatusUnreadableSidecar(t *testing.T) {
 func TestStatusLegacyShapes(t *testing.T) {
 	v0 := readTestdata(t, "v0-legacy.json")
 	unversioned := strings.Replace(readTestdata(t, "v1.0-seed.yaml"), "schema_version: '1.0'\n", "", 1)
-	v11 := readTestdata(t, "v1.1.yaml")
+	v11 := recordAt(t, readTestdata(t, "v1.1.yaml"), "exp/checkpoints/x.ckpt")
+	unversioned = recordAt(t, unversioned, "exp/checkpoints/x.ckpt")
 	tests := []struct {
 		name  string
 		files map[string]string // name beside x.ckpt → content
@@ -186,7 +187,7 @@ func TestStatusLegacyShapes(t *testing.T) {
 	}{
 		{name: "V0 JSON alone", files: map[string]string{"x.metadata.json": v0}, want: StateLegacy},
 		{name: "unversioned YAML of the 1.0 shape", files: map[string]string{"x.ckpt.metadata.yaml": unversioned}, want: StateLegacy},
-		{name: "V0 JSON that fits no legacy shape", files: map[string]string{"x.metadata.json": `{"created_at": 7}`}, want: StateInvalid},
+		{name: "V0 JSON that fits no legacy shape", files: map[string]string{"x.metadata.json": `{"checkpoint_path": 7}`}, want: StateInvalid},
 		{name: "truncated V0 JSON", files: map[string]string{"x.metadata.json": v0[:200]}, want: StateInvalid},
 		{name: "1.1 written as JSON is still a legacy file", files: map[string]string{"x.metadata.json": yamlToJSON(t, v11)}, want: StateLegacy},
 		{name: "YAML decides over the JSON left by migrate", files: map[string]string{"x.metadata.json": v0, "x.metadata.yaml": v11}, want: StateOutdated},
@@ -245,7 +246,49 @@ func TestExcludeAndProblems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 12 || len(problems) != 1 || problems[0].Path != "outputs/absent" || !errors.Is(problems[0].Err, fs.ErrNotExist) {
-		t.Errorf("%d entries, problems %v: want 12 and outputs/absent not existing", len(es), problems)
+	if len(es) != 14 || len(problems) != 1 || problems[0].Path != "outputs/absent" || !errors.Is(problems[0].Err, fs.ErrNotExist) {
+		t.Errorf("%d entries, problems %v: want 14 and outputs/absent not existing", len(es), problems)
+	}
+}
+
+// status agrees with validate: a sidecar copied from another run is invalid, and so is one
+// whose checkpoint cannot be fingerprinted (a /dev/zero link), never "current".
+func TestStatusAgreesWithValidateOnNeighbours(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outputs", "exp", "checkpoints")
+	realCkpt := repoTestdataAbs(t, "det_resnet50_v1/checkpoints/last.ckpt")
+	fi, err := os.Stat(realCkpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "copied.ckpt"), fakeCkpt)
+	writeFile(t, filepath.Join(dir, "copied.ckpt.metadata.yaml"), recordAt(t, readTestdata(t, "v1.0-seed.yaml"), "outputs/other/checkpoints/best.ckpt"))
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.ckpt")); err != nil {
+		t.Skip(err)
+	}
+	writeFile(t, filepath.Join(dir, "zero.ckpt.metadata.yaml"), recordAt(t,
+		withFingerprint(t, fi.Size(), "2025-10-19T07:00:00Z", strings.Repeat("ab", 32)), "outputs/exp/checkpoints/zero.ckpt"))
+	c, err := Status(context.Background(), []string{dir}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"copied.ckpt": "sidecar/misplaced", "zero.ckpt": "checkpoint/unreadable"}
+	for _, it := range c.Items {
+		rule := want[filepath.Base(it.Checkpoint)]
+		if it.State != StateInvalid || !strings.HasPrefix(it.Reason, rule) {
+			t.Errorf("%s: %s %q, want invalid by %s", it.Checkpoint, it.State, it.Reason, rule)
+		}
+	}
+	if len(c.Items) != 2 {
+		t.Errorf("%d items, want 2", len(c.Items))
+	}
+	// list puts the copied sidecar under the experiment it sits in, with the problem.
+	es, err := List(context.Background(), []string{dir}, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if filepath.Base(e.Checkpoint) == "copied.ckpt" && (e.Experiment != "exp" || e.Problem != "sidecar/misplaced") {
+			t.Errorf("list: copied sidecar %+v, want experiment exp and problem sidecar/misplaced", e)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,8 +158,8 @@ func buildTree(t testing.TB) string {
 
 	e4 := "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/"
 	writeFile(t, e4+"epoch-18_step-003895.ckpt", fakeCkpt)
-	writeFile(t, e4+"epoch-18_step-003895.ckpt.metadata.yaml", rd("v1.0-seed.yaml"))
-	writeFile(t, e4+"epoch-18_step-003895.metadata.yaml", rd("v2.0.yaml"))
+	writeFile(t, e4+"epoch-18_step-003895.ckpt.metadata.yaml", recordAt(t, rd("v1.0-seed.yaml"), e4+"epoch-18_step-003895.ckpt"))
+	writeFile(t, e4+"epoch-18_step-003895.metadata.yaml", recordAt(t, rd("v2.0.yaml"), e4+"epoch-18_step-003895.ckpt"))
 	writeFile(t, e4+"epoch-16_step-003000.ckpt.metadata.yaml", rd("v1.1.yaml"))
 	writeFile(t, e4+"epoch-19_step-004100.ckpt", fakeCkpt)
 	writeFile(t, e4+"epoch-19_step-004100.ckpt.metadata.yaml", rd("v1.0-bad-hmean.yaml"))
@@ -179,10 +180,25 @@ func buildTree(t testing.TB) string {
 		}
 	}
 	// Stale: the fingerprint of a bigger, different pickle.
-	writeFile(t, e5+"epoch_28_step_023722.ckpt.metadata.yaml",
-		withFingerprint(t, fi.Size()+4096, "2025-10-19T07:00:00Z", strings.Repeat("ab", 32)))
-	writeFile(t, e5+"last.ckpt.metadata.yaml", withFingerprint(t, fi.Size(), mtime.Format(time.RFC3339), sha))
+	writeFile(t, e5+"epoch_28_step_023722.ckpt.metadata.yaml", recordAt(t,
+		withFingerprint(t, fi.Size()+4096, "2025-10-19T07:00:00Z", strings.Repeat("ab", 32)), e5+"epoch_28_step_023722.ckpt"))
+	writeFile(t, e5+"last.ckpt.metadata.yaml", recordAt(t, withFingerprint(t, fi.Size(), mtime.Format(time.RFC3339), sha), e5+"last.ckpt"))
 	return "outputs"
+}
+
+// recordedPath matches the recorded checkpoint path of a 1.x (checkpoint_path), 2.0
+// (checkpoint.path) or JSON sample.
+var recordedPath = regexp.MustCompile(`(?m)^(checkpoint_path: |  path: |\s*"checkpoint_path": ")[^"\n]*`)
+
+// recordAt makes a sample record ckpt (a path under outputs/) as its checkpoint, so it can sit
+// beside that checkpoint without being sidecar/misplaced.
+func recordAt(t testing.TB, doc, ckpt string) string {
+	t.Helper()
+	if !recordedPath.MatchString(doc) {
+		t.Fatal("sample records no checkpoint path")
+	}
+	rel := strings.TrimPrefix(ckpt, "outputs/")
+	return recordedPath.ReplaceAllString(doc, "${1}"+rel)
 }
 
 func repoTestdataAbs(t testing.TB, p string) string {

@@ -2,15 +2,17 @@ package catalog
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
@@ -22,16 +24,30 @@ func ListFormats() []string { return []string{"table", "json", "csv"} }
 const ListFormatVersion = 1
 
 // WriteList renders entries in format ("" = table). An unknown format is a *FormatError.
+// Every format streams: nothing but the table's column widths is held beyond one row.
 func WriteList(w io.Writer, entries []Entry, format string) error {
+	if err := checkListFormat(format); err != nil {
+		return err
+	}
+	return writeRows(w, sliceRows(entries), format)
+}
+
+func checkListFormat(format string) error {
 	switch format {
-	case "", "table":
-		return listTable(w, entries)
-	case "json":
-		return listJSON(w, entries)
-	case "csv":
-		return listCSV(w, entries)
+	case "", "table", "json", "csv":
+		return nil
 	}
 	return &FormatError{Format: format, Known: ListFormats()}
+}
+
+func writeRows(w io.Writer, rs rows, format string) error {
+	switch format {
+	case "json":
+		return listJSON(w, rs)
+	case "csv":
+		return listCSV(w, rs)
+	}
+	return listTable(w, rs)
 }
 
 func optInt(p *int64) string {
@@ -75,51 +91,92 @@ func shortCheckpoint(e Entry) string {
 	return strings.Join(kept, "/")
 }
 
-func listTable(w io.Writer, entries []Entry) error {
-	bw := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-	cols := []string{"EXPERIMENT", "CHECKPOINT", "VERSION", "ARCHITECTURE", "ENCODER", "EPOCH", "STEP", "PRECISION", "RECALL", "HMEAN", "CREATED", "SOURCE"}
-	io.WriteString(tw, strings.Join(cols, "\t")+"\n")
-	for _, e := range entries {
-		cells := []string{displayExperiment(e.Experiment), shortCheckpoint(e), dash(e.SchemaVersion), dash(e.Architecture), dash(e.Encoder),
-			dash(optInt(e.Epoch)), dash(optInt(e.Step)), dash(optFloat(e.Precision, 4)), dash(optFloat(e.Recall, 4)),
-			dash(optFloat(e.Hmean, 4)), dash(e.Created), e.Source}
-		io.WriteString(tw, textRow(cells)+"\n")
+var tableHead = []string{"EXPERIMENT", "CHECKPOINT", "CKPT", "VERSION", "ARCHITECTURE", "ENCODER", "EPOCH", "STEP", "PRECISION", "RECALL", "HMEAN", "CREATED", "SOURCE", "PROBLEM"}
+
+func tableCells(e *Entry) []string {
+	present := "present"
+	if !e.CheckpointPresent {
+		present = "absent"
 	}
-	if err := tw.Flush(); err != nil {
+	return textCells([]string{displayExperiment(e.Experiment), shortCheckpoint(*e), present, dash(e.SchemaVersion), dash(e.Architecture), dash(e.Encoder),
+		dash(optInt(e.Epoch)), dash(optInt(e.Step)), dash(optFloat(e.Precision, 4)), dash(optFloat(e.Recall, 4)),
+		dash(optFloat(e.Hmean, 4)), dash(e.Created), e.Source, dash(e.Problem)})
+}
+
+// listTable aligns the columns as text/tabwriter would (cell width in runes, two spaces of
+// padding, the last column unpadded) without holding the rows: a first pass measures them.
+func listTable(w io.Writer, rs rows) error {
+	widths := make([]int, len(tableHead))
+	measure := func(cells []string) {
+		for i, c := range cells[:len(cells)-1] {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	measure(tableHead)
+	if err := rs.each(func(e *Entry) error { measure(tableCells(e)); return nil }); err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	line := func(cells []string) {
+		for i, c := range cells {
+			bw.WriteString(c)
+			if i < len(cells)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	line(tableHead)
+	if err := rs.each(func(e *Entry) error { line(tableCells(e)); return nil }); err != nil {
 		return err
 	}
 	return bw.Flush()
 }
 
-type jsonList struct {
-	FormatVersion int     `json:"format_version"`
-	Kind          string  `json:"kind"`
-	Count         int     `json:"count"`
-	Entries       []Entry `json:"entries"`
-}
-
-func listJSON(w io.Writer, entries []Entry) error {
-	if entries == nil {
-		entries = []Entry{}
-	}
-	enc := json.NewEncoder(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
-	enc.SetIndent("", "  ")
+// listJSON streams the list document: {"format_version", "kind", "count", "entries": [...]},
+// laid out as json.Encoder's two-space indentation would lay it out.
+func listJSON(w io.Writer, rs rows) error {
+	bw := bufio.NewWriter(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
+	fmt.Fprintf(bw, "{\n  \"format_version\": %d,\n  \"kind\": \"ckptmeta/list\",\n  \"count\": %d,\n  \"entries\": [", ListFormatVersion, rs.len())
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonList{FormatVersion: ListFormatVersion, Kind: "ckptmeta/list", Count: len(entries), Entries: entries})
+	enc.SetIndent("    ", "  ")
+	n := 0
+	err := rs.each(func(e *Entry) error {
+		buf.Reset()
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		n++
+		bw.WriteString("\n    ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
 }
 
 // csvHeader names the CSV columns exactly as the JSON keys.
-var csvHeader = []string{"experiment", "checkpoint", "sidecar", "schema_version", "architecture", "encoder", "epoch", "step",
+var csvHeader = []string{"experiment", "checkpoint", "checkpoint_present", "sidecar", "schema_version", "architecture", "encoder", "epoch", "step",
 	"precision", "recall", "hmean", "created", "recorded_path", "source", "problem"}
 
-func listCSV(w io.Writer, entries []Entry) error {
+func listCSV(w io.Writer, rs rows) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
-	for _, e := range entries {
-		rec := []string{e.Experiment, e.Checkpoint, e.Sidecar, e.SchemaVersion, e.Architecture, e.Encoder, optInt(e.Epoch),
+	return rs.each(func(e *Entry) error {
+		rec := []string{e.Experiment, e.Checkpoint, strconv.FormatBool(e.CheckpointPresent), e.Sidecar, e.SchemaVersion, e.Architecture, e.Encoder, optInt(e.Epoch),
 			optInt(e.Step), optFloat(e.Precision, -1), optFloat(e.Recall, -1), optFloat(e.Hmean, -1), e.Created,
 			e.RecordedPath, e.Source, e.Problem}
 		for i := range rec {
@@ -128,15 +185,17 @@ func listCSV(w io.Writer, entries []Entry) error {
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
-	}
-	cw.Flush()
-	return cw.Error()
+		cw.Flush() // csv.Writer buffers 4 KiB at a time; this keeps a write error near its row
+		return cw.Error()
+	})
 }
 
 // textRow joins a table row's cells with tabs for tabwriter. Every cell is rendered by safetext (a tab,
 // newline or escape in a directory name would otherwise split the row, forge a line or drive the
 // terminal); the first cell starts the line, so it is also kept from reading as a workflow command.
-func textRow(cells []string) string {
+func textRow(cells []string) string { return strings.Join(textCells(cells), "\t") }
+
+func textCells(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
 		if i == 0 {
@@ -145,7 +204,7 @@ func textRow(cells []string) string {
 			out[i] = safetext.Line(c)
 		}
 	}
-	return strings.Join(out, "\t")
+	return out
 }
 
 // csvNumber is how the numbers we format ourselves look; they are left alone by csvCell.

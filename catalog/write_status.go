@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -159,20 +161,51 @@ func statusJSON(w io.Writer, c *Coverage) error {
 	for _, e := range c.Experiments {
 		doc.Experiments = append(doc.Experiments, jsonExperiment{Name: e.Name, jsonCounts: toJSONCounts(e.Counts)})
 	}
-	for _, it := range c.Items {
+	for _, p := range c.Problems {
+		doc.Problems = append(doc.Problems, jsonProblem{p.Path, p.Err.Error()})
+	}
+	// The document around the items is encoded whole; the items, one per checkpoint, are
+	// streamed into its empty "items" array, laid out as the encoder would lay them out.
+	var frame bytes.Buffer
+	enc := json.NewEncoder(&frame)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	const marker = `"items": []`
+	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(marker))
+	if !ok {
+		return errors.New("catalog: status document has no items array")
+	}
+	bw := bufio.NewWriter(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
+	bw.Write(head)
+	bw.WriteString(`"items": [`)
+	var buf bytes.Buffer
+	ienc := json.NewEncoder(&buf)
+	ienc.SetIndent("    ", "  ")
+	ienc.SetEscapeHTML(false)
+	for i, it := range c.Items {
 		sc := it.Sidecars
 		if sc == nil {
 			sc = []string{}
 		}
-		doc.Items = append(doc.Items, jsonItem{it.Experiment, it.Checkpoint, sc, it.State, it.Version, it.Reason})
+		buf.Reset()
+		if err := ienc.Encode(jsonItem{it.Experiment, it.Checkpoint, sc, it.State, it.Version, it.Reason}); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	}
-	for _, p := range c.Problems {
-		doc.Problems = append(doc.Problems, jsonProblem{p.Path, p.Err.Error()})
+	if len(c.Items) > 0 {
+		bw.WriteString("\n  ")
 	}
-	enc := json.NewEncoder(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	bw.WriteString("]")
+	bw.Write(tail)
+	return bw.Flush()
 }
 
 // Prometheus text exposition (version 0.0.4), for node_exporter's textfile collector.

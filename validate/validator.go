@@ -378,12 +378,27 @@ func pathFindings(doc *Document) []Finding {
 // and a checkpoint that changed since the sidecar was made (stale).
 func (v *Validator) ValidateFile(name string) *Result { return v.validateFile(name, nil) }
 
+// CheckFile is ValidateFile that also returns the parsed document (nil when the file could
+// not be read or parsed), for callers that read its values after validating it (the catalog).
+func (v *Validator) CheckFile(name string) (*Result, *Document) {
+	var doc *Document
+	res := v.validateFileDoc(name, nil, &doc)
+	return res, doc
+}
+
 func (v *Validator) validateFile(name string, dirs *dirNames) *Result {
+	return v.validateFileDoc(name, dirs, nil)
+}
+
+func (v *Validator) validateFileDoc(name string, dirs *dirNames, docOut **Document) *Result {
 	src, err := readSidecar(name)
 	if err != nil {
 		return errorResult(name, err)
 	}
 	res, doc := v.Check(name, src)
+	if docOut != nil {
+		*docOut = doc
+	}
 	if res.Status == StatusSkipped {
 		return res
 	}

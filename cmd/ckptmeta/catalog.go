@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/ckptmeta/ckptmeta/catalog"
@@ -47,6 +48,7 @@ self-contained page with a coverage chart, readable offline).
 			if err != nil {
 				return err
 			}
+			limitCatalogMemory()
 			cov, err := catalog.Status(cmd.Context(), paths, o)
 			if err != nil {
 				return err
@@ -140,11 +142,8 @@ scanning the tree), csv.
 				failed = true
 				fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(p.Path), oneLine(p.Err.Error()))
 			}
-			entries, err := catalog.List(cmd.Context(), paths, o)
-			if err != nil {
-				return err
-			}
-			if err := catalog.WriteList(cmd.OutOrStdout(), entries, format); err != nil {
+			limitCatalogMemory()
+			if _, err := catalog.ListTo(cmd.Context(), paths, o, cmd.OutOrStdout(), format); err != nil {
 				return err
 			}
 			if failed {
@@ -157,7 +156,8 @@ scanning the tree), csv.
 	fl.StringVarP(&format, "format", "o", "table", "output format: "+strings.Join(catalog.ListFormats(), ", "))
 	fl.StringArrayVar(&o.Filters, "filter", nil, "keep rows where FIELD OP VALUE holds (repeatable, ANDed)")
 	fl.StringVar(&o.Sort, "sort", "", "sort by these fields, comma-separated; -field for descending")
-	fl.BoolVar(&o.Fallback, "fallback", false, "read checkpoints that lack a usable sidecar")
+	fl.BoolVar(&o.Fallback, "fallback", false, "read checkpoints that have no sidecar")
+	fl.BoolVar(&o.ValidOnly, "valid-only", false, "only rows of present checkpoints whose sidecar has no error (and those without a sidecar)")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
 	return cmd
@@ -168,6 +168,19 @@ scanning the tree), csv.
 func isWalkWarning(err error) bool {
 	var loop *sidecar.LoopError
 	return errors.As(err, &loop)
+}
+
+// catalogHeapLimit is the soft heap limit of status and list. Main makes the collector run
+// rarely (GOGC=400: right for validate, whose live heap is a few MB); status and list keep a
+// small record per checkpoint while the walk holds every path, about 30 MB live for 50,000
+// sidecars, around which GOGC=400 lets garbage grow to 190 MB. Under this limit the collector
+// runs as often as it must to stay below it (GOMEMLIMIT, when set, wins).
+const catalogHeapLimit = 48 << 20
+
+func limitCatalogMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(catalogHeapLimit)
+	}
 }
 
 func contains(list []string, s string) bool {
