@@ -6,6 +6,12 @@ import "strings"
 // in DESIGN.md; SARIF shows them as each rule's shortDescription.
 var ruleDescriptions = map[string]string{
 	"yaml/syntax":             "The file is not well-formed YAML",
+	"yaml/empty":              "The file holds no YAML document",
+	"yaml/node-budget":        "The document has more YAML nodes than a sidecar can need",
+	"yaml/unloadable":         "A value PyYAML's safe_load cannot construct",
+	"yaml/truthy":             "An unquoted yes/no/on/off is a boolean to PyYAML",
+	"file/too-many-findings":  "More findings than are reported for one file",
+	"walk/symlink-loop":       "A symbolic link to one of its own ancestor directories, not followed",
 	"yaml/duplicate-key":      "A mapping has the same key twice",
 	"yaml/multiple-documents": "The file holds more than one YAML document",
 	"yaml/too-large":          "The file is larger than the size limit",
