@@ -70,6 +70,13 @@
 // (user classes, torch.nn modules, partial of an optimizer) are inert stand-ins and do not
 // stop generation. Nothing in a checkpoint is ever executed either way.
 //
+// Writes go through internal/fsutil's Roots, opened on the paths given to [Run]: a sidecar
+// that is a symlink is written through to its target when that is inside those paths and
+// is a Failed result (fsutil.ErrOutsideRoots) when it is not; a file that changed since it
+// was read is left alone (fsutil.ErrChanged), as is one with other hard links; mode and (as
+// root) owner are kept. A run that writes first removes the temp files a killed run left
+// beside the checkpoints (sidecar.IsTemp).
+//
 // The package never prints and never exits; it reads the clock only through Options.Now
 // when one is given.
 package generate

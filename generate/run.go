@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 
@@ -28,6 +27,8 @@ type RunOptions struct {
 	Jobs int
 	// Exclude holds glob patterns of paths to skip (see sidecar.Walk).
 	Exclude []string
+
+	roots *fsutil.Roots // set by Run: writes stay under the paths given
 }
 
 // Status is the outcome for one checkpoint.
@@ -109,6 +110,22 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 		return sum, err
 	}
 	o.configs = &configCache{}
+	if !o.DryRun {
+		roots, err := fsutil.OpenRoots(paths)
+		if err != nil {
+			return sum, fmt.Errorf("generate: %w", err)
+		}
+		defer roots.Close()
+		o.roots = roots
+		var dirs []string
+		for _, it := range items {
+			if it.kind == sidecar.KindCheckpoint && it.err == nil {
+				dirs = append(dirs, filepath.Dir(it.path))
+			}
+		}
+		// What a killed run left: sidecars are written beside their checkpoints.
+		roots.RemoveTemps(dirs, sidecar.IsTemp)
+	}
 	jobs := o.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
@@ -173,12 +190,19 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 			yamls = append(yamls, p)
 		}
 	}
+	var old *fsutil.Snapshot // the sidecar being replaced, as read
 	if len(yamls) > 0 {
 		target = yamls[0] // replace the file readers find first, never add a second one
+		if o.Force || o.Stale {
+			var err error
+			if old, err = fsutil.ReadSnapshot(target, validate.MaxFileSize); err != nil {
+				return fail(res, fmt.Errorf("generate: %w", err))
+			}
+		}
 		switch {
 		case o.Force:
 		case o.Stale:
-			stale, why, err := staleSidecar(yamls[0], ckptPath)
+			stale, why, err := staleSidecar(yamls[0], old.Data, ckptPath)
 			if err != nil {
 				return fail(res, fmt.Errorf("generate: %s: %w", yamls[0], err))
 			}
@@ -196,7 +220,7 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 	if len(yamls) > 0 {
 		// Replacing a sidecar: keep what a person may have written in it, and say so.
 		if bo.Carry == nil {
-			bo.Carry = carryFrom(yamls[0])
+			bo.Carry = carryFrom(yamls[0], old.Data)
 		}
 		bo.Action = ActionRegenerated
 	}
@@ -209,11 +233,9 @@ func one(ctx context.Context, ckptPath string, o RunOptions) (res *Result) {
 		res.Status = WouldWrite
 		return res
 	}
-	perm := os.FileMode(0o644)
-	if info, err := os.Stat(target); err == nil {
-		perm = info.Mode().Perm() // a rebuilt sidecar keeps its permissions
-	}
-	if err := fsutil.WriteFile(target, sc.Data, perm); err != nil {
+	// A rebuilt sidecar keeps its permissions and owner, and is replaced only while it
+	// still holds what was read; a new one only while there is none.
+	if _, err := o.roots.WriteFile(target, sc.Data, fsutil.WriteOptions{Perm: 0o644, Old: old}); err != nil {
 		return fail(res, fmt.Errorf("generate: %w", err))
 	}
 	res.Status = Written
@@ -227,11 +249,7 @@ func fail(res *Result, err error) *Result {
 
 // staleSidecar reports whether the sidecar's fingerprint no longer matches its checkpoint.
 // A sidecar without a fingerprint (1.0) cannot be shown stale and is left alone.
-func staleSidecar(path, ckptPath string) (bool, string, error) {
-	src, err := fsutil.ReadFile(path, validate.MaxFileSize)
-	if err != nil {
-		return false, "", err
-	}
+func staleSidecar(path string, src []byte, ckptPath string) (bool, string, error) {
 	doc, _ := validate.Parse(filepath.ToSlash(path), src)
 	if doc == nil {
 		return false, "", fmt.Errorf("not readable YAML")
@@ -246,13 +264,10 @@ func staleSidecar(path, ckptPath string) (bool, string, error) {
 	return stale, why, err
 }
 
-// carryFrom reads the hand-editable run identity from an existing sidecar (see [CarryOf]).
-// An unreadable sidecar carries nothing: the new one is built from the sources alone.
-func carryFrom(path string) *Carry {
-	src, err := fsutil.ReadFile(path, validate.MaxFileSize)
-	if err != nil {
-		return nil
-	}
+// carryFrom reads the hand-editable run identity from an existing sidecar's bytes (see
+// [CarryOf]). A sidecar that does not parse carries nothing: the new one is built from the
+// sources alone.
+func carryFrom(path string, src []byte) *Carry {
 	doc, _ := validate.Parse(filepath.ToSlash(path), src)
 	if doc == nil {
 		return nil

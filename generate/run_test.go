@@ -390,7 +390,11 @@ func TestRunStale(t *testing.T) {
 	// Overwrite last.ckpt with another checkpoint: size, mtime and pickle all change.
 	changed := filepath.Join(dir, "last.ckpt")
 	copyFile(t, filepath.Join(dir, "best-v1.ckpt"), changed)
-	if stale, _, err := staleSidecar(changed+".metadata.yaml", changed); err != nil || !stale {
+	side, err := os.ReadFile(changed + ".metadata.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale, _, err := staleSidecar(changed+".metadata.yaml", side, changed); err != nil || !stale {
 		t.Fatalf("an overwritten checkpoint is not stale (stale=%v, err=%v)", stale, err)
 	}
 	o := runOpts()

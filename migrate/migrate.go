@@ -28,9 +28,17 @@
 //     crash leaves each file old or new. A run that may write first removes such temp files
 //     (for sidecar and .bak names only) in the directories it visits, so a run killed
 //     mid-write leaves nothing behind after the next one.
-//   - Options.Backup keeps <file>.bak, created atomically and never overwritten. A
-//     regenerated file is always backed up that way: its old bytes are not migrated,
+//   - Options.Backup keeps the replaced bytes as <file>.bak, or the first free of
+//     <file>.bak.1, <file>.bak.2, …: created atomically, never overwritten, never skipped.
+//     A regenerated file is always backed up that way: its old bytes are not migrated,
 //     they are replaced.
+//   - Writes stay under the paths given to [Run] (internal/fsutil's Roots): a symlinked
+//     sidecar whose target is inside them is written through (the link stays, its target
+//     is replaced, the backup goes beside the target); one whose target is outside is a
+//     per-file failure (fsutil.ErrOutsideRoots). A file is replaced only while it still
+//     holds what was read (fsutil.ErrChanged: "changed during run", the edit is kept),
+//     keeps its mode and, as root, its owner; one with other hard links is reported
+//     (fsutil.ErrHardLinked), since replacing it would split the links.
 //   - provenance: 1.0 -> 1.1 and later hops record tool "ckptmeta", the tool version,
 //     action "migrated" and migrated_from = the version the file had before the first
 //     migration (kept when already set, as Lightning keeps its legacy version).

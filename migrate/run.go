@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,7 +29,7 @@ type Options struct {
 	DryRun       bool   // compute and report; write nothing
 	Check        bool   // like DryRun; the caller fails when anything would change
 	Diff         bool   // fill FileResult.Diff
-	Backup       bool   // keep <file>.bak (never overwritten) before replacing a file
+	Backup       bool   // keep the replaced bytes as <file>.bak, then .bak.1, .bak.2, … (never overwritten)
 	PruneLegacy  bool   // remove X.metadata.json once a YAML sidecar holds its data
 	Jobs         int    // files in flight; 0 = 16×GOMAXPROCS (writers wait on a shared disk flush, so more than the CPUs pays)
 	Exclude      []string
@@ -41,6 +40,8 @@ type Options struct {
 	// beside is the checkpoint the file sits beside, when it exists (set by Run for each
 	// file): a recorded checkpoint path that does not name it is re-pointed at it.
 	beside string
+
+	roots *fsutil.Roots // set by Run: writes stay under its paths
 }
 
 // FileResult is the outcome for one discovered file.
@@ -122,7 +123,18 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		return sum, err
 	}
 	if !o.DryRun && !o.Check {
-		cleanStaleTemps(items)
+		roots, err := fsutil.OpenRoots(paths)
+		if err != nil {
+			return sum, fmt.Errorf("migrate: %w", err)
+		}
+		defer roots.Close()
+		o.roots = roots
+		dirs := make([]string, len(items))
+		for i, it := range items {
+			dirs[i] = filepath.Dir(it.path)
+		}
+		// What a killed run left (sidecar and .bak temp names only).
+		roots.RemoveTemps(dirs, sidecar.IsTemp)
 	}
 
 	jobs := o.Jobs
@@ -188,11 +200,12 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		r.Err = fmt.Errorf("migrate: %w", it.err)
 		return r
 	}
-	src, err := fsutil.ReadFile(it.path, validate.MaxFileSize) // Parse reports a file over the limit
+	snap, err := fsutil.ReadSnapshot(it.path, validate.MaxFileSize) // Parse reports a file over the limit
 	if err != nil {
 		r.Err = fmt.Errorf("migrate: %w", err)
 		return r
 	}
+	src := snap.Data
 	if notMetadata(it.path, src) {
 		r.Skipped = true
 		return r
@@ -211,7 +224,7 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 				if o.PruneLegacy {
 					r.Changed = true
 					if !o.DryRun && !o.Check {
-						if err := prune(it.path, src, o); err != nil {
+						if err := prune(it.path, snap, o); err != nil {
 							r.Err = err
 						} else {
 							r.Pruned = true
@@ -236,30 +249,31 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 			r.Err = err
 			return r
 		}
-		c.regenerate(r, it, src, err, o)
+		c.regenerate(r, it, snap, err, o)
 		return r
 	}
 	r.From, r.To, r.Steps, r.Changed, r.Fixes = m.From, m.To, m.Steps, m.Changed, m.Fixes
 	if !m.Changed {
 		return r
 	}
-	old := src
+	old := snap
 	if r.Output != it.path {
 		old = nil // a new file
 	}
 	if o.Diff {
-		r.Diff = unifiedDiff(it.path, r.Output, old, m.Data)
+		r.Diff = unifiedDiff(it.path, r.Output, dataOf(old), m.Data)
 	}
 	if o.DryRun || o.Check {
 		return r
 	}
-	if err := write(r.Output, it.path, old, m.Data, o.Backup); err != nil {
+	written, err := write(o.roots, r.Output, it.path, old, m.Data, o.Backup)
+	if err != nil {
 		r.Err = err
 		return r
 	}
-	r.Written = true
+	r.Written = written
 	if m.JSON && o.PruneLegacy {
-		if err := prune(it.path, src, o); err != nil {
+		if err := prune(it.path, snap, o); err != nil {
 			r.Err = err
 			return r
 		}
@@ -270,7 +284,8 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 
 // regenerate rebuilds the sidecar of it from its checkpoint after cause made migration
 // impossible. Without a checkpoint, or with NoRegenerate, the file is reported untouched.
-func (c *Chain) regenerate(r *FileResult, it item, src []byte, cause error, o *Options) {
+func (c *Chain) regenerate(r *FileResult, it item, snap *fsutil.Snapshot, cause error, o *Options) {
+	src := snap.Data
 	r.Err = cause
 	if o.NoRegenerate {
 		return
@@ -297,25 +312,27 @@ func (c *Chain) regenerate(r *FileResult, it item, src []byte, cause error, o *O
 	}
 	r.Err, r.Cause = nil, cause
 	r.Output, r.To, r.Regenerated, r.Warnings = out, sc.Version, true, sc.Warnings
-	var old []byte
+	var old *fsutil.Snapshot
 	if out == it.path {
-		old = src
+		old = snap
 	}
-	r.Changed = !bytes.Equal(old, sc.Data) || old == nil
+	r.Changed = old == nil || !bytes.Equal(old.Data, sc.Data)
 	if o.Diff {
-		r.Diff = unifiedDiff(it.path, out, old, sc.Data)
+		r.Diff = unifiedDiff(it.path, out, dataOf(old), sc.Data)
 	}
 	if o.DryRun || o.Check {
 		return
 	}
-	// The old file is replaced wholesale: keep it as <file>.bak whatever Backup says.
-	if err := write(out, it.path, old, sc.Data, old != nil); err != nil {
+	// The old file is replaced wholesale: keep it as <file>.bak (or the next free .bak.N)
+	// whatever Backup says.
+	written, err := write(o.roots, out, it.path, old, sc.Data, old != nil)
+	if err != nil {
 		r.Err = err
 		return
 	}
-	r.Written = true
+	r.Written = written
 	if it.kind == sidecar.KindLegacyJSON && o.PruneLegacy {
-		if err := prune(it.path, src, o); err == nil {
+		if err := prune(it.path, snap, o); err == nil {
 			r.Pruned = true
 		} else {
 			r.Err = err
@@ -323,89 +340,37 @@ func (c *Chain) regenerate(r *FileResult, it item, src []byte, cause error, o *O
 	}
 }
 
-// write replaces (or creates) out with data atomically. When old is not nil (out exists
-// and old is its content) and backup is set, old is first kept as out+".bak" unless a
-// backup already exists. perm comes from the existing file, or from src for a new one.
-func write(out, src string, old, data []byte, backup bool) error {
-	target, perm := out, os.FileMode(0o644)
-	if info, err := os.Lstat(out); err == nil {
-		if info.Mode()&fs.ModeSymlink != 0 {
-			// Write through a symlinked sidecar, not over the link.
-			if resolved, err := filepath.EvalSymlinks(out); err == nil {
-				target = resolved
-				if ti, err := os.Stat(resolved); err == nil {
-					info = ti
-				}
-			}
-		}
-		perm = info.Mode().Perm()
-	} else if info, err := os.Stat(src); err == nil {
+// write replaces (or creates) out with data through the one writer: atomically, only while
+// out still holds old (nil: while there is no file), keeping the replaced bytes as a backup
+// when backup is set. A new file takes the permissions of src (the legacy JSON it comes
+// from). It reports false when out already held exactly data (written through another name
+// meanwhile): nothing was written.
+func write(roots *fsutil.Roots, out, src string, old *fsutil.Snapshot, data []byte, backup bool) (bool, error) {
+	if testHookBeforeWrite != nil {
+		testHookBeforeWrite(out)
+	}
+	perm := os.FileMode(0o644)
+	if info, err := os.Stat(src); err == nil && old == nil {
 		perm = info.Mode().Perm()
 	}
-	if old != nil && backup {
-		if err := writeBackup(target+".bak", old, perm); err != nil {
-			return err
-		}
+	w, err := roots.WriteFile(out, data, fsutil.WriteOptions{Perm: perm, Old: old, Backup: backup && old != nil})
+	if err != nil {
+		return false, fmt.Errorf("migrate: %w", err)
 	}
-	if err := fsutil.WriteFile(target, data, perm); err != nil {
-		return fmt.Errorf("migrate: write %s: %w", out, err)
-	}
-	return nil
+	return !w.Same, nil
 }
 
-// writeBackup creates path with data unless it exists; it is never overwritten, and a
-// crash leaves either no backup or a whole one (temp file, then a hard link, which
-// fails when the name exists).
-func writeBackup(path string, data []byte, perm os.FileMode) error {
-	if _, err := os.Lstat(path); err == nil {
-		return nil
-	}
-	if err := fsutil.CreateNew(path, data, perm); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("migrate: backup %s: %w", path, err)
-	}
-	return nil
-}
+// testHookBeforeWrite runs between reading a file and writing its replacement (tests put a
+// person's edit there).
+var testHookBeforeWrite func(out string)
 
 // prune removes a legacy JSON sidecar whose data now lives in YAML, if it still holds
-// the bytes that were read (a file changed meanwhile is left alone).
-func prune(path string, src []byte, o *Options) error {
-	cur, err := fsutil.ReadFile(path, validate.MaxFileSize)
-	if err != nil {
-		return fmt.Errorf("migrate: prune: %w", err)
-	}
-	if !bytes.Equal(cur, src) {
-		return fmt.Errorf("migrate: prune %s: the file changed during the run; left in place", path)
-	}
-	if o.Backup {
-		if err := writeBackup(path+".bak", src, 0o644); err != nil {
-			return err
-		}
-	}
-	if err := os.Remove(path); err != nil {
+// what was read (a file changed meanwhile is left alone), keeping it as a backup with Backup.
+func prune(path string, snap *fsutil.Snapshot, o *Options) error {
+	if _, err := o.roots.Remove(path, fsutil.RemoveOptions{Old: snap, Backup: o.Backup}); err != nil {
 		return fmt.Errorf("migrate: prune: %w", err)
 	}
 	return nil
-}
-
-// cleanStaleTemps removes recognised temp files from the directories of the discovered
-// files. A concurrent ckptmeta writing in the same directory would lose its pending
-// write (its rename fails and reports an error); no sidecar is ever lost.
-func cleanStaleTemps(items []item) {
-	dirs := map[string]bool{}
-	for _, it := range items {
-		dirs[filepath.Dir(it.path)] = true
-	}
-	for dir := range dirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if e.Type().IsRegular() && sidecar.IsTemp(e.Name()) {
-				_ = os.Remove(filepath.Join(dir, e.Name()))
-			}
-		}
-	}
 }
 
 func unifiedDiff(from, to string, a, b []byte) string {
@@ -437,4 +402,12 @@ func notMetadata(name string, src []byte) bool {
 func isRegular(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && info.Mode().IsRegular()
+}
+
+// dataOf is what the snapshot holds; nil for none (a file that does not exist yet).
+func dataOf(s *fsutil.Snapshot) []byte {
+	if s == nil {
+		return nil
+	}
+	return s.Data
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -246,27 +245,6 @@ func TestRunPruneLegacy(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ck, "best.metadata.json")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("superseded JSON still there")
 	}
-}
-
-func TestRunSymlinkedSidecar(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("needs symlinks (Unix)")
-	}
-	dir := t.TempDir()
-	real := filepath.Join(dir, "store", "best.ckpt.metadata.yaml")
-	put(t, real, readFixture(t, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml"), 0o644)
-	link := filepath.Join(dir, "run", "checkpoints", "best.ckpt.metadata.yaml")
-	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(real, link); err != nil {
-		t.Fatal(err)
-	}
-	runAll(t, []string{filepath.Join(dir, "run")}, Options{})
-	if info, err := os.Lstat(link); err != nil || info.Mode()&fs.ModeSymlink == 0 {
-		t.Fatalf("symlink replaced: %v", info)
-	}
-	assertValid(t, "2.0", readFixture(t, real))
 }
 
 func TestStaleTemps(t *testing.T) {

@@ -54,10 +54,10 @@ self-contained page with a coverage chart, readable offline).
 				return err
 			}
 			w := cmd.OutOrStdout()
-			var file *os.File
+			var file *reportFile
 			if output != "" {
-				if file, err = os.Create(output); err != nil {
-					return fmt.Errorf("--output: %w", err)
+				if file, err = openReportFile(output); err != nil {
+					return err
 				}
 				defer file.Close()
 				w = file
@@ -66,8 +66,8 @@ self-contained page with a coverage chart, readable offline).
 				return err
 			}
 			if file != nil {
-				if err := file.Close(); err != nil {
-					return fmt.Errorf("--output: %w", err)
+				if err := file.commit(); err != nil {
+					return err
 				}
 			}
 			if cmd.Flags().Changed("fail-under") && cov.Percent() < failUnder {

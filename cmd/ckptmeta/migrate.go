@@ -54,6 +54,14 @@ bytes change. A legacy X.metadata.json becomes a YAML sidecar beside it (the JSO
 (--no-regenerate only reports it). A downgrade that would lose data is refused, naming the
 fields, unless --allow-lossy. A file newer than this ckptmeta is never touched.
 
+A replaced file's old bytes are kept as FILE.bak, then FILE.bak.1, FILE.bak.2, … (a backup is
+never overwritten): always for a regenerated file, with --backup for every file.
+Writes stay inside the paths given: a sidecar that is a symbolic link is written through to
+the file it names when that file is inside them (the link stays), and is refused (a failure,
+exit 1) when the link leads outside. A file is replaced only if it still holds what was read
+(an edit made meanwhile is kept and reported "changed during run"); it keeps its mode and, as
+root, its owner; a file with other hard links is reported, not split.
+
 --check writes nothing and exits 1 if any file would change: use it as a CI gate or as the
 ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
@@ -138,7 +146,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 	fl.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any file would change")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "report what would change; write nothing")
 	fl.BoolVar(&o.Diff, "diff", false, "print a unified diff of each change")
-	fl.BoolVar(&o.Backup, "backup", false, "keep FILE.bak before replacing a file (an existing backup is never overwritten)")
+	fl.BoolVar(&o.Backup, "backup", false, "keep the replaced bytes as FILE.bak (then FILE.bak.1, …; never overwritten)")
 	fl.BoolVar(&o.AllowLossy, "allow-lossy", false, "let a downgrade drop what the older version cannot hold")
 	fl.BoolVar(&o.NoRegenerate, "no-regenerate", false, "report broken sidecars instead of rebuilding them from their checkpoint")
 	fl.BoolVar(&o.PruneLegacy, "prune-legacy", false, "remove X.metadata.json once its YAML sidecar is written")

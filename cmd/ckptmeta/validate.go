@@ -55,17 +55,17 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			var closers []io.Closer
 			defer func() {
 				for _, c := range closers {
-					c.Close() // the normal path has already closed the output file and checked that
+					c.Close() // the normal path has already committed the output file and checked that
 				}
 			}()
-			var outFile *os.File
+			var outFile *reportFile
 			if output != "" {
-				file, err := os.Create(output)
+				file, err := openReportFile(output)
 				if err != nil {
-					return fmt.Errorf("--output: %w", err)
+					return err
 				}
 				outFile = file
-				closers = append(closers, file) // on an early return; closed and checked below otherwise
+				closers = append(closers, file) // abandons it on an early return; committed below otherwise
 				r, err := report.New(file, f, ropts)
 				if err != nil {
 					return err
@@ -109,11 +109,9 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 					reportErr = err
 				}
 			}
-			if outFile != nil {
-				// The report is only whole once the file is closed: a full disk shows up here.
-				if err := outFile.Close(); err != nil && reportErr == nil {
-					reportErr = fmt.Errorf("--output: %w", err)
-				}
+			if outFile != nil && runErr == nil && reportErr == nil {
+				// An interrupted run's partial report never replaces the last whole one.
+				reportErr = outFile.commit()
 			}
 			if err := errors.Join(runErr, reportErr); err != nil {
 				return err
