@@ -83,7 +83,7 @@ func (p *parser) decode(src []byte) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			p.add(0, 0, "", "yaml/empty", "file has no YAML document", "")
 		} else {
-			p.syntax(err)
+			p.syntax(err, pyyaml.FindSyntaxError(src))
 		}
 		return nil
 	}
@@ -92,7 +92,7 @@ func (p *parser) decode(src []byte) *yaml.Node {
 	case err == nil:
 		p.add(next.Line, next.Column, "", "yaml/multiple-documents", "file holds more than one YAML document; a sidecar is one document", "remove everything from the second '---' on")
 	case !errors.Is(err, io.EOF):
-		p.syntax(err)
+		p.syntax(err, pyyaml.FindStreamSyntaxError(src)) // an error in a later document
 	}
 	return &file
 }
@@ -169,7 +169,13 @@ func (p *parser) addSev(sev Severity, line, col int, ptr, rule, msg, hint string
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (p *parser) syntax(err error) {
+// syntax reports yaml.v3's syntax error err at PyYAML's problem mark pe: where the Python
+// consumers' yaml.safe_load says the problem is, with the context it names (where the
+// unclosed collection or quote began). yaml.v3 gives only a line, and for parser errors the
+// 0-based line of the context, so the mark comes from pyyaml.FindSyntaxError. The message
+// stays yaml.v3's. When PyYAML raises nothing (pe nil: an error only yaml.v3 makes, or
+// input FindSyntaxError leaves alone), yaml.v3's line is kept and the column is 1.
+func (p *parser) syntax(err error, pe *pyyaml.SyntaxError) {
 	msg := err.Error()
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -178,7 +184,14 @@ func (p *parser) syntax(err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	p.add(line, 0, "", "yaml/syntax", msg, "")
+	col := 0
+	if pe != nil {
+		line, col = pe.Mark.Line+1, pe.Mark.Column+1
+		if pe.ContextMark != nil && pe.Context != "" && *pe.ContextMark != pe.Mark {
+			msg += fmt.Sprintf(" (%s that starts at line %d column %d)", strings.TrimPrefix(pe.Context, "while "), pe.ContextMark.Line+1, pe.ContextMark.Column+1)
+		}
+	}
+	p.add(line, col, "", "yaml/syntax", msg, "")
 }
 
 // reJSON is JSON's number syntax: a YAML float written this way keeps its text.

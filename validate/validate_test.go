@@ -55,7 +55,7 @@ func TestCorpus(t *testing.T) {
 			{"schema/type", 14, 9, E}, {"schema/type", 15, 9, E}, {"schema/unknown-key", 17, 3, W},
 			{"schema/unknown-key", 18, 3, W}, {"schema/unknown-key", 19, 3, W}, {"schema/unknown-key", 20, 3, W}}},
 		{"invalid/future-version.metadata.yaml", StatusInvalid, "3.0", []at{{"sidecar/unknown-version", 1, 17, E}}},
-		{"invalid/broken-syntax.metadata.yaml", StatusInvalid, "", []at{{"yaml/syntax", 3, 1, E}}},
+		{"invalid/broken-syntax.metadata.yaml", StatusInvalid, "", []at{{"yaml/syntax", 4, 2, E}}}, // PyYAML: line 4 column 2
 		{"legacy/v0.metadata.json", StatusInvalid, "0", []at{{"sidecar/legacy", 1, 1, E}}},
 		{"legacy/unversioned.metadata.yaml", StatusInvalid, "0", []at{{"sidecar/legacy", 1, 1, E}}},
 	}
