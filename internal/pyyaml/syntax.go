@@ -371,7 +371,7 @@ func (s *scanner) fetchMoreTokens() {
 		s.allowSimpleKey = false
 		s.tokens = append(s.tokens, s.scanPlain())
 	default:
-		s.fail("while scanning for the next token", nil, fmt.Sprintf("found character %s that cannot start any token", pyRepr(string(ch))), s.mark())
+		s.fail("while scanning for the next token", nil, fmt.Sprintf("found character %s that cannot start any token", reprChar(string(ch))), s.mark())
 	}
 }
 
@@ -589,7 +589,7 @@ func (s *scanner) scanToNextToken() {
 	}
 }
 
-func isAlnum(ch rune) bool {
+func isWordChar(ch rune) bool {
 	return ch >= '0' && ch <= '9' || ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch == '-' || ch == '_'
 }
 
@@ -598,16 +598,16 @@ func (s *scanner) scanDirective() token {
 	s.forward(1)
 	t := token{kind: tDirective, start: start}
 	n := 0
-	for isAlnum(s.peek(n)) {
+	for isWordChar(s.peek(n)) {
 		n++
 	}
 	if n == 0 {
-		s.fail("while scanning a directive", &start, "expected alphabetic or numeric character, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning a directive", &start, "expected alphabetic or numeric character, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	t.name = s.prefix(n)
 	s.forward(n)
 	if !isIn(s.peek(0), zSpaceEnd) {
-		s.fail("while scanning a directive", &start, "expected alphabetic or numeric character, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning a directive", &start, "expected alphabetic or numeric character, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	switch t.name {
 	case "YAML":
@@ -616,12 +616,12 @@ func (s *scanner) scanDirective() token {
 		}
 		t.major = s.scanDirectiveNumber(start)
 		if s.peek(0) != '.' {
-			s.fail("while scanning a directive", &start, "expected a digit or '.', but found "+pyRepr(string(s.peek(0))), s.mark())
+			s.fail("while scanning a directive", &start, "expected a digit or '.', but found "+reprChar(string(s.peek(0))), s.mark())
 		}
 		s.forward(1)
 		s.scanDirectiveNumber(start)
 		if !isIn(s.peek(0), zSpaceEnd) {
-			s.fail("while scanning a directive", &start, "expected a digit or ' ', but found "+pyRepr(string(s.peek(0))), s.mark())
+			s.fail("while scanning a directive", &start, "expected a digit or ' ', but found "+reprChar(string(s.peek(0))), s.mark())
 		}
 	case "TAG":
 		for s.peek(0) == ' ' {
@@ -629,14 +629,14 @@ func (s *scanner) scanDirective() token {
 		}
 		t.handle = s.scanTagHandle("directive", start)
 		if s.peek(0) != ' ' {
-			s.fail("while scanning a directive", &start, "expected ' ', but found "+pyRepr(string(s.peek(0))), s.mark())
+			s.fail("while scanning a directive", &start, "expected ' ', but found "+reprChar(string(s.peek(0))), s.mark())
 		}
 		for s.peek(0) == ' ' {
 			s.forward(1)
 		}
 		s.scanTagURI("directive", start)
 		if !isIn(s.peek(0), zSpaceEnd) {
-			s.fail("while scanning a directive", &start, "expected ' ', but found "+pyRepr(string(s.peek(0))), s.mark())
+			s.fail("while scanning a directive", &start, "expected ' ', but found "+reprChar(string(s.peek(0))), s.mark())
 		}
 	default:
 		for !isIn(s.peek(0), zBreakOrEnd) {
@@ -653,7 +653,7 @@ func (s *scanner) scanDirective() token {
 		}
 	}
 	if !isIn(s.peek(0), zBreakOrEnd) {
-		s.fail("while scanning a directive", &start, "expected a comment or a line break, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning a directive", &start, "expected a comment or a line break, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	s.scanLineBreak()
 	return t
@@ -661,7 +661,7 @@ func (s *scanner) scanDirective() token {
 
 func (s *scanner) scanDirectiveNumber(start Mark) int {
 	if ch := s.peek(0); ch < '0' || ch > '9' {
-		s.fail("while scanning a directive", &start, "expected a digit, but found "+pyRepr(string(ch)), s.mark())
+		s.fail("while scanning a directive", &start, "expected a digit, but found "+reprChar(string(ch)), s.mark())
 	}
 	n := 0
 	for ch := s.peek(n); ch >= '0' && ch <= '9'; ch = s.peek(n) {
@@ -683,16 +683,16 @@ func (s *scanner) scanAnchor(kind tokenKind) token {
 	}
 	s.forward(1)
 	n := 0
-	for isAlnum(s.peek(n)) {
+	for isWordChar(s.peek(n)) {
 		n++
 	}
 	if n == 0 {
-		s.fail("while scanning an "+name, &start, "expected alphabetic or numeric character, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning an "+name, &start, "expected alphabetic or numeric character, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	value := s.prefix(n)
 	s.forward(n)
 	if !isIn(s.peek(0), "\x00 \t"+zBreak+"?:,]}%@`") {
-		s.fail("while scanning an "+name, &start, "expected alphabetic or numeric character, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning an "+name, &start, "expected alphabetic or numeric character, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	return token{kind: kind, start: start, end: s.mark(), anchorOrAlias: value}
 }
@@ -706,7 +706,7 @@ func (s *scanner) scanTag() token {
 		s.forward(2)
 		s.scanTagURI("tag", start)
 		if s.peek(0) != '>' {
-			s.fail("while parsing a tag", &start, "expected '>', but found "+pyRepr(string(s.peek(0))), s.mark())
+			s.fail("while parsing a tag", &start, "expected '>', but found "+reprChar(string(s.peek(0))), s.mark())
 		}
 		s.forward(1)
 	case isIn(ch, zBlank):
@@ -732,7 +732,7 @@ func (s *scanner) scanTag() token {
 		s.scanTagURI("tag", start)
 	}
 	if !isIn(s.peek(0), zSpaceEnd) {
-		s.fail("while scanning a tag", &start, "expected ' ', but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning a tag", &start, "expected ' ', but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	t.end = s.mark()
 	return t
@@ -764,7 +764,7 @@ func (s *scanner) scanBlockScalar(folded bool) token {
 		}
 	}
 	if !isIn(s.peek(0), zSpaceEnd) {
-		s.fail("while scanning a block scalar", &start, "expected chomping or indentation indicators, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning a block scalar", &start, "expected chomping or indentation indicators, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	// ignored line
 	for s.peek(0) == ' ' {
@@ -776,7 +776,7 @@ func (s *scanner) scanBlockScalar(folded bool) token {
 		}
 	}
 	if !isIn(s.peek(0), zBreakOrEnd) {
-		s.fail("while scanning a block scalar", &start, "expected a comment or a line break, but found "+pyRepr(string(s.peek(0))), s.mark())
+		s.fail("while scanning a block scalar", &start, "expected a comment or a line break, but found "+reprChar(string(s.peek(0))), s.mark())
 	}
 	s.scanLineBreak()
 	minIndent := s.indent + 1
@@ -873,7 +873,7 @@ func (s *scanner) flowNonSpaces(double bool, start Mark) {
 				for k := 0; k < n; k++ {
 					if c := s.peek(k); c == 0 || !in(c, "0123456789ABCDEFabcdef") {
 						s.fail("while scanning a double-quoted scalar", &start,
-							fmt.Sprintf("expected escape sequence of %d hexadecimal numbers, but found %s", n, pyRepr(string(c))), s.mark())
+							fmt.Sprintf("expected escape sequence of %d hexadecimal numbers, but found %s", n, reprChar(string(c))), s.mark())
 					}
 				}
 				if code, _ := strconv.ParseUint(s.prefix(n), 16, 64); code > 0x10ffff {
@@ -885,7 +885,7 @@ func (s *scanner) flowNonSpaces(double bool, start Mark) {
 				s.scanLineBreak()
 				s.flowBreaks(start)
 			default:
-				s.fail("while scanning a double-quoted scalar", &start, "found unknown escape character "+pyRepr(string(ch)), s.mark())
+				s.fail("while scanning a double-quoted scalar", &start, "found unknown escape character "+reprChar(string(ch)), s.mark())
 			}
 		default:
 			return
@@ -986,17 +986,17 @@ func (s *scanner) plainSpaces() bool {
 
 func (s *scanner) scanTagHandle(name string, start Mark) string {
 	if ch := s.peek(0); ch != '!' {
-		s.fail("while scanning a "+name, &start, "expected '!', but found "+pyRepr(string(ch)), s.mark())
+		s.fail("while scanning a "+name, &start, "expected '!', but found "+reprChar(string(ch)), s.mark())
 	}
 	n := 1
 	if ch := s.peek(n); ch != ' ' {
-		for isAlnum(ch) {
+		for isWordChar(ch) {
 			n++
 			ch = s.peek(n)
 		}
 		if ch != '!' {
 			s.forward(n)
-			s.fail("while scanning a "+name, &start, "expected '!', but found "+pyRepr(string(ch)), s.mark())
+			s.fail("while scanning a "+name, &start, "expected '!', but found "+reprChar(string(ch)), s.mark())
 		}
 		n++
 	}
@@ -1009,7 +1009,7 @@ func (s *scanner) scanTagURI(name string, start Mark) {
 	n := 0
 	any := false
 	ch := s.peek(n)
-	for isAlnum(ch) || ch != 0 && in(ch, ";/?:@&=+$,.!~*'()[]%") {
+	for isWordChar(ch) || ch != 0 && in(ch, ";/?:@&=+$,.!~*'()[]%") {
 		if ch == '%' {
 			if n > 0 {
 				any = true
@@ -1028,7 +1028,7 @@ func (s *scanner) scanTagURI(name string, start Mark) {
 		any = true
 	}
 	if !any {
-		s.fail("while parsing a "+name, &start, "expected URI, but found "+pyRepr(string(ch)), s.mark())
+		s.fail("while parsing a "+name, &start, "expected URI, but found "+reprChar(string(ch)), s.mark())
 	}
 }
 
@@ -1040,7 +1040,7 @@ func (s *scanner) scanURIEscapes(name string, start Mark) {
 		for k := 0; k < 2; k++ {
 			if c := s.peek(k); c == 0 || !in(c, "0123456789ABCDEFabcdef") {
 				s.fail("while scanning a "+name, &start,
-					"expected URI escape sequence of 2 hexadecimal numbers, but found "+pyRepr(string(c)), s.mark())
+					"expected URI escape sequence of 2 hexadecimal numbers, but found "+reprChar(string(c)), s.mark())
 			}
 		}
 		b, _ := strconv.ParseUint(s.prefix(2), 16, 8)
@@ -1069,8 +1069,8 @@ func (s *scanner) scanLineBreak() string {
 	return ""
 }
 
-// pyRepr is Python's repr of a short string, as PyYAML's messages quote characters.
-func pyRepr(v string) string {
+// reprChar is Python's repr of a short string, as PyYAML's messages quote characters.
+func reprChar(v string) string {
 	if v == "\x00" {
 		return `'\x00'`
 	}
@@ -1197,7 +1197,7 @@ func (p *ysParser) parseDocumentStart() eventKind {
 		p.processDirectives()
 		if !p.s.checkToken(tDocumentStart) {
 			t := p.s.peekToken()
-			p.fail("", nil, fmt.Sprintf("expected '<document start>', but found %s", pyRepr(tokenIDs[t.kind])), t.start)
+			p.fail("", nil, fmt.Sprintf("expected '<document start>', but found %s", reprChar(tokenIDs[t.kind])), t.start)
 		}
 		p.s.getToken()
 		p.states = append(p.states, p.parseDocumentEnd)
@@ -1243,7 +1243,7 @@ func (p *ysParser) processDirectives() {
 			seenYAML = true
 		case "TAG":
 			if p.tagHandles[t.handle] {
-				p.fail("", nil, "duplicate tag handle "+pyRepr(t.handle), t.start)
+				p.fail("", nil, "duplicate tag handle "+reprChar(t.handle), t.start)
 			}
 			p.tagHandles[t.handle] = true
 		}
@@ -1282,7 +1282,7 @@ func (p *ysParser) parseNode(block, indentlessSequence bool) eventKind {
 		}
 	}
 	if tag != nil && tag.hasHandle && !p.tagHandles[tag.handle] {
-		p.fail("while parsing a node", start, "found undefined tag handle "+pyRepr(tag.handle), tag.start)
+		p.fail("while parsing a node", start, "found undefined tag handle "+reprChar(tag.handle), tag.start)
 	}
 	if start == nil {
 		m := p.s.peekToken().start
@@ -1318,7 +1318,7 @@ func (p *ysParser) parseNode(block, indentlessSequence bool) eventKind {
 		node = "block"
 	}
 	t := p.s.peekToken()
-	p.fail("while parsing a "+node+" node", start, "expected the node content, but found "+pyRepr(tokenIDs[t.kind]), t.start)
+	p.fail("while parsing a "+node+" node", start, "expected the node content, but found "+reprChar(tokenIDs[t.kind]), t.start)
 	return 0
 }
 
@@ -1340,7 +1340,7 @@ func (p *ysParser) parseBlockSequenceEntry() eventKind {
 	}
 	if !p.s.checkToken(tBlockEnd) {
 		t := p.s.peekToken()
-		p.fail("while parsing a block collection", p.lastMark(), "expected <block end>, but found "+pyRepr(tokenIDs[t.kind]), t.start)
+		p.fail("while parsing a block collection", p.lastMark(), "expected <block end>, but found "+reprChar(tokenIDs[t.kind]), t.start)
 	}
 	p.s.getToken()
 	p.state = p.pop()
@@ -1381,7 +1381,7 @@ func (p *ysParser) parseBlockMappingKey() eventKind {
 	}
 	if !p.s.checkToken(tBlockEnd) {
 		t := p.s.peekToken()
-		p.fail("while parsing a block mapping", p.lastMark(), "expected <block end>, but found "+pyRepr(tokenIDs[t.kind]), t.start)
+		p.fail("while parsing a block mapping", p.lastMark(), "expected <block end>, but found "+reprChar(tokenIDs[t.kind]), t.start)
 	}
 	p.s.getToken()
 	p.state = p.pop()
@@ -1419,7 +1419,7 @@ func (p *ysParser) parseFlowSequenceEntry(first bool) eventKind {
 				p.s.getToken()
 			} else {
 				t := p.s.peekToken()
-				p.fail("while parsing a flow sequence", p.lastMark(), "expected ',' or ']', but got "+pyRepr(tokenIDs[t.kind]), t.start)
+				p.fail("while parsing a flow sequence", p.lastMark(), "expected ',' or ']', but got "+reprChar(tokenIDs[t.kind]), t.start)
 			}
 		}
 		if p.s.checkToken(tKey) {
@@ -1483,7 +1483,7 @@ func (p *ysParser) parseFlowMappingKey(first bool) eventKind {
 				p.s.getToken()
 			} else {
 				t := p.s.peekToken()
-				p.fail("while parsing a flow mapping", p.lastMark(), "expected ',' or '}', but got "+pyRepr(tokenIDs[t.kind]), t.start)
+				p.fail("while parsing a flow mapping", p.lastMark(), "expected ',' or '}', but got "+reprChar(tokenIDs[t.kind]), t.start)
 			}
 		}
 		if p.s.checkToken(tKey) {
