@@ -509,6 +509,7 @@ func TestBuildReaderFixtures(t *testing.T) {
 		// user-class net generates; partial(os.system), every gadget family and every qualified
 		// name that reaches os.system is refused.
 		{file: "lht_partial.ckpt", epoch: 9, step: 8600, monitor: "val/acc", best: f64(float64(float32(0.9875)))}, // a float32 tensor
+		{file: "user_data.ckpt", epoch: 4, step: 40},
 		{file: "hostile_partial.ckpt", err: ErrUnsafe},
 		{file: "gadget_imaplib.ckpt", err: ErrUnsafe},
 		{file: "gadget_collect_env.ckpt", err: ErrUnsafe},

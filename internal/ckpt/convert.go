@@ -31,12 +31,15 @@ var bulkKeys = map[string]bool{"state_dict": true, "optimizer_states": true, "lr
 // in the package comment. It never formats raw values with %v: they may be
 // cyclic.
 type converter struct {
-	nodes   int
-	done    map[convKey]convDone // converted containers, so memo sharing costs O(unique)
-	onPath  map[any]bool
-	scalars []*Tensor // numel-1 tensors outside bulk keys, in tree order
-	seenT   map[*Tensor]bool
-	tensors map[*Tensor]bool
+	// getattrAsData is set when builtins.getattr itself is kept as a value
+	// (stored, a dict key, partial's target) rather than only called.
+	getattrAsData bool
+	nodes         int
+	done          map[convKey]convDone // converted containers, so memo sharing costs O(unique)
+	onPath        map[any]bool
+	scalars       []*Tensor // numel-1 tensors outside bulk keys, in tree order
+	seenT         map[*Tensor]bool
+	tensors       map[*Tensor]bool
 }
 
 func newConverter() *converter {
@@ -93,6 +96,7 @@ func orderedEntries(d *types.OrderedDict) []entry {
 func (c *converter) dict(es []entry, depth int, bulk, top bool) (any, error) {
 	m := make(map[string]any, len(es))
 	for _, e := range es {
+		c.noteKey(e.k)
 		k := keyString(e.k, 0)
 		v, err := c.conv(e.v, depth+1, bulk || top && bulkKeys[k])
 		if err != nil {
@@ -144,6 +148,9 @@ func (c *converter) conv(v any, depth int, bulk bool) (any, error) {
 	case *storageRef:
 		return &Tensor{DType: x.DType, Shape: []int64{x.Numel}, Storage: x.Key, Offset: x.ViewOffset, Numel: x.Numel}, nil
 	case *pyClass:
+		if x.g.String() == getattrName {
+			c.getattrAsData = true
+		}
 		return x.g, nil
 	case *types.OrderedDictClass:
 		return Global{"collections", "OrderedDict"}, nil
@@ -282,8 +289,19 @@ var dictLike = map[string]bool{
 	"lightning_fabric.utilities.data.AttributeDict":     true,
 }
 
+// noteKey flags builtins.getattr used as a dict key (keys are stringified,
+// not converted).
+func (c *converter) noteKey(k any) {
+	if p, ok := k.(*pyClass); ok && p.g.String() == getattrName {
+		c.getattrAsData = true
+	}
+}
+
 func (c *converter) object(o *pyObject, depth int, bulk bool) (any, error) {
 	name := o.g.String()
+	if o.g.String() == getattrName || strings.HasPrefix(o.g.Name, "getattr()") && o.g.Module == "builtins" {
+		c.getattrAsData = true // an instance of getattr (NEWOBJ) or a call of one
+	}
 	switch {
 	case dictLike[name]:
 		es := make([]entry, len(o.keys))
@@ -327,6 +345,7 @@ func (c *converter) object(o *pyObject, depth int, bulk bool) (any, error) {
 	if len(o.keys) > 0 {
 		obj.Items = make(map[string]any, len(o.keys))
 		for i := range o.keys {
+			c.noteKey(o.keys[i])
 			v, err := c.conv(o.vals[i], depth+1, bulk)
 			if err != nil {
 				return nil, err

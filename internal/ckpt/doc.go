@@ -66,6 +66,15 @@
 //     partial(os.system, …) is dangerous through os.system, while
 //     partial(torch.optim.Adam, lr=…) and partial of an unknown class are
 //     data. Dataclasses and enums are unknown, not dangerous.
+//   - builtins.getattr is dangerous, except when every use of it is
+//     getattr(<global>, "<identifier>"), the way Python ≥ 3.11 pickles an enum
+//     member (getattr(Mode, "MAX")): then the read is judged as the dotted
+//     global Mode.MAX (getattr(torch.os, "system") is torch.os.system, which
+//     is dangerous) and getattr itself is unknown. Stored, used as a key,
+//     wrapped in partial or called any other way, getattr is dangerous.
+//   - A name that is one of the modules every module imports (os, sys,
+//     subprocess, builtins, …, underscores ignored) is that module:
+//     torch + os and tempfile + _os are dangerous.
 //
 // The summary's weights_only verdict follows: "loads" when every global is
 // on torch's default list, "needs_safe_globals" when all are allowed but some

@@ -84,15 +84,21 @@ func resolutions(g Global) []Global {
 
 // dangerousName catches introspection walks in any module: a name (or any
 // attribute in a dotted name) that reaches builtins, globals, code objects
-// or the import machinery.
+// or the import machinery, or that is one of the modules every other module
+// imports (torch.os, tempfile._os are the os module itself).
 func dangerousName(name string) bool {
 	for _, p := range strings.Split(name, ".") {
-		if dunderWalks[p] {
+		if dunderWalks[p] || importedModules[strings.Trim(p, "_")] {
 			return true
 		}
 	}
 	return false
 }
+
+// importedModules are dangerous modules that other modules commonly hold as
+// attributes, so that module + "os" is the os module.
+var importedModules = set("os", "posix", "nt", "sys", "subprocess", "builtins", "importlib", "shutil", "socket",
+	"pickle", "ctypes", "runpy", "pty")
 
 var dunderWalks = set(
 	"__import__", "__builtins__", "__builtin__", "__loader__", "__spec__", "__build_class__", "__subclasses__",

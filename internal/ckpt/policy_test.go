@@ -45,6 +45,8 @@ func TestClassify(t *testing.T) {
 		{"tempfile", "_os.system", Dangerous},
 		{"torch", "os.system", Dangerous},
 		{"torch", "hub.load", Dangerous},
+		{"torch", "os", Dangerous}, // the os module, as an attribute of torch
+		{"tempfile", "_os", Dangerous},
 		{"builtins", "object.__subclasses__", Dangerous},
 		{"collections", "OrderedDict.__class__", Dangerous},
 		{"torch", "nn.Module", Unknown},
@@ -120,6 +122,7 @@ func TestPolicyFixtures(t *testing.T) {
 		{"qualified_tempfile.ckpt", []string{"tempfile._os.system"}, WeightsOnlyRefused},
 		{"qualified_torch.ckpt", []string{"torch.os.system"}, WeightsOnlyRefused},
 		{"lht_partial.ckpt", nil, WeightsOnlyRefused}, // the net's classes are unknown
+		{"user_data.ckpt", nil, WeightsOnlyRefused},   // a dataclass, an enum (getattr), partial(FocalLoss)
 		{"lightning2.ckpt", nil, WeightsOnlyNeedsSafeGlobals},
 		{"weights_only.ckpt", nil, WeightsOnlyLoads},
 		{"best.ckpt", nil, WeightsOnlyLoads},
@@ -214,5 +217,40 @@ func TestBigIntegers(t *testing.T) {
 	s := Summarize(r)
 	if s.Epoch != nil || s.GlobalStep == nil || *s.GlobalStep != 3 {
 		t.Errorf("Epoch = %v, GlobalStep = %v; want nil and 3", s.Epoch, s.GlobalStep)
+	}
+}
+
+// Python ≥ 3.11 pickles an enum member as getattr(Mode, "MAX"): that use of
+// getattr is data, judged as the dotted global Mode.MAX; any other use of
+// getattr is dangerous.
+func TestGetattrPolicy(t *testing.T) {
+	const getattr = "cbuiltins\ngetattr\n"
+	tests := []struct {
+		Name, Pkl string
+		Dangerous []string
+	}{
+		{"enum member", "\x80\x02" + getattr + "cmy.config\nMode\nX\x03\x00\x00\x00MAX\x86R.", nil},
+		{"module attribute", "\x80\x02" + getattr + "ctorch\nos\nX\x06\x00\x00\x00system\x86R)R.", []string{"torch.os", "torch.os.system"}},
+		{"dunder walk", "\x80\x02" + getattr + "cmy.config\nMode\nX\x09\x00\x00\x00__class__\x86R.", []string{"my.config.Mode.__class__"}},
+		{"getattr of a value", "\x80\x02" + getattr + "X\x01\x00\x00\x00aX\x05\x00\x00\x00upper\x86R.", []string{"builtins.getattr"}},
+		{"partial of getattr", "\x80\x02cfunctools\npartial\n" + getattr + "\x85R.", []string{"builtins.getattr"}},
+		{"getattr stored", "\x80\x02]" + getattr + "a.", []string{"builtins.getattr"}},
+		{"getattr as a key", "\x80\x02}" + getattr + "K\x01s.", []string{"builtins.getattr"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			r, err := openBytes(buildZip(t, zipEntry{Name: "archive/data.pkl", Data: []byte(tt.Pkl)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Summarize(r).DangerousGlobals
+			want := tt.Dangerous
+			if want == nil {
+				want = []string{}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("DangerousGlobals = %q, want %q (unknown %q)", got, want, Summarize(r).UnknownGlobals)
+			}
+		})
 	}
 }

@@ -153,7 +153,11 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	}
 	for g := range seen {
 		rd.Globals = append(rd.Globals, g)
-		switch Classify(g) {
+		verdict := Classify(g)
+		if g.String() == getattrName && !d.getattrBad && !conv.getattrAsData {
+			verdict = Unknown // only enum-member reads, each judged as its dotted global
+		}
+		switch verdict {
 		case Dangerous:
 			rd.Dangerous = append(rd.Dangerous, g)
 		case Unknown:

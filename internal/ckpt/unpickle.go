@@ -46,6 +46,10 @@ type decoder struct {
 	globals  map[Global]bool
 	storages map[string]*storageRef
 	order    []string // storage keys in order of first reference
+	// getattrBad is set when builtins.getattr is called other than as
+	// getattr(<global>, "<identifier>"), the shape Python ≥ 3.11 gives every
+	// pickled enum member (see [memberAccess]).
+	getattrBad bool
 }
 
 func newDecoder() *decoder {
@@ -93,6 +97,18 @@ func (c *pyClass) PyNew(args ...any) (any, error) { return &pyObject{g: c.g, arg
 // Call interprets the handful of callables a checkpoint legitimately uses.
 func (c *pyClass) Call(args ...any) (any, error) {
 	switch c.g.String() {
+	case getattrName:
+		// Python ≥ 3.11 pickles an enum member as getattr(Mode, "MAX"). The
+		// result stands for the dotted global Mode.MAX, which the policy
+		// judges like any qualified name (getattr(torch.os, "system") is
+		// os.system); anything else makes getattr dangerous.
+		if g, ok := memberAccess(args); ok && c.d != nil {
+			c.d.globals[g] = true
+			return &pyClass{g: g, d: c.d}, nil
+		}
+		if c.d != nil {
+			c.d.getattrBad = true
+		}
 	case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
 		return rebuildTensor(args)
 	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
@@ -340,6 +356,34 @@ func (d *decoder) persistentLoad(pid any) (any, error) {
 		return &view, nil
 	}
 	return ref, nil
+}
+
+const getattrName = "builtins.getattr"
+
+// memberAccess recognises getattr(<global>, "<identifier>") and returns the
+// dotted global it reads.
+func memberAccess(args []any) (Global, bool) {
+	if len(args) != 2 {
+		return Global{}, false
+	}
+	cls, ok := args[0].(*pyClass)
+	attr, isStr := args[1].(string)
+	if !ok || !isStr || !isIdentifier(attr) {
+		return Global{}, false
+	}
+	return Global{Module: cls.g.Module, Name: cls.g.Name + "." + attr}, true
+}
+
+func isIdentifier(s string) bool {
+	if s == "" || len(s) > maxNameLen {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) findClass(module, name string) (any, error) {

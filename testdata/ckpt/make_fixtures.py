@@ -10,6 +10,8 @@ Output is deterministic (fixed seeds, no timestamps).
 import argparse
 import codecs
 import collections
+import dataclasses
+import enum
 import distutils.spawn
 import functools
 import imaplib
@@ -331,6 +333,34 @@ def lht_partial():
     save_buffer(ckpt, os.path.join(HERE, "lht_partial.ckpt"))
 
 
+class Mode(enum.Enum):
+    MIN = "min"
+    MAX = "max"
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    lr: float = 0.1
+    mode: Mode = Mode.MAX
+
+
+class FocalLoss:
+    def __init__(self, gamma=2.0):
+        self.gamma = gamma
+
+
+stub_module("my_project.config", Mode=Mode, TrainConfig=TrainConfig, FocalLoss=FocalLoss)
+
+
+def user_data():
+    """Hyper-parameters that are user classes: a dataclass, an enum, and partial of an unknown
+    class. Unknown to the policy (torch's weights_only refuses them), never dangerous."""
+    ckpt = {"epoch": 4, "global_step": 40, "pytorch-lightning_version": "2.1.2", "hparams_name": "kwargs",
+            "hyper_parameters": {"cfg": TrainConfig(), "mode": Mode.MIN,
+                                 "loss": functools.partial(FocalLoss, gamma=1.5)}}
+    save_buffer(ckpt, os.path.join(HERE, "user_data.ckpt"))
+
+
 class Call:
     """Pickles as fn(*args) (REDUCE). Never called here: loading it would run fn."""
 
@@ -415,6 +445,7 @@ if __name__ == "__main__":
     hostile()
     unsupported()
     lht_partial()
+    user_data()
     gadgets()
     qualified()
     assert not os.path.exists(PWNED)
