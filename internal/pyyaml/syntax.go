@@ -16,7 +16,7 @@ type Mark struct{ Index, Line, Column int }
 // (a ReaderError, ScannerError or ParserError), with its problem mark, and its context mark
 // when it has one.
 type SyntaxError struct {
-	Kind        string // "reader", "scanner" or "parser"
+	Kind        string // "reader", "scanner", "parser" or "composer" (an undefined alias)
 	Context     string // "while parsing a flow sequence", or ""
 	ContextMark *Mark  // where the context began; nil when there is none
 	Problem     string // "expected ',' or ']', but got '<stream end>'"
@@ -40,7 +40,9 @@ const maxFlowLevel = 1000
 // over src up to the point where yaml.safe_load stops reading: the end of the stream or
 // the start of a second document. It returns the first error they raise, or nil. It
 // returns nil as well for input it does not model: UTF-16 (a BOM), and flow nesting deeper
-// than 1000. Composer and constructor errors (undefined aliases, tags) are not syntax.
+// than 1000. Of the composer's errors it raises one, an undefined alias (Kind "composer"),
+// because yaml.v3 reports that one without any line; duplicate anchors, tags and values
+// are not syntax.
 func FindSyntaxError(src []byte) *SyntaxError { return safeFind(src, false) }
 
 // FindStreamSyntaxError is FindSyntaxError over the whole stream, every document, as
@@ -1128,6 +1130,7 @@ type ysParser struct {
 	marks      []Mark
 	current    *eventKind
 	tagHandles map[string]bool
+	anchors    map[string]bool // defined so far in this document (the composer's check)
 }
 
 func (p *ysParser) fail(context string, cm *Mark, problem string, m Mark) {
@@ -1209,7 +1212,15 @@ func (p *ysParser) parseDocumentStart() eventKind {
 	return eStreamEnd
 }
 
+func (p *ysParser) defineAnchor(name string) {
+	if p.anchors == nil {
+		p.anchors = map[string]bool{}
+	}
+	p.anchors[name] = true
+}
+
 func (p *ysParser) parseDocumentEnd() eventKind {
+	p.anchors = nil // compose_document forgets the anchors after each document
 	p.s.peekToken()
 	if p.s.checkToken(tDocumentEnd) {
 		p.s.getToken()
@@ -1259,7 +1270,10 @@ func (p *ysParser) parseBlockNodeOrIndentlessSequence() eventKind {
 
 func (p *ysParser) parseNode(block, indentlessSequence bool) eventKind {
 	if p.s.checkToken(tAlias) {
-		p.s.getToken()
+		t := p.s.getToken()
+		if !p.anchors[t.anchorOrAlias] { // Composer.compose_node, as soon as it gets the event
+			panic(&SyntaxError{Kind: "composer", Problem: "found undefined alias " + reprChar(t.anchorOrAlias), Mark: t.start})
+		}
 		p.state = p.pop()
 		return eAlias
 	}
@@ -1269,6 +1283,7 @@ func (p *ysParser) parseNode(block, indentlessSequence bool) eventKind {
 	if p.s.checkToken(tAnchor) {
 		t := p.s.getToken()
 		start, hasAnchor = &t.start, true
+		p.defineAnchor(t.anchorOrAlias)
 		if p.s.checkToken(tTag) {
 			tt := p.s.getToken()
 			tag = &tt
@@ -1277,8 +1292,9 @@ func (p *ysParser) parseNode(block, indentlessSequence bool) eventKind {
 		tt := p.s.getToken()
 		start, tag = &tt.start, &tt
 		if p.s.checkToken(tAnchor) {
-			p.s.getToken()
+			t := p.s.getToken()
 			hasAnchor = true
+			p.defineAnchor(t.anchorOrAlias)
 		}
 	}
 	if tag != nil && tag.hasHandle && !p.tagHandles[tag.handle] {
