@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -60,6 +61,18 @@ func ReadSnapshot(name string, max int64) (*Snapshot, error) {
 type Roots struct {
 	dirs  []rootDir
 	syncs dirSyncer
+	// locks serialise the writers of one file within the process (a symlinked sidecar and
+	// its target reach the same file under two names): the second sees the first's result.
+	locks [64]sync.Mutex
+}
+
+// lock takes the lock of the file real (striped by a hash of the name).
+func (r *Roots) lock(real string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(real))
+	m := &r.locks[h.Sum32()%uint32(len(r.locks))]
+	m.Lock()
+	return m
 }
 
 type rootDir struct {
@@ -243,21 +256,27 @@ func (r *Roots) writeFile(path string, data []byte, o WriteOptions) (w Written, 
 		defer d.Remove(bakTmp)
 	}
 
-	// The last look, as close to the rename as the backup allows.
-	if err := unchanged(d, t.base, o.Old); err != nil {
-		return w, alreadyWritten(d, t.base, data, &w, err)
+	if err := r.commit(d, t, tmp, bakTmp, data, o.Old, &w); err != nil {
+		return w, err
+	}
+	return w, r.syncs.sync(filepath.Dir(t.real), d)
+}
+
+// commit takes the last look at the file, as close to the rename as the backup allows, then
+// links the backup and renames tmp over it, all under the file's lock.
+func (r *Roots) commit(d *os.Root, t *target, tmp, bakTmp string, data []byte, old *Snapshot, w *Written) error {
+	defer r.lock(t.real).Unlock()
+	if err := unchanged(d, t.base, old); err != nil {
+		return alreadyWritten(d, t.base, data, w, err)
 	}
 	if bakTmp != "" {
 		name, err := linkNew(d, bakTmp, t.base+".bak")
 		if err != nil {
-			return w, fmt.Errorf("backup: %w", err)
+			return fmt.Errorf("backup: %w", err)
 		}
 		w.Backup = filepath.Join(filepath.Dir(t.real), name)
 	}
-	if err := d.Rename(tmp, t.base); err != nil {
-		return w, err
-	}
-	return w, r.syncs.sync(filepath.Dir(t.real), d)
+	return d.Rename(tmp, t.base)
 }
 
 // testHookLocated runs between resolving a path and opening its directory (tests swap a
@@ -439,6 +458,7 @@ func (r *Roots) remove(path string, o RemoveOptions) (w Written, err error) {
 		return w, err
 	}
 	w.Path = t.real
+	defer r.lock(t.real).Unlock() // a removal writes nothing big: hold it throughout
 	d, err := t.root.root.OpenRoot(t.dir)
 	if err != nil {
 		return w, err

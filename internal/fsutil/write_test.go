@@ -426,3 +426,38 @@ func TestPending(t *testing.T) {
 		t.Errorf("a directory as the file: no error")
 	}
 }
+
+// TestSameFileTwoNames: a symlinked sidecar and its target, written at once with the same
+// bytes from the same read, make one write; the other finds the work done (no second
+// rename, no duplicate backup).
+func TestSameFileTwoNames(t *testing.T) {
+	needUnix(t, "symlinks")
+	for i := 0; i < 30; i++ {
+		dir := t.TempDir()
+		real := filepath.Join(dir, "real.metadata.yaml")
+		put(t, real, "old\n")
+		link := filepath.Join(dir, "link.metadata.yaml")
+		if err := os.Symlink("real.metadata.yaml", link); err != nil {
+			t.Fatal(err)
+		}
+		r := roots(t, dir)
+		old := snap(t, real)
+		results := make(chan Written, 2)
+		for _, p := range []string{real, link} {
+			go func() {
+				w, err := r.WriteFile(p, []byte("new\n"), WriteOptions{Old: old, Backup: true})
+				if err != nil {
+					t.Error(err)
+				}
+				results <- w
+			}()
+		}
+		a, b := <-results, <-results
+		if a.Same == b.Same {
+			t.Fatalf("run %d: want exactly one write, got %+v and %+v", i, a, b)
+		}
+		if got := names(t, dir); len(got) != 3 { // link, real, real.bak
+			t.Fatalf("run %d: directory %v", i, got)
+		}
+	}
+}
