@@ -1,15 +1,22 @@
 // Package fsutil is ckptmeta's file system boundary: the safe reader every sidecar read goes
 // through and the one atomic writer every sidecar, backup and report write goes through.
 //
-// Reading ([ReadFile], [ReadSnapshot]) never blocks: only regular files are read (a FIFO or a
-// device is refused with [ErrNotRegular] before a read could hang), and at most max+1 bytes.
+// Reading ([ReadFile], [ReadSnapshot], [OpenRegular]) never blocks: only regular files are
+// read (a FIFO or a device is refused with [ErrNotRegular] before a read could hang), and
+// ReadFile reads at most max+1 bytes.
 //
-// Writing ([WriteFile]) puts the data in a temp file beside the target ("." + name + decimal
-// digits, so a later run can recognise and remove what a killed one left), makes that file
-// durable on its own (fsync), renames it over the target and then makes the rename durable
-// (fsync of the directory, shared by the writers in flight in that directory). A crash leaves
-// the target old or new, never partial, and nothing flushes the rest of the machine's dirty
-// pages (sync(2) would: on a training host writing multi-GB checkpoints that is the whole cost).
+// Writing ([Roots.WriteFile], [Roots.Remove]; [Create] for report files) puts the data in a
+// temp file beside the target ("." + name + decimal digits, so a later run can recognise and
+// remove what a killed one left: [Roots.RemoveTemps]), makes that file durable on its own
+// (fsync), renames it over the target and then makes the rename durable (fsync of the
+// directory, shared by the writers in flight in that directory). A crash leaves the target
+// old or new, never partial, and nothing flushes the rest of the machine's dirty pages
+// (sync(2) would: on a training host writing multi-GB checkpoints that is the whole cost).
+// [Roots] keeps every write inside the paths a command was given (symlinks leading out are
+// refused with [ErrOutsideRoots], directories are opened through os.Root), replaces a file
+// only while it still holds what the caller read ([ErrChanged]), keeps the replaced bytes
+// in a never-overwritten backup chain (X.bak, X.bak.1, …) when asked, keeps mode and owner,
+// and refuses files with other hard links ([ErrHardLinked]).
 //
 // Platform notes: on Linux and macOS the reader uses raw non-blocking system calls; elsewhere
 // it goes through os.File. Go's (*os.File).Sync is F_FULLFSYNC on macOS, so the data reaches

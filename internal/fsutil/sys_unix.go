@@ -9,9 +9,6 @@ import (
 	"time"
 )
 
-// openNonblock keeps an open of a FIFO from blocking until a writer appears.
-const openNonblock = syscall.O_NONBLOCK
-
 func stampOf(info fs.FileInfo) stamp {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {

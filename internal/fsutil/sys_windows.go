@@ -7,8 +7,6 @@ import (
 	"os"
 )
 
-const openNonblock = 0 // a Windows open never waits for a pipe's other end
-
 // stampOf has no file identity on Windows (os.SameFile's volume and index are private);
 // a changed file is still caught by size, mtime and content.
 func stampOf(info fs.FileInfo) stamp {

@@ -357,7 +357,7 @@ func unchanged(d *os.Root, base string, old *Snapshot) error {
 
 // readIn reads at most max+1 bytes of a regular file in d without blocking on a FIFO.
 func readIn(d *os.Root, name string, max int64) ([]byte, error) {
-	f, err := d.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	f, err := d.OpenFile(name, os.O_RDONLY|openReadNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
