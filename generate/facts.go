@@ -873,9 +873,8 @@ func (x *extraction) fromFilename(ckptPath, experiment string) {
 func (x *extraction) defaults() {
 	f := x.f
 	x.setString("training.training_phase", &f.TrainingPhase, "training", SourceDefault)
-	if f.Checkpointing.Monitor != "" && f.Checkpointing.Mode == "" {
-		x.warn("checkpointing.mode of monitor %q is unknown; 1.x sidecars say %s, guessed from its name", f.Checkpointing.Monitor, guessMode(f.Checkpointing.Monitor))
-	}
+	// An unknown checkpointing.mode is reported by the renderer, which knows what the
+	// version it writes says instead (a guess in 1.x, null in 2.0).
 }
 
 // targetName is the class name at the end of a _target_ ("ocr.models.architecture.OCRModel"

@@ -207,6 +207,69 @@ func TestStrictModel(t *testing.T) {
 	}
 }
 
+// TestPythonModels loads every 1.0 sidecar ckptmeta writes, as it lands in the goldens
+// (generate at 1.0, migrate to 1.0) and freshly generated, plus the 1.0 sidecars of the
+// shared testdata, with PyYAML safe_load and both Python models: the strict Oct-2025
+// CheckpointMetadataV1 (strict_model.py) and the lax Jan-2026 one (lax_model.py), which
+// requires every key. Files that omit keys on purpose (another writer's output, and an
+// exact down-migration of such a file) must load under the strict model and be rejected
+// by the lax one, which also proves the lax model can fail.
+func TestPythonModels(t *testing.T) {
+	py := python(t, "yaml", "pydantic")
+	root := sampleTree(t)
+	both := writeSidecars(t, root)
+	for _, g := range []string{
+		"testdata/golden/1.0/*/checkpoints/*.yaml",
+		"testdata/golden/1.0/*/checkpoints/*/checkpoints/*.yaml",
+		"testdata/golden/1.0/experiments/*/*/*/*/checkpoints/*.yaml",
+		"../migrate/testdata/golden/*_1.0/*.want.yaml",
+		"../testdata/sidecars/valid/*.yaml",
+		"testdata/strict/valid_*.yaml",
+	} {
+		m, _ := filepath.Glob(g)
+		if len(m) == 0 {
+			t.Fatalf("%s matches nothing", g)
+		}
+		both = append(both, m...)
+	}
+	// Omit keys by design: the convert tool's exclude_none output, and its exact
+	// down-migration (a migration never invents a key the source did not have).
+	laxRejects := map[string]bool{
+		"../testdata/sidecars/valid/convert-omits-nulls.metadata.yaml": true,
+		"../migrate/testdata/golden/1.1_1.0/provenance-only.want.yaml": true,
+	}
+	var lax, strictOnly []string
+	for _, f := range both {
+		if laxRejects[f] {
+			strictOnly = append(strictOnly, f)
+		} else {
+			lax = append(lax, f)
+		}
+	}
+	if len(strictOnly) != len(laxRejects) {
+		t.Fatalf("expected lax rejections %v, found only %v", laxRejects, strictOnly)
+	}
+	if goldens, _ := filepath.Glob("testdata/golden/1.0/*/checkpoints/*.yaml"); len(goldens) < 5 {
+		t.Fatalf("only %d generate goldens", len(goldens))
+	}
+	run := func(model string, expectInvalid bool, files []string) {
+		args := []string{filepath.Join("testdata", model)}
+		if expectInvalid {
+			args = append(args, "--expect-invalid")
+		}
+		out, err := exec.Command(py, append(args, files...)...).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s (expect invalid: %v): %v\n%s", model, expectInvalid, err, out)
+		}
+		if n := bytes.Count(out, []byte("\n")); n != len(files) {
+			t.Errorf("%s answered for %d of %d files:\n%s", model, n, len(files), out)
+		}
+	}
+	run("strict_model.py", false, both)
+	run("lax_model.py", false, lax)
+	run("lax_model.py", true, strictOnly)
+}
+
 // TestSidecarsMatchSources compares every generated 1.0 sidecar with its checkpoint read by
 // Python's pickle and its Hydra config read by OmegaConf (an independent implementation).
 func TestSidecarsMatchSources(t *testing.T) {

@@ -72,6 +72,8 @@ func render(f *Facts, o Options) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("generate: %w", err)
 	}
 	data := buf.Bytes()
+	f.Warnings = append(f.Warnings, r.warnings...)
+	sort.Strings(f.Warnings)
 	res := validate.New(reg, validate.Options{Strict: true, NoStale: true}).ValidateBytes(f.Path+".metadata.yaml", data)
 	if res.Status != validate.StatusValid || len(res.Findings) > 0 {
 		msgs := make([]string, 0, len(res.Findings))
@@ -84,9 +86,10 @@ func render(f *Facts, o Options) ([]byte, string, error) {
 }
 
 type renderer struct {
-	f       *Facts
-	o       Options
-	created time.Time
+	f        *Facts
+	o        Options
+	created  time.Time
+	warnings []string // about what this version writes in place of an unknown fact
 }
 
 // createdAt is what Python's datetime.fromisoformat reads back: microseconds and an offset.
@@ -94,11 +97,12 @@ func (r *renderer) createdAt() string { return r.created.Format("2006-01-02T15:0
 
 // v1 writes 1.0 and 1.1 in the key order of the original generator's sample.
 //
-// Unknowns: a nullable field (X|None in the 1.0 model) is written as null, as the original
-// generator did; a non-nullable field with a model default (pretrained, frozen, in_channels,
-// save_top_k, save_last) is left out so the default applies; a required name nobody knows
-// is "unknown" (the original tools' choice), and an unknown checkpointing.mode is guessed
-// from the monitor's name (guessMode).
+// Every key of the 1.0 shape is written (the Jan-2026 model requires them all). Unknowns: a
+// nullable field (X|None in the 1.0 model) is written as null, as the original generator
+// did; a non-nullable field with a model default (training_phase, pretrained, frozen,
+// in_channels, params, save_top_k, save_last, additional_metrics) gets that default; a
+// required name nobody knows is "unknown" (the original tools' choice), and an unknown
+// checkpointing.mode is guessed from the monitor's name (guessMode, with a warning).
 func (r *renderer) v1(version string) *yaml.Node {
 	f := r.f
 	root := mapping()
@@ -145,14 +149,13 @@ func (r *renderer) v1(version string) *yaml.Node {
 	mode := f.Checkpointing.Mode
 	if mode == "" {
 		mode = guessMode(f.Checkpointing.Monitor)
+		if f.Checkpointing.Monitor != "" {
+			r.warnings = append(r.warnings, fmt.Sprintf("checkpointing.mode of monitor %q is unknown; written as %s, guessed from its name", f.Checkpointing.Monitor, mode))
+		}
 	}
 	put(cp, "mode", str(mode))
-	if f.Checkpointing.SaveTopK != nil {
-		put(cp, "save_top_k", intNode(*f.Checkpointing.SaveTopK))
-	}
-	if f.Checkpointing.SaveLast != nil {
-		put(cp, "save_last", boolNode(*f.Checkpointing.SaveLast))
-	}
+	put(cp, "save_top_k", intNode(orInt(f.Checkpointing.SaveTopK, DefaultSaveTopK)))
+	put(cp, "save_last", boolNode(orBool(f.Checkpointing.SaveLast, DefaultSaveLast)))
 	put(root, "checkpointing", cp)
 	put(root, "hydra_config_path", optStr(f.HydraPath))
 	put(root, "wandb_run_id", optStr(f.WandbRunID))
@@ -164,8 +167,11 @@ func (r *renderer) v1(version string) *yaml.Node {
 	return document(root)
 }
 
-// v2 writes 2.0: unknown model parts, monitor and mode are left out (the schema makes them
-// optional) instead of being called "unknown".
+// v2 writes 2.0: unknown model parts are left out and an unknown monitor or mode is null
+// (the schema makes them optional) instead of being called "unknown". Every other key is
+// written, with the 1.0 model's default where that model has one (pretrained, frozen,
+// in_channels, params, save_top_k, save_last), so that a 2.0 file migrated down is a
+// complete 1.x file.
 func (r *renderer) v2() *yaml.Node {
 	f := r.f
 	root := mapping()
@@ -201,6 +207,9 @@ func (r *renderer) v2() *yaml.Node {
 	metrics := mapping()
 	put(metrics, "monitor", optStr(f.Checkpointing.Monitor))
 	put(metrics, "mode", optStr(f.Checkpointing.Mode))
+	if f.Checkpointing.Monitor != "" && f.Checkpointing.Mode == "" {
+		r.warnings = append(r.warnings, fmt.Sprintf("metrics.mode of monitor %q is unknown; written as null", f.Checkpointing.Monitor))
+	}
 	put(metrics, "best", optFloat(f.Metrics.Best))
 	values := mapping()
 	put(values, "precision", optFloat(f.Metrics.Precision))
@@ -217,16 +226,10 @@ func (r *renderer) v2() *yaml.Node {
 	put(metrics, "values", values)
 	put(root, "metrics", metrics)
 
-	if f.Checkpointing.SaveTopK != nil || f.Checkpointing.SaveLast != nil {
-		cp := mapping()
-		if f.Checkpointing.SaveTopK != nil {
-			put(cp, "save_top_k", intNode(*f.Checkpointing.SaveTopK))
-		}
-		if f.Checkpointing.SaveLast != nil {
-			put(cp, "save_last", boolNode(*f.Checkpointing.SaveLast))
-		}
-		put(root, "checkpointing", cp)
-	}
+	cp := mapping()
+	put(cp, "save_top_k", intNode(orInt(f.Checkpointing.SaveTopK, DefaultSaveTopK)))
+	put(cp, "save_last", boolNode(orBool(f.Checkpointing.SaveLast, DefaultSaveLast)))
+	put(root, "checkpointing", cp)
 	src := mapping()
 	put(src, "hydra_config", optStr(f.HydraPath))
 	put(root, "sources", src)
@@ -252,7 +255,7 @@ func (r *renderer) training() *yaml.Node {
 	t := mapping()
 	put(t, "epoch", intNode(*f.Epoch))
 	put(t, "global_step", intNode(*f.GlobalStep))
-	put(t, "training_phase", optStr(f.TrainingPhase))
+	put(t, "training_phase", str(orDefault(f.TrainingPhase, "training")))
 	if f.MaxEpochs != nil {
 		put(t, "max_epochs", intNode(*f.MaxEpochs))
 	} else {
@@ -290,25 +293,19 @@ func (r *renderer) provenance() *yaml.Node {
 func encoderNode(e *Encoder) *yaml.Node {
 	m := mapping()
 	put(m, "model_name", str(e.ModelName))
-	if e.Pretrained != nil {
-		put(m, "pretrained", boolNode(*e.Pretrained))
-	}
-	if e.Frozen != nil {
-		put(m, "frozen", boolNode(*e.Frozen))
-	}
+	put(m, "pretrained", boolNode(orBool(e.Pretrained, DefaultPretrained)))
+	put(m, "frozen", boolNode(orBool(e.Frozen, DefaultFrozen)))
 	return m
 }
 
 func decoderNode(d *Decoder) *yaml.Node {
 	m := mapping()
 	put(m, "name", str(d.Name))
-	if d.InChannels != nil {
-		l := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-		for _, c := range d.InChannels {
-			l.Content = append(l.Content, intNode(c))
-		}
-		put(m, "in_channels", l)
+	l := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle} // [] when unknown: the model's default
+	for _, c := range d.InChannels {
+		l.Content = append(l.Content, intNode(c))
 	}
+	put(m, "in_channels", l)
 	put(m, "inner_channels", optInt(d.InnerChannels))
 	put(m, "output_channels", optInt(d.OutputChannels))
 	put(m, "params", anyMap(d.Params))
@@ -328,6 +325,36 @@ func lossNode(l *Loss) *yaml.Node {
 	put(m, "name", str(l.Name))
 	put(m, "params", anyMap(l.Params))
 	return m
+}
+
+// The 1.0 model's defaults of its non-nullable optional fields. They are written where no
+// source knows the value, because the Jan-2026 model requires every key.
+const (
+	DefaultPretrained = true
+	DefaultFrozen     = false
+	DefaultSaveTopK   = 1
+	DefaultSaveLast   = true
+)
+
+func orBool(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func orInt(p *int64, def int64) int64 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func orUnknown(s string) string {

@@ -214,12 +214,17 @@ func TestRender1xUnknowns(t *testing.T) {
 			t.Errorf("model.%s.name = %v", part, model[part])
 		}
 	}
+	// Every key is written (the Jan-2026 model requires them all), unknowns as the 1.0
+	// model's defaults.
 	enc := model["encoder"].(map[string]any)
-	if len(enc) != 1 || enc["model_name"] != Unknown {
-		t.Errorf("encoder = %v, want only model_name unknown", enc)
+	if len(enc) != 3 || enc["model_name"] != Unknown || enc["pretrained"] != true || enc["frozen"] != false {
+		t.Errorf("encoder = %v, want model_name unknown, pretrained true, frozen false", enc)
+	}
+	if in, ok := model["decoder"].(map[string]any)["in_channels"].([]any); !ok || len(in) != 0 {
+		t.Errorf("decoder.in_channels = %v, want []", model["decoder"])
 	}
 	cp := doc["checkpointing"].(map[string]any)
-	if len(cp) != 2 || cp["monitor"] != Unknown || cp["mode"] != "max" {
+	if len(cp) != 4 || cp["monitor"] != Unknown || cp["mode"] != "max" || cp["save_top_k"] != 1 || cp["save_last"] != true {
 		t.Errorf("checkpointing = %v", cp)
 	}
 	for _, k := range []string{"hydra_config_path", "wandb_run_id"} {

@@ -373,6 +373,14 @@ func boolean(b bool) *yaml.Node {
 
 func null() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
 
+func integer(i int64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(i, 10)}
+}
+
+// flowMap and flowSeq are empty collections, written {} and [] as PyYAML writes them.
+func flowMap() *yaml.Node { n := mapping(); n.Style = yaml.FlowStyle; return n }
+func flowSeq() *yaml.Node { n := sequence(); n.Style = yaml.FlowStyle; return n }
+
 func mapping(kv ...*yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv}
 }

@@ -153,7 +153,79 @@ func up0to10(d *Doc) error {
 			cp.Value = filepath.ToSlash(rel)
 		}
 	}
-	return loss.check(d, "0", "1.0")
+	if err := loss.check(d, "0", "1.0"); err != nil {
+		return err
+	}
+	complete(root, shape10)
+	return nil
+}
+
+// slot is one key of the 1.0 shape: what a document that lacks it gets, and whether a null
+// there is replaced too.
+type slot struct {
+	key string
+	// fill makes the value of a missing key: the 1.0 model's default, or null for a
+	// nullable field. nil: a required key with no default (validation names it) or a
+	// section (completed through sub when present).
+	fill    func() *yaml.Node
+	notNull bool // the 1.0 model rejects None here, so a null becomes fill()
+	sub     []slot
+}
+
+func nullable(key string) slot           { return slot{key: key, fill: null} }
+func required(key string) slot           { return slot{key: key} }
+func section(key string, s ...slot) slot { return slot{key: key, sub: s} }
+func defaulted(key string, fill func() *yaml.Node) slot {
+	return slot{key: key, fill: fill, notNull: true}
+}
+
+// shape10 is the 1.0 document in the seed sample's key order (reference §1.7 A), with the
+// 1.0 model's defaults. The Jan-2026 model requires every one of these keys.
+var shape10 = []slot{
+	required("schema_version"), required("checkpoint_path"), required("exp_name"), required("created_at"),
+	section("training", required("epoch"), required("global_step"),
+		defaulted("training_phase", func() *yaml.Node { return str("training") }), nullable("max_epochs")),
+	section("model", required("architecture"),
+		section("encoder", required("model_name"),
+			defaulted("pretrained", func() *yaml.Node { return boolean(true) }),
+			defaulted("frozen", func() *yaml.Node { return boolean(false) })),
+		section("decoder", required("name"), defaulted("in_channels", flowSeq),
+			nullable("inner_channels"), nullable("output_channels"), defaulted("params", flowMap)),
+		section("head", required("name"), nullable("in_channels"), defaulted("params", flowMap)),
+		section("loss", required("name"), defaulted("params", flowMap))),
+	section("metrics", nullable("precision"), nullable("recall"), nullable("hmean"), nullable("validation_loss"),
+		defaulted("additional_metrics", flowMap)),
+	section("checkpointing", required("monitor"), required("mode"),
+		defaulted("save_top_k", func() *yaml.Node { return integer(1) }),
+		defaulted("save_last", func() *yaml.Node { return boolean(true) })),
+	nullable("hydra_config_path"), nullable("wandb_run_id"),
+}
+
+// complete gives mapping m every key of shape that it lacks, each after the shape's
+// previous key present (so keys land in the seed sample's order around what is there),
+// and replaces nulls the 1.0 model rejects with its default. Only the 0 -> 1.0 step
+// completes: the other steps keep absent keys absent, so round trips are exact.
+func complete(m *yaml.Node, shape []slot) {
+	at := 0 // where the next missing key goes: after the previous shape key present
+	for _, s := range shape {
+		i := mindex(m, s.key)
+		switch {
+		case i >= 0:
+			v := m.Content[i+1]
+			if s.notNull && isNull(v) {
+				n := s.fill()
+				n.LineComment = v.LineComment
+				m.Content[i+1] = n
+			}
+			if s.sub != nil && isMap(v) {
+				complete(v, s.sub)
+			}
+			at = i + 2
+		case s.fill != nil:
+			minsert(m, at, str(s.key), s.fill())
+			at += 2
+		}
+	}
 }
 
 // upgradeModel turns a legacy model (string encoder, components) into the 1.0 parts,

@@ -201,8 +201,9 @@ def check(root, path):
     monitored = (monitor or cb.get("monitor") or "").lower().replace(".", "/").split("/")[-1]
     guess = "min" if any(w in monitored for w in ("loss", "err", "cer", "wer")) else "max"
     expect("checkpointing.mode", cp["mode"], mode or cb.get("mode") or guess)
-    expect("checkpointing.save_top_k", cp.get("save_top_k"), cb.get("save_top_k"))
-    expect("checkpointing.save_last", cp.get("save_last"), cb.get("save_last"))
+    # Unknown: the 1.0 model's defaults (the Jan-2026 model requires the keys).
+    expect("checkpointing.save_top_k", cp["save_top_k"], cb.get("save_top_k", 1))
+    expect("checkpointing.save_last", cp["save_last"], cb.get("save_last", True))
 
     # experiment
     exp = (hp or {}).get("exp_name") or select(cfg, "exp_name")
@@ -253,6 +254,9 @@ def check(root, path):
     enc = part("encoder") or {}
     enc_name = enc.get("name") or "unknown"  # the strongest description that names it
     expect("model.encoder.model_name", model["encoder"]["model_name"], enc_name)
+    eparams = dict(enc, **(enc.get("params") or {}))
+    expect("model.encoder.pretrained", model["encoder"]["pretrained"], eparams.get("pretrained", True))
+    expect("model.encoder.frozen", model["encoder"]["frozen"], eparams.get("frozen", False))
     for p in ("decoder", "head", "loss"):
         src = part(p) or {}
         expect(f"model.{p}.name", model[p]["name"], src.get("name") or "unknown")
@@ -261,8 +265,7 @@ def check(root, path):
     expect("model.decoder.inner_channels", model["decoder"].get("inner_channels"), dparams.get("inner_channels"))
     expect("model.decoder.output_channels", model["decoder"].get("output_channels"),
            dparams.get("output_channels", dparams.get("out_channels")))
-    if "in_channels" in model["decoder"]:
-        expect("model.decoder.in_channels", model["decoder"]["in_channels"], dparams.get("in_channels"))
+    expect("model.decoder.in_channels", model["decoder"]["in_channels"], dparams.get("in_channels", []))
     loss = part("loss") or {}
     lparams = loss
     for k, v in model["loss"]["params"].items():
