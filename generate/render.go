@@ -216,14 +216,23 @@ func (r *renderer) v2() *yaml.Node {
 	put(values, "recall", optFloat(f.Metrics.Recall))
 	put(values, "hmean", optFloat(f.Metrics.Hmean))
 	put(values, "validation_loss", optFloat(f.Metrics.ValidationLoss))
+	// logged names the values that 1.x writes in additional_metrics, so that this file
+	// migrated down is the 1.x file generate would write.
+	logged := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	fixed := map[string]*float64{"precision": f.Metrics.Precision, "recall": f.Metrics.Recall, "hmean": f.Metrics.Hmean, "validation_loss": f.Metrics.ValidationLoss}
 	for _, k := range sortedFloatKeys(f.Metrics.Additional) {
-		switch k {
-		case "precision", "recall", "hmean", "validation_loss":
-			continue // a logged name equal to a fixed one: the fixed field already holds it
+		v := f.Metrics.Additional[k]
+		if fv, isFixed := fixed[k]; isFixed {
+			if fv != nil && *fv == v {
+				logged.Content = append(logged.Content, str(k)) // the fixed field holds the value
+			}
+			continue
 		}
-		put(values, k, floatNode(f.Metrics.Additional[k]))
+		put(values, k, floatNode(v))
+		logged.Content = append(logged.Content, str(k))
 	}
 	put(metrics, "values", values)
+	put(metrics, "logged", logged)
 	put(root, "metrics", metrics)
 
 	cp := mapping()

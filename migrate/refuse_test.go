@@ -34,6 +34,7 @@ func TestRefusals(t *testing.T) {
 		wantLoss   []string
 		wantReq    []string
 		wantCollid []string
+		wantErr    error
 		wantOK     bool
 	}{
 		{name: "1.1->1.0 lightning_version and fingerprint", to: "1.0",
@@ -63,6 +64,12 @@ func TestRefusals(t *testing.T) {
 		{name: "2.0->1.1 best and components, lossy", to: "1.1", lossy: true,
 			src:    base20 + "model: {architecture: x, encoder: {model_name: a}, decoder: {name: b}, head: {name: c}, loss: {name: d}, components: {neck: {name: fpn}}}\nmetrics: {monitor: val/acc, mode: max, best: 0.9}\n",
 			wantOK: true},
+		{name: "2.0->1.1 keys 1.1 has no place for", to: "1.1",
+			src:      strings.Replace(strings.Replace(base20, "experiment: {name: a}", "experiment: {name: a, team: ocr}", 1), "checkpoint: {path: a/checkpoints/last.ckpt}", "checkpoint: {path: a/checkpoints/last.ckpt, sha256: null}", 1) + "sources: {hydra_config: null, dataset: icdar}\nmodel: {architecture: x, encoder: {model_name: a}, decoder: {name: b}, head: {name: c}, loss: {name: d}}\nmetrics: {monitor: val/acc, mode: max}\n",
+			wantLoss: []string{"/checkpoint/sha256", "/experiment/team", "/sources/dataset"}},
+		{name: "2.0->1.1 logged names a missing value", to: "1.1",
+			src:     base20 + "model: {architecture: x, encoder: {model_name: a}, decoder: {name: b}, head: {name: c}, loss: {name: d}}\nmetrics: {monitor: val/acc, mode: max, values: {hmean: 0.5}, logged: [val/acc]}\n",
+			wantErr: ErrShape},
 		{name: "0->1.0 extra component roles and list metrics", to: "1.0",
 			src:      `{"checkpoint_path": "a.ckpt", "created_at": "2025-01-01", "training": {"epoch": 0, "global_step": 0}, "model": {"architecture": "x", "encoder": "r", "components": {"neck": {"name": "fpn"}}}, "metrics": {"val/hmean": 0.5, "hist": [1, 2]}, "config": {"monitor": "val/hmean", "mode": "max"}}`,
 			wantLoss: []string{"/metrics/hist", "/model/components/neck"}},
@@ -80,6 +87,11 @@ func TestRefusals(t *testing.T) {
 					t.Fatalf("err = %v", err)
 				}
 				assertValid(t, m.To, m.Data)
+				return
+			case tc.wantErr != nil:
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
 				return
 			case tc.wantLoss != nil:
 				if !errors.As(err, &le) || !reflect.DeepEqual(le.Fields, tc.wantLoss) {

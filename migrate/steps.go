@@ -609,22 +609,39 @@ func up11to20(d *Doc) error {
 			mappend(values, k, v)
 		}
 	}
-	if ak, a := mdel(metrics, "additional_metrics"); isMap(a) {
-		comment := ak.HeadComment // "# logged as-is" above additional_metrics moves to its first entry
-		for i := 0; i+1 < len(a.Content); i += 2 {
-			if mhas(values, a.Content[i].Value) {
-				continue // equal to the fixed field (checked above)
+	// logged records which names were additional_metrics (absent, null or a list, as
+	// additional_metrics was absent, null or a mapping), so that 2.0 -> 1.1 restores it
+	// exactly, entries that repeat a fixed field included. It takes additional_metrics's
+	// comments.
+	var loggedK, logged *yaml.Node
+	if ak, a := mdel(metrics, "additional_metrics"); ak != nil {
+		loggedK, logged = ak, null()
+		loggedK.Value = "logged"
+		if isMap(a) {
+			logged = flowSeq()
+			for i := 0; i+1 < len(a.Content); i += 2 {
+				logged.Content = append(logged.Content, str(a.Content[i].Value))
+				if j := mindex(values, a.Content[i].Value); j >= 0 {
+					// Equal to the fixed field (checked above); logged says it was both. Its
+					// comments join the fixed field's.
+					joinComments(values.Content[j], values.Content[j+1], a.Content[i], a.Content[i+1])
+					continue
+				}
+				mappend(values, a.Content[i], a.Content[i+1])
 			}
-			if comment != "" && a.Content[i].HeadComment == "" {
-				a.Content[i].HeadComment, comment = comment, ""
-			}
-			mappend(values, a.Content[i], a.Content[i+1])
 		}
+		// A line comment goes after the flow list (yaml.v3 misplaces one on the key of a
+		// flow value): from the key of a block additional_metrics or from a flow one.
+		logged.LineComment = a.LineComment + loggedK.LineComment
+		a.LineComment, loggedK.LineComment = "", ""
 	}
 	// Keys 1.1 does not define stay where they are so validation names them.
 	nm.Content = append(nm.Content, metrics.Content...)
 	if len(values.Content) > 0 {
 		nm.Content = append(nm.Content, str("values"), values)
+	}
+	if loggedK != nil {
+		nm.Content = append(nm.Content, loggedK, logged)
 	}
 	nm.HeadComment, nm.LineComment, nm.FootComment = metrics.HeadComment, metrics.LineComment, metrics.FootComment
 	mset(root, "metrics", nm)
@@ -633,6 +650,50 @@ func up11to20(d *Doc) error {
 }
 
 // ---- 2.0 -> 1.1 ----
+
+// joinComments adds the comments of the pair (k2, v2) to those of (k, v).
+func joinComments(k, v, k2, v2 *yaml.Node) {
+	join := func(a, b string) string {
+		if a == "" || b == "" {
+			return a + b
+		}
+		return a + "\n" + b
+	}
+	k.HeadComment = join(k.HeadComment, k2.HeadComment)
+	k.FootComment = join(k.FootComment, k2.FootComment)
+	if v.Kind == yaml.ScalarNode {
+		v.LineComment = join(v.LineComment, strings.TrimSpace(k2.LineComment+" "+v2.LineComment))
+	} else {
+		k.LineComment = join(k.LineComment, k2.LineComment)
+	}
+}
+
+func isFixed(name string) bool { return contains(fixedNames, name) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOr renames key k (keeping its comments) or makes a new key node.
+func keyOr(k *yaml.Node, name string) *yaml.Node {
+	if k == nil {
+		return str(name)
+	}
+	k.Value = name
+	return k
+}
+
+func lineComment(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.LineComment
+}
 
 func down20to11(d *Doc) error {
 	root := d.root
@@ -668,11 +729,35 @@ func down20to11(d *Doc) error {
 		}
 	}
 	values := mget(metrics, "values")
+	logged := map[string]bool{}
+	if l := mget(metrics, "logged"); l != nil && l.Kind == yaml.SequenceNode {
+		for _, n := range l.Content {
+			if !mhas(values, n.Value) {
+				return shapeErr(Pointer("metrics", "logged"), "a list of names in metrics.values (it names "+n.Value+")")
+			}
+			logged[n.Value] = true
+		}
+	}
 	if isMap(values) {
 		for i := 0; i+1 < len(values.Content); i += 2 {
 			k, v := values.Content[i].Value, values.Content[i+1]
-			if !isNull(v) && !isNumber(v) {
+			// 1.x additional_metrics holds numbers only; a null (unknown, like best: null)
+			// has nothing to lose and is left out.
+			if !isFixed(k) && !isNull(v) && !isNumber(v) {
 				loss.add(Pointer("metrics", "values", k))
+			}
+		}
+	}
+	// Keys 1.1 has no place for.
+	for _, sec := range []struct {
+		key   string
+		known []string
+	}{{"experiment", []string{"name", "wandb_run_id"}}, {"checkpoint", []string{"path", "lightning_version", "fingerprint"}}, {"sources", []string{"hydra_config"}}} {
+		if m := mget(root, sec.key); isMap(m) {
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				if k := m.Content[i].Value; !contains(sec.known, k) {
+					loss.add(Pointer(sec.key, k))
+				}
 			}
 		}
 	}
@@ -734,23 +819,52 @@ func down20to11(d *Doc) error {
 	modeK, modeV := mdel(metrics, "mode")
 	mdel(metrics, "best")
 	_, values = mdel(metrics, "values")
-	add := mapping()
+	loggedK, loggedV := mdel(metrics, "logged")
+	// additional_metrics: the logged names in their order (a fixed name among them is a
+	// copy of the fixed field), then any other non-fixed value; absent or null as logged
+	// was, when there is nothing else to hold.
+	add := flowMap()
 	if isMap(values) {
 		add.Style = values.Style
+		if loggedV != nil && loggedV.Kind == yaml.SequenceNode {
+			for _, n := range loggedV.Content {
+				i := mindex(values, n.Value)
+				if isNull(values.Content[i+1]) {
+					continue // unknown: 1.x additional_metrics holds numbers only
+				}
+				if isFixed(n.Value) {
+					mappend(add, str(n.Value), cloneScalar(values.Content[i+1]))
+					continue
+				}
+				mappend(add, values.Content[i], values.Content[i+1])
+			}
+		}
 		for _, name := range fixedNames {
 			if k, v := mdel(values, name); k != nil {
 				mappend(nm, k, v)
 			}
 		}
 		for i := 0; i+1 < len(values.Content); i += 2 {
-			if !isNull(values.Content[i+1]) {
+			if k := values.Content[i].Value; !logged[k] && !isNull(values.Content[i+1]) {
 				mappend(add, values.Content[i], values.Content[i+1])
 			}
 		}
 	}
 	nm.Content = append(nm.Content, metrics.Content...) // anything unknown stays for validation to name
-	if len(add.Content) > 0 {
-		nm.Content = append(nm.Content, str("additional_metrics"), add)
+	switch {
+	case len(add.Content) > 0 || (loggedV != nil && loggedV.Kind == yaml.SequenceNode):
+		if len(add.Content) == 0 {
+			add.Style = yaml.FlowStyle
+		}
+		loggedK = keyOr(loggedK, "additional_metrics")
+		if add.Style&yaml.FlowStyle != 0 {
+			add.LineComment = lineComment(loggedV)
+		} else {
+			loggedK.LineComment = lineComment(loggedV) // where the parser puts it for a block mapping
+		}
+		nm.Content = append(nm.Content, loggedK, add)
+	case loggedV != nil: // logged: null
+		nm.Content = append(nm.Content, keyOr(loggedK, "additional_metrics"), loggedV)
 	}
 	mset(root, "metrics", nm)
 
