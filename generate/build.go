@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 )
@@ -104,10 +106,41 @@ type Options struct {
 	configs *configCache // set by Run: checkpoints of one run share their Hydra config
 }
 
-// Carry are hand-written values kept when a sidecar is regenerated.
+// Carry is what a rebuilt sidecar keeps from the file it replaces (read by [CarryOf]).
+// ExpName and WandbRunID win over every source (a person names the run); the other
+// values lose to the checkpoint, its hyper_parameters and the Hydra config, and win over
+// the file name, guesses and defaults. Old is the old document: comments on the keys the
+// new one also has, and keys no schema version defines (a person's notes), are kept.
 type Carry struct {
 	ExpName    string
 	WandbRunID string
+
+	Architecture  string
+	Encoder       *Encoder
+	Decoder       *Decoder
+	Head          *Head
+	Loss          *Loss
+	Monitor       string
+	Mode          string // "min" or "max"
+	SaveTopK      *int64
+	SaveLast      *bool
+	TrainingPhase string
+	MaxEpochs     *int64
+	Metrics       Metrics // Best is not carried: it belongs to the checkpoint's callback state
+
+	Old *yaml.Node // the old document's top-level mapping; nil when it did not parse
+}
+
+// Empty reports whether c carries nothing.
+func (c *Carry) Empty() bool {
+	if c == nil {
+		return true
+	}
+	m := c.Metrics
+	return c.ExpName == "" && c.WandbRunID == "" && c.Architecture == "" && c.Encoder == nil && c.Decoder == nil &&
+		c.Head == nil && c.Loss == nil && c.Monitor == "" && c.Mode == "" && c.SaveTopK == nil && c.SaveLast == nil &&
+		c.TrainingPhase == "" && c.MaxEpochs == nil && m.Precision == nil && m.Recall == nil && m.Hmean == nil &&
+		m.ValidationLoss == nil && len(m.Additional) == 0 && c.Old == nil
 }
 
 // Sidecar is a built, validated sidecar not yet written.

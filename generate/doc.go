@@ -28,7 +28,11 @@
 //     best-hmean-0.8920) and the directory layout (the experiment is the directory above
 //     the nearest "checkpoints").
 //
-// [Options.Carry] values (written by a person in an older sidecar) win over all of them.
+// [Options.Carry] holds what a person wrote in the sidecar being replaced ([CarryOf] reads
+// it): its exp_name and wandb_run_id win over all of the above; its other values (model
+// parts, monitor, mode, save_top_k, save_last, training phase, max epochs, metrics) win over
+// the file name, guesses and defaults but not over the checkpoint, its hyper_parameters or
+// the Hydra config. Its extra keys and the comments of kept keys are kept too.
 // Nothing is invented: "best" and "last" carry no epoch, and a checkpoint whose epoch or
 // global step no source knows is an error ([ErrNoEpoch], [ErrNoGlobalStep]).
 //
@@ -38,10 +42,12 @@
 // a required name nobody knows (model.architecture, the encoder's model_name, the decoder,
 // head and loss names, checkpointing.monitor) is written "unknown"; an unknown
 // checkpointing.mode is "min" for a monitor named like a loss or an error rate (val_loss,
-// val/cer) and "max" otherwise, with a warning. A nullable field is written null; a non-nullable one with a
-// default in the 1.0 model (pretrained, frozen, decoder in_channels, save_top_k,
-// save_last) is left out so the default applies. Schema 2.0 makes these facts optional, so
-// 2.0 sidecars leave unknown parts, monitor and mode out instead. Decoder and head params
+// val/cer) and "max" otherwise, with a warning. Every key of the shape is written (the Jan-2026
+// model requires them all): a nullable field as null, a non-nullable one with a default in
+// the 1.0 model (training_phase, pretrained, frozen, decoder in_channels, params, save_top_k,
+// save_last, additional_metrics) as that default. Schema 2.0 makes parts, monitor and mode
+// optional, so 2.0 sidecars leave unknown parts out and write an unknown monitor or mode as
+// null; its other keys get the same defaults (see schemas/CHANGELOG.md, "Absent and null"). Decoder and head params
 // keep scalars only, loss params numbers only; the rest is dropped with a warning. NaN and
 // infinite scores become null with a warning.
 //
@@ -62,8 +68,9 @@
 // sidecar under either naming (unless forced, or stale under RunOptions.Stale), builds with
 // bounded parallelism, writes atomically (a reader sees the old file or the new one, never
 // part of one), and reports each checkpoint once, in sorted order. A rebuilt sidecar
-// replaces the file readers find first (never adding a second name), keeps the exp_name
-// and wandb_run_id written in it, and records provenance action "regenerated". A checkpoint that fails
+// replaces the file readers find first (never adding a second name), merges what a person
+// wrote in it (see Options.Carry; no .bak is written), and records provenance action
+// "regenerated". A checkpoint that fails
 // (hostile, truncated, no epoch) is a Failed result naming the file; the run goes on.
 // Checkpoints whose pickle names dangerous globals (ckpt.Classify: code that would run
 // under torch.load) fail with [ErrUnsafe] unless Options.AllowUnsafe; unknown classes

@@ -167,7 +167,12 @@ func Extract(r *ckpt.Reader, ckptPath string, o Options) (*Facts, error) {
 			x.fromHydraRun(cfg)
 		}
 	}
-	x.settleArchitecture()
+	var carried *archCandidate
+	if o.Carry != nil && o.Carry.Architecture != "" {
+		carried = &archCandidate{name: o.Carry.Architecture, src: SourceCarried}
+	}
+	x.settleArchitecture(carried)
+	x.fromCarry(o.Carry)
 	x.fromFilename(ckptPath, loc.experiment)
 	x.defaults()
 	if f.Epoch == nil {
@@ -441,13 +446,14 @@ type archCandidate struct {
 }
 
 // settleArchitecture runs after every config source: when none named the architecture, the
-// preset the Hydra run was composed with is used, else the model class from _target_ (with a
-// warning: "ocrmodel" is a class, not an architecture).
-func (x *extraction) settleArchitecture() {
+// preset the Hydra run was composed with is used, else the one the replaced sidecar said
+// (carried), else the model class from _target_ (with a warning: "ocrmodel" is a class, not
+// an architecture).
+func (x *extraction) settleArchitecture(carried *archCandidate) {
 	if x.has("model.architecture") {
 		return
 	}
-	for _, c := range []*archCandidate{x.archPreset, x.archGuess} {
+	for _, c := range []*archCandidate{x.archPreset, carried, x.archGuess} {
 		if c != nil {
 			x.setString("model.architecture", &x.f.Model.Architecture, c.name, c.src)
 			if c.why != "" {
@@ -866,6 +872,106 @@ func (x *extraction) fromFilename(ckptPath, experiment string) {
 		}
 	}
 	x.setString("exp_name", &f.ExpName, experiment, SourceFilename)
+}
+
+// fromCarry takes the values of the sidecar being replaced where the checkpoint, its
+// hyper_parameters and the Hydra config said nothing: a person wrote them, and they beat
+// the file name, guesses and defaults. A part the sources know keeps its sources' values
+// and takes from the old file only what they leave unknown, when both name the same part.
+func (x *extraction) fromCarry(c *Carry) {
+	if c == nil {
+		return
+	}
+	f := x.f
+	x.setString("model.architecture", &f.Model.Architecture, c.Architecture, SourceCarried)
+	x.setString("checkpointing.monitor", &f.Checkpointing.Monitor, c.Monitor, SourceCarried)
+	x.setString("checkpointing.mode", &f.Checkpointing.Mode, c.Mode, SourceCarried)
+	if c.SaveTopK != nil {
+		setPtr(x, "checkpointing.save_top_k", &f.Checkpointing.SaveTopK, *c.SaveTopK, SourceCarried)
+	}
+	if c.SaveLast != nil {
+		setPtr(x, "checkpointing.save_last", &f.Checkpointing.SaveLast, *c.SaveLast, SourceCarried)
+	}
+	x.setString("training.training_phase", &f.TrainingPhase, c.TrainingPhase, SourceCarried)
+	if c.MaxEpochs != nil {
+		setPtr(x, "training.max_epochs", &f.MaxEpochs, *c.MaxEpochs, SourceCarried)
+	}
+	for _, m := range []struct {
+		name     string
+		dst, old **float64
+	}{{"metrics.precision", &f.Metrics.Precision, &c.Metrics.Precision}, {"metrics.recall", &f.Metrics.Recall, &c.Metrics.Recall},
+		{"metrics.hmean", &f.Metrics.Hmean, &c.Metrics.Hmean}, {"metrics.validation_loss", &f.Metrics.ValidationLoss, &c.Metrics.ValidationLoss}} {
+		if *m.old != nil {
+			setPtr(x, m.name, m.dst, **m.old, SourceCarried)
+		}
+	}
+	for k, v := range c.Metrics.Additional {
+		if _, ok := f.Metrics.Additional[k]; !ok {
+			if f.Metrics.Additional == nil {
+				f.Metrics.Additional = map[string]float64{}
+			}
+			f.Metrics.Additional[k] = v
+		}
+	}
+	switch {
+	case c.Encoder == nil:
+	case f.Model.Encoder == nil:
+		f.Model.Encoder = c.Encoder
+		x.mark("model.encoder", SourceCarried)
+	case f.Model.Encoder.ModelName == c.Encoder.ModelName:
+		fillPtr(&f.Model.Encoder.Pretrained, c.Encoder.Pretrained)
+		fillPtr(&f.Model.Encoder.Frozen, c.Encoder.Frozen)
+	}
+	switch {
+	case c.Decoder == nil:
+	case f.Model.Decoder == nil:
+		f.Model.Decoder = c.Decoder
+		x.mark("model.decoder", SourceCarried)
+	case f.Model.Decoder.Name == c.Decoder.Name:
+		d := f.Model.Decoder
+		if d.InChannels == nil {
+			d.InChannels = c.Decoder.InChannels
+		}
+		fillPtr(&d.InnerChannels, c.Decoder.InnerChannels)
+		fillPtr(&d.OutputChannels, c.Decoder.OutputChannels)
+		d.Params = fillParams(d.Params, c.Decoder.Params)
+	}
+	switch {
+	case c.Head == nil:
+	case f.Model.Head == nil:
+		f.Model.Head = c.Head
+		x.mark("model.head", SourceCarried)
+	case f.Model.Head.Name == c.Head.Name:
+		fillPtr(&f.Model.Head.InChannels, c.Head.InChannels)
+		f.Model.Head.Params = fillParams(f.Model.Head.Params, c.Head.Params)
+	}
+	switch {
+	case c.Loss == nil:
+	case f.Model.Loss == nil:
+		f.Model.Loss = c.Loss
+		x.mark("model.loss", SourceCarried)
+	case f.Model.Loss.Name == c.Loss.Name:
+		f.Model.Loss.Params = fillParams(f.Model.Loss.Params, c.Loss.Params)
+	}
+}
+
+func fillPtr[T any](dst **T, v *T) {
+	if *dst == nil && v != nil {
+		*dst = v
+	}
+}
+
+// fillParams adds the old params the sources do not set.
+func fillParams(dst, old map[string]any) map[string]any {
+	for k, v := range old {
+		if _, ok := dst[k]; !ok {
+			if dst == nil {
+				dst = map[string]any{}
+			}
+			dst[k] = v
+		}
+	}
+	return dst
 }
 
 // defaults fills what the 1.0 model defaults (training_phase) and nothing else: unknown

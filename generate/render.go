@@ -62,6 +62,10 @@ func render(f *Facts, o Options) ([]byte, string, error) {
 	default:
 		return nil, "", fmt.Errorf("generate: cannot write schema_version %q", s.Version)
 	}
+	extras := 0
+	if o.Carry != nil && o.Carry.Old != nil {
+		extras = keepOld(doc.Content[0], o.Carry.Old, s.Version == "2.0")
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -74,12 +78,17 @@ func render(f *Facts, o Options) ([]byte, string, error) {
 	data := buf.Bytes()
 	f.Warnings = append(f.Warnings, r.warnings...)
 	sort.Strings(f.Warnings)
-	res := validate.New(reg, validate.Options{Strict: true, NoStale: true}).ValidateBytes(f.Path+".metadata.yaml", data)
-	if res.Status != validate.StatusValid || len(res.Findings) > 0 {
-		msgs := make([]string, 0, len(res.Findings))
-		for _, fd := range res.Findings {
-			msgs = append(msgs, fd.Pointer+": "+fd.Message)
+	// Everything must validate strictly, except the extra keys a person added to the file
+	// this one replaces: they are kept, and stay warnings as they were.
+	res := validate.New(reg, validate.Options{Strict: extras == 0, NoStale: true}).ValidateBytes(f.Path+".metadata.yaml", data)
+	var msgs []string
+	for _, fd := range res.Findings {
+		if extras > 0 && fd.Rule == "schema/unknown-key" && fd.Severity != validate.SeverityError {
+			continue
 		}
+		msgs = append(msgs, fd.Pointer+": "+fd.Message)
+	}
+	if res.Status != validate.StatusValid || len(msgs) > 0 {
 		return nil, "", fmt.Errorf("%w (schema %s): %s", ErrInvalid, s.Version, strings.Join(msgs, "; "))
 	}
 	return data, s.Version, nil

@@ -2,10 +2,14 @@ package generate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
@@ -272,19 +276,33 @@ func carryFrom(path string, src []byte) *Carry {
 	if doc == nil {
 		return nil
 	}
-	c := CarryOf(doc.Value)
-	if c == (Carry{}) {
+	c := CarryOf(doc)
+	if c.Empty() {
 		return nil
 	}
 	return &c
 }
 
-// CarryOf reads the run identity a person may have written into a parsed sidecar:
-// exp_name and wandb_run_id (1.x), else experiment.name and experiment.wandb_run_id (2.0).
-// Values that are not strings are not carried.
-func CarryOf(v any) Carry {
-	m, _ := v.(map[string]any)
+// CarryOf is the one reading of what a person may have written into a sidecar that is
+// about to be rebuilt, in either layout (1.x, or 2.0's experiment/metrics grouping):
+//   - the run identity: exp_name and wandb_run_id (1.x), else experiment.name and
+//     experiment.wandb_run_id (2.0);
+//   - model.architecture and the model parts, checkpointing.monitor and mode (2.0:
+//     metrics.monitor and mode), checkpointing.save_top_k and save_last;
+//   - the document itself (Carry.Old), for its comments and extra keys.
+//
+// A value is carried only when it is valid in every version ckptmeta writes: names are
+// non-empty strings other than the "unknown" placeholder, mode is min or max, save_top_k
+// an integer >= -1, params hold scalars (loss params numbers). A nil doc carries nothing.
+func CarryOf(doc *validate.Document) Carry {
 	var c Carry
+	if doc == nil {
+		return c
+	}
+	if doc.Root != nil && doc.Root.Kind == yaml.MappingNode {
+		c.Old = doc.Root
+	}
+	m, _ := doc.Value.(map[string]any)
 	c.ExpName, _ = m["exp_name"].(string)
 	c.WandbRunID, _ = m["wandb_run_id"].(string)
 	if e, ok := m["experiment"].(map[string]any); ok {
@@ -295,5 +313,156 @@ func CarryOf(v any) Carry {
 			c.WandbRunID, _ = e["wandb_run_id"].(string)
 		}
 	}
+	model, _ := m["model"].(map[string]any)
+	c.Architecture = carriedName(model["architecture"])
+	if e, ok := model["encoder"].(map[string]any); ok {
+		if name := carriedName(e["model_name"]); name != "" {
+			c.Encoder = &Encoder{ModelName: name, Pretrained: carriedBool(e["pretrained"]), Frozen: carriedBool(e["frozen"])}
+		}
+	}
+	if d, ok := model["decoder"].(map[string]any); ok {
+		if name := carriedName(d["name"]); name != "" {
+			c.Decoder = &Decoder{Name: name, InnerChannels: carriedInt(d["inner_channels"], 1), OutputChannels: carriedInt(d["output_channels"], 1), Params: carriedParams(d["params"], false)}
+			if l, ok := d["in_channels"].([]any); ok {
+				in := []int64{}
+				for _, v := range l {
+					n := carriedInt(v, 1)
+					if n == nil {
+						in = nil
+						break
+					}
+					in = append(in, *n)
+				}
+				c.Decoder.InChannels = in
+			}
+		}
+	}
+	if h, ok := model["head"].(map[string]any); ok {
+		if name := carriedName(h["name"]); name != "" {
+			c.Head = &Head{Name: name, InChannels: carriedInt(h["in_channels"], 1), Params: carriedParams(h["params"], false)}
+		}
+	}
+	if l, ok := model["loss"].(map[string]any); ok {
+		if name := carriedName(l["name"]); name != "" {
+			c.Loss = &Loss{Name: name, Params: carriedParams(l["params"], true)}
+		}
+	}
+	ck, _ := m["checkpointing"].(map[string]any)
+	monitorIn := ck
+	if mt, ok := m["metrics"].(map[string]any); ok && m["experiment"] != nil {
+		monitorIn = mt // 2.0 keeps monitor and mode with the metrics
+	}
+	c.Monitor = carriedName(monitorIn["monitor"])
+	if mode, _ := monitorIn["mode"].(string); mode == "min" || mode == "max" {
+		c.Mode = mode
+	}
+	c.SaveTopK = carriedInt(ck["save_top_k"], -1)
+	c.SaveLast = carriedBool(ck["save_last"])
+	if tr, ok := m["training"].(map[string]any); ok {
+		switch p, _ := tr["training_phase"].(string); p {
+		case "training", "validation", "finetuning":
+			c.TrainingPhase = p
+		}
+		c.MaxEpochs = carriedInt(tr["max_epochs"], 1)
+	}
+	if mt, ok := m["metrics"].(map[string]any); ok {
+		values := mt // 1.x: the fixed fields, and additional_metrics
+		if v, ok := mt["values"].(map[string]any); ok && m["experiment"] != nil {
+			values = v // 2.0: every value, the fixed ones under their names
+		}
+		c.Metrics.Precision = carriedFloat(values["precision"], 0, 1)
+		c.Metrics.Recall = carriedFloat(values["recall"], 0, 1)
+		c.Metrics.Hmean = carriedFloat(values["hmean"], 0, 1)
+		c.Metrics.ValidationLoss = carriedFloat(values["validation_loss"], 0, math.MaxFloat64)
+		add, _ := mt["additional_metrics"].(map[string]any)
+		if m["experiment"] != nil {
+			add = values
+		}
+		for k, v := range add {
+			if m["experiment"] != nil && (k == "precision" || k == "recall" || k == "hmean" || k == "validation_loss") {
+				continue
+			}
+			if f := carriedFloat(v, -math.MaxFloat64, math.MaxFloat64); f != nil {
+				if c.Metrics.Additional == nil {
+					c.Metrics.Additional = map[string]float64{}
+				}
+				c.Metrics.Additional[k] = *f
+			}
+		}
+	}
 	return c
+}
+
+// carriedFloat reads a finite number within [lo, hi].
+func carriedFloat(v any, lo, hi float64) *float64 {
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsNaN(f) || f < lo || f > hi {
+		return nil
+	}
+	return &f
+}
+
+func carriedName(v any) string {
+	s, _ := v.(string)
+	if s == Unknown {
+		return ""
+	}
+	return s
+}
+
+func carriedBool(v any) *bool {
+	if b, ok := v.(bool); ok {
+		return &b
+	}
+	return nil
+}
+
+// carriedInt reads an integer no smaller than min.
+func carriedInt(v any, min int64) *int64 {
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil
+	}
+	i, err := n.Int64()
+	if err != nil || i < min {
+		return nil
+	}
+	return &i
+}
+
+// carriedParams reads scalar params (numbers only for a loss); nil when there are none.
+func carriedParams(v any, numbersOnly bool) map[string]any {
+	m, _ := v.(map[string]any)
+	var out map[string]any
+	for k, x := range m {
+		var val any
+		switch t := x.(type) {
+		case json.Number:
+			if i, err := t.Int64(); err == nil {
+				val = i
+			} else if f, err := t.Float64(); err == nil {
+				val = f
+			}
+		case string:
+			if !numbersOnly {
+				val = t
+			}
+		case bool:
+			if !numbersOnly {
+				val = t
+			}
+		}
+		if val == nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = val
+	}
+	return out
 }

@@ -429,14 +429,20 @@ func TestRunStale(t *testing.T) {
 }
 
 // TestRunForceCarries: a forced rebuild keeps the run identity a person wrote in the old
-// sidecar (1.x or 2.0 layout) and records the action as regenerated.
+// sidecar (1.x or 2.0 layout) and records the action as regenerated; the checkpoint's and
+// Hydra config's facts win over the old file's other values, while its extra keys and
+// their comments stay.
 func TestRunForceCarries(t *testing.T) {
 	tests := []struct {
 		name string
 		old  string
+		want []string
 	}{
 		{name: "1.x", old: "schema_version: '1.0'\nexp_name: renamed by hand\nwandb_run_id: abc123\n"},
 		{name: "2.0", old: "schema_version: '2.0'\nexperiment: {name: renamed by hand, wandb_run_id: abc123}\n"},
+		{name: "facts win, notes stay", old: "schema_version: '1.0'\nexp_name: renamed by hand\nwandb_run_id: abc123\n" +
+			"checkpointing:\n  monitor: val/loss # hand\n  mode: min\n  save_top_k: 9\n  save_last: false\n  owner: bob\nnote: keep me # why\n",
+			want: []string{"  monitor: val/hmean # hand\n  mode: max\n  save_top_k: 1\n  save_last: true\n  owner: bob\n", "note: keep me # why\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -452,7 +458,7 @@ func TestRunForceCarries(t *testing.T) {
 				t.Fatalf("%+v", got)
 			}
 			b, _ := os.ReadFile(ck + ".metadata.yaml")
-			for _, want := range []string{"exp_name: renamed by hand\n", "wandb_run_id: abc123\n", "action: regenerated\n"} {
+			for _, want := range append([]string{"exp_name: renamed by hand\n", "wandb_run_id: abc123\n", "action: regenerated\n"}, tt.want...) {
 				if !bytes.Contains(b, []byte(want)) {
 					t.Errorf("no %q in\n%s", want, b)
 				}

@@ -32,7 +32,7 @@ type built struct {
 // calls; it is generate.Build at target version with provenance action "regenerated".
 var buildSidecar = func(ckpt string, o buildOptions) (*built, error) {
 	var c *generate.Carry
-	if o.Carry != (carry{}) {
+	if !o.Carry.Empty() {
 		c = &o.Carry
 	}
 	sc, err := generate.Build(ckpt, generate.Options{
@@ -53,7 +53,7 @@ var carryLine = regexp.MustCompile(`^(exp_name|wandb_run_id|experiment|[ \t]+nam
 func carryFrom(path string, src []byte) carry {
 	doc, findings := validate.Parse(path, src)
 	if broken(path, doc, findings) == nil {
-		return generate.CarryOf(doc.Value)
+		return generate.CarryOf(doc)
 	}
 	// Broken YAML: read the lines that still make sense on their own.
 	found := map[string][]string{}

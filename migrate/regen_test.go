@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -56,17 +57,19 @@ model: [unclosed
 
 func TestRegenerateBroken(t *testing.T) {
 	tests := []struct {
-		name      string
-		file      string // sidecar name beside checkpoints/last.ckpt
-		src       string
-		wantName  string // experiment.name in the regenerated file; "" = not carried
-		wantWandb string
+		name       string
+		file       string // sidecar name beside checkpoints/last.ckpt
+		src        string
+		wantName   string // experiment.name in the regenerated file; "" = not carried
+		wantWandb  string
+		wantExtras []string // lines of extra keys the regenerated file keeps
 	}{
 		{name: "syntax error", file: "last.ckpt.metadata.yaml", src: brokenSidecar, wantName: "hand-named-run", wantWandb: "j8v6ba0v"},
 		{name: "duplicate keys, ambiguous name", file: "last.metadata.yaml",
 			src: "schema_version: '1.0'\nexp_name: one\nexp_name: two\nwandb_run_id: abc\n", wantWandb: "abc"},
 		{name: "invalid in its own version", file: "last.ckpt.metadata.yaml",
-			src: readFileString(t, "../testdata/sidecars/invalid/design-drift.metadata.yaml"), wantName: "pan_resnet18_add_polygons_canonical"},
+			src: readFileString(t, "../testdata/sidecars/invalid/design-drift.metadata.yaml"), wantName: "pan_resnet18_add_polygons_canonical",
+			wantExtras: []string{"  status: completed\n", "  val_hmean: 0.89\n"}},
 		{name: "unknown version", file: "last.ckpt.metadata.yaml", src: "schema_version: '1.7'\nexp_name: seven\n", wantName: "seven"},
 	}
 	for _, tc := range tests {
@@ -83,8 +86,20 @@ func TestRegenerateBroken(t *testing.T) {
 				t.Errorf("summary: %+v", sum)
 			}
 			out := readFixture(t, p)
-			assertValid(t, "2.0", out)
 			doc, _ := validate.Parse(p, out)
+			if doc == nil || doc.Version != "2.0" {
+				t.Fatalf("not a 2.0 document:\n%s", out)
+			}
+			// Valid 2.0; keys no version defines (design-drift's training.status, val_*
+			// metrics) are a person's and are kept, as warnings.
+			if err := validateValue(Default(), "2.0", doc.Value); err != nil {
+				t.Errorf("output is not valid 2.0: %v\n%s", err, out)
+			}
+			for _, kept := range tc.wantExtras {
+				if !strings.Contains(string(out), kept) {
+					t.Errorf("extra key %q was not kept:\n%s", kept, out)
+				}
+			}
 			exp := doc.Value.(map[string]any)["experiment"].(map[string]any)
 			if tc.wantName != "" && exp["name"] != tc.wantName {
 				t.Errorf("experiment.name = %v, want %q", exp["name"], tc.wantName)
@@ -184,7 +199,12 @@ func TestCarryFrom(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := carryFrom("x.metadata.yaml", []byte(tc.src)); got != tc.want {
+			got := carryFrom("x.metadata.yaml", []byte(tc.src))
+			if !strings.Contains(tc.name, "broken") && got.Old == nil {
+				t.Errorf("a parsed document is not carried as Old")
+			}
+			got.Old = nil
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("carryFrom = %+v, want %+v", got, tc.want)
 			}
 		})

@@ -34,15 +34,18 @@ callbacks, logger) and the file name. checkpoint_path and hydra_config_path are 
 relative to --root (default: the nearest ancestor directory named outputs).
 
 With --stale, only existing sidecars whose checkpoint changed since they were made (their
-recorded fingerprint no longer matches) are rebuilt.
+recorded fingerprint no longer matches) are rebuilt. A rebuilt sidecar (--stale, --force)
+merges: the checkpoint's facts win, and every other value of the old file (exp_name, wandb
+run id, model parts, monitor, mode, save_top_k, save_last, ...), its extra keys and their
+comments are kept.
 
 Writes stay inside the paths given: a sidecar that is a symbolic link is written through to
 the file it names when that file is inside them (the link stays), and is refused (a failure,
 exit 1) when the link leads outside. A file is replaced only if it still holds what was read
 (an edit made meanwhile is kept and reported "changed during run"); it keeps its mode and, as
 root, its owner; a file with other hard links is reported, not split. A rebuilt sidecar
-(--force, --stale) is replaced without a backup: ask for it by name, and exp_name and
-wandb_run_id carry over.
+(--force, --stale) is replaced without a backup (migrate keeps one for the files it
+regenerates): ask for it by name.
 
 ` + exitHelp("a checkpoint failed, or a path does not exist or cannot be read", noPathHelp),
 		Example: `  ckptmeta generate                       # every checkpoint under outputs/ without a sidecar

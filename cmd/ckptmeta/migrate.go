@@ -51,8 +51,10 @@ the YAML tree, so comments, key order and quoting survive; after each step the d
 validated against that step's schema, and the file is written once, atomically, only when its
 bytes change. A legacy X.metadata.json becomes a YAML sidecar beside it (the JSON stays unless
 --prune-legacy). A sidecar that cannot be parsed or migrated is rebuilt from its checkpoint
-(--no-regenerate only reports it). A downgrade that would lose data is refused, naming the
-fields, unless --allow-lossy. A file newer than this ckptmeta is never touched.
+(--no-regenerate only reports it): the checkpoint's facts win, and every other value of the
+old file (exp_name, wandb run id, model parts, monitor, mode, save_top_k, save_last, ...), its
+extra keys and their comments are kept. A downgrade that would lose data is refused, naming
+the fields, unless --allow-lossy. A file newer than this ckptmeta is never touched.
 
 A replaced file's old bytes are kept as FILE.bak, then FILE.bak.1, FILE.bak.2, … (a backup is
 never overwritten): always for a regenerated file, with --backup for every file.
