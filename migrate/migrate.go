@@ -150,7 +150,7 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 		if f.Rule != "yaml/unquoted-timestamp" {
 			continue
 		}
-		if n, ok := d.Get(f.Pointer); ok && n.Kind == yaml.ScalarNode && n.Style == 0 {
+		if n, ok := d.get(f.Pointer); ok && n.Kind == yaml.ScalarNode && n.Style == 0 {
 			n.Tag, n.Style = "!!str", yaml.SingleQuotedStyle
 			edited = true
 		}
@@ -194,7 +194,7 @@ func repoint(d *Doc, doc *validate.Document, o Options) []string {
 	if err != nil || !validate.NamesCheckpoint(rel, o.beside) {
 		return nil
 	}
-	n, ok := d.Get(ptr)
+	n, ok := d.get(ptr)
 	if !ok || n.Kind != yaml.ScalarNode {
 		return nil
 	}

@@ -37,65 +37,63 @@ func out(t *testing.T, d *Doc) string {
 	return string(b)
 }
 
-func TestDocEdits(t *testing.T) {
+// TestNodeEdits: the edits the steps are written in keep comments, positions and the
+// styles of what they do not touch.
+func TestNodeEdits(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(d *Doc) error
+		edit func(root *yaml.Node)
 		want string
 	}{
-		{"set keeps line comment", func(d *Doc) error { return d.Set("/a", str("2")) },
+		{"mset keeps line comment", func(r *yaml.Node) { mset(r, "a", str("2")) },
 			"# top\na: \"2\" # one\nb:\n  c: x\n  \"val/hmean\": 0.5\nd: [1, 2]\n"},
-		{"set appends", func(d *Doc) error { return d.Set("/b/e", boolean(true)) },
+		{"mset appends", func(r *yaml.Node) { mset(mget(r, "b"), "e", boolean(true)) },
 			"# top\na: 1 # one\nb:\n  c: x\n  \"val/hmean\": 0.5\n  e: true\nd: [1, 2]\n"},
-		{"escaped pointer", func(d *Doc) error { return d.Set(Pointer("b", "val/hmean"), null()) },
-			"# top\na: 1 # one\nb:\n  c: x\n  \"val/hmean\": null\nd: [1, 2]\n"},
-		{"insert after", func(d *Doc) error { return d.InsertAfter("", "a", "z", str("new")) },
-			"# top\na: 1 # one\nz: new\nb:\n  c: x\n  \"val/hmean\": 0.5\nd: [1, 2]\n"},
-		{"insert first", func(d *Doc) error { return d.InsertAfter("/b", "", "first", str("f")) },
-			"# top\na: 1 # one\nb:\n  first: f\n  c: x\n  \"val/hmean\": 0.5\nd: [1, 2]\n"},
-		{"rename keeps place and comment", func(d *Doc) error { return d.Rename("/a", "aa") },
+		{"renameKey keeps place and comment", func(r *yaml.Node) { renameKey(r, "a", "aa") },
 			"# top\naa: 1 # one\nb:\n  c: x\n  \"val/hmean\": 0.5\nd: [1, 2]\n"},
-		{"delete", func(d *Doc) error { d.Delete("/b/c"); return nil },
+		{"mdel", func(r *yaml.Node) { mdel(mget(r, "b"), "c") },
 			"# top\na: 1 # one\nb:\n  \"val/hmean\": 0.5\nd: [1, 2]\n"},
-		{"move", func(d *Doc) error { return d.Move("/a", "/b/moved") },
+		{"move", func(r *yaml.Node) { move(r, mget(r, "b"), "a", "moved") },
 			"b:\n  c: x\n  \"val/hmean\": 0.5\n  # top\n  moved: 1 # one\nd: [1, 2]\n"},
-		{"version first and quoted", func(d *Doc) error { d.setVersion("1.0"); return nil },
-			"# top\nschema_version: '1.0'\na: 1 # one\nb:\n  c: x\n  \"val/hmean\": 0.5\nd: [1, 2]\n"},
+		{"regroup where it stands", func(r *yaml.Node) { regroup(r, "d", "group", "list") },
+			"# top\na: 1 # one\nb:\n  c: x\n  \"val/hmean\": 0.5\ngroup:\n  list: [1, 2]\n"},
+		{"ungroup where it stands", func(r *yaml.Node) { ungroup(r, "b", "c", "c") },
+			"# top\na: 1 # one\nc: x\nd: [1, 2]\n"},
+		{"ungroup without the inner key", func(r *yaml.Node) { ungroup(r, "b", "z", "nope") },
+			"# top\na: 1 # one\nz: null\nd: [1, 2]\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := mustDoc(t, docSrc)
-			if err := tc.edit(d); err != nil {
-				t.Fatal(err)
-			}
+			tc.edit(d.root)
 			if got := out(t, d); got != tc.want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
+	}
+	d := mustDoc(t, docSrc)
+	d.setVersion("1.0")
+	if got, want := out(t, d), "# top\nschema_version: '1.0'\na: 1 # one\nb:\n  c: x\n  \"val/hmean\": 0.5\nd: [1, 2]\n"; got != want {
+		t.Errorf("setVersion: got:\n%s", got)
+	}
+	if renameKey(d.root, "nope", "x") || replace(d.root, "nope", null()) || move(d.root, d.root, "nope", "x") ||
+		regroup(d.root, "nope", "g", "i") != nil || ungroup(d.root, "nope", "k", "i") != nil {
+		t.Errorf("an edit of a missing key reported success")
 	}
 }
 
 func TestDocGet(t *testing.T) {
 	d := mustDoc(t, docSrc)
 	for ptr, want := range map[string]string{"/a": "1", "/b/c": "x", "/b/val~1hmean": "0.5", "/d/1": "2"} {
-		n, ok := d.Get(ptr)
+		n, ok := d.get(ptr)
 		if !ok || n.Value != want {
-			t.Errorf("Get(%s) = %v, %v; want %s", ptr, n, ok, want)
+			t.Errorf("get(%s) = %v, %v; want %s", ptr, n, ok, want)
 		}
 	}
 	for _, ptr := range []string{"/x", "/d/7", "/a/b", "no-slash", "/d/-1"} {
-		if _, ok := d.Get(ptr); ok {
-			t.Errorf("Get(%s) found something", ptr)
+		if _, ok := d.get(ptr); ok {
+			t.Errorf("get(%s) found something", ptr)
 		}
-	}
-	if err := d.Rename("/a", "b"); err == nil {
-		t.Errorf("Rename onto an existing key succeeded")
-	}
-	if err := d.Set("/nope/x", str("y")); err == nil {
-		t.Errorf("Set under a missing parent succeeded")
-	}
-	if err := d.Move("/nope", "/b/x"); err == nil {
-		t.Errorf("Move of a missing key succeeded")
 	}
 }
 
