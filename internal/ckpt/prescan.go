@@ -245,8 +245,8 @@ func (s *scanner) payloadLen(op byte, arg []byte) (int, error) {
 	return int(n), nil
 }
 
-// literalOps are the opcodes a plain integer literal (the legacy magic
-// number and protocol version) may use.
+// literalOp reports whether op may appear in a plain integer literal (the legacy magic
+// number and protocol version).
 func literalOp(op byte) bool {
 	switch op {
 	case opPROTO, opFRAME, opLONG1, opLONG4, opBININT, opBININT1, opBININT2, opINT, opLONG,
