@@ -175,7 +175,7 @@ func isWalkWarning(err error) bool {
 // small record per checkpoint while the walk holds every path, about 30 MB live for 50,000
 // sidecars, around which GOGC=400 lets garbage grow to 190 MB. Under this limit the collector
 // runs as often as it must to stay below it (GOMEMLIMIT, when set, wins).
-const catalogHeapLimit = 48 << 20
+const catalogHeapLimit = 44 << 20
 
 func limitCatalogMemory() {
 	if os.Getenv("GOMEMLIMIT") == "" {
