@@ -102,9 +102,14 @@ func newListCmd() *cobra.Command {
 		Use:   "list [PATH...]",
 		Short: "List the checkpoint catalog from sidecars, never opening a checkpoint",
 		Long: `List prints the catalog of checkpoints under PATH (default: outputs/) from their sidecars
-alone: experiment, checkpoint, architecture, encoder, epoch, step, precision, recall, hmean,
-created. Every schema version ckptmeta knows is read. With --fallback, checkpoints without a
-usable sidecar are read (safely) to fill their row; nothing is written.
+alone: experiment, checkpoint, whether the checkpoint is present, architecture, encoder, epoch,
+step, precision, recall, hmean, created, and problem. There is one row per sidecar, present
+checkpoint or not, and one per checkpoint without a sidecar. Every schema version ckptmeta
+knows is read, and every sidecar is validated (no checkpoint is opened): a row whose sidecar
+has errors names their rule ids in problem, and a value with an error is left empty.
+--valid-only keeps the rows of present checkpoints whose sidecar has no error (legacy files
+aside) and of those without a sidecar. With --fallback, checkpoints without a sidecar are read
+(safely) to fill their row; nothing is written.
 
 --filter takes FIELD OP VALUE with OP one of = != < <= > >= (e.g. hmean>0.9,
 architecture=dbnet); several filters must all hold. --sort takes fields separated by commas,
