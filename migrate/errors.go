@@ -40,6 +40,18 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("migrate: %s: cannot parse: %s", loc, e.Msg)
 }
 
+// OutputError reports a migration whose result validate would refuse (too large, or not
+// YAML that safe_load reads): nothing is written, and the file is not regenerated either
+// (its content migrated fine; a rebuild from the checkpoint would only lose it).
+type OutputError struct {
+	Path string
+	Msg  string
+}
+
+func (e *OutputError) Error() string {
+	return fmt.Sprintf("migrate: %s: not written: %s", e.Path, e.Msg)
+}
+
 // NewerVersionError reports a document whose schema_version is later than any this
 // tool knows. Such files are never touched.
 type NewerVersionError struct {
@@ -171,7 +183,8 @@ func refusal(err error) bool {
 		ce *CollisionError
 		ne *NewerVersionError
 		np *NoPathError
+		oe *OutputError
 	)
 	return errors.As(err, &le) || errors.As(err, &re) || errors.As(err, &ce) ||
-		errors.As(err, &ne) || errors.As(err, &np) || errors.Is(err, ErrTargetLegacy)
+		errors.As(err, &ne) || errors.As(err, &np) || errors.As(err, &oe) || errors.Is(err, ErrTargetLegacy)
 }

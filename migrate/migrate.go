@@ -144,15 +144,20 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 		plainStyle(d.file)
 		d.indent, d.compact = 2, true
 	}
-	// PyYAML reads an unquoted timestamp as a datetime, which the Python model rejects;
-	// quoting it keeps the value and makes the output valid for every reader.
+	// PyYAML reads an unquoted timestamp as a datetime, which the Python model rejects,
+	// and fails on a plain value it cannot construct (0b_, 2020-02-30); quoting either
+	// keeps the text and makes the output valid for every reader. Anything else safe_load
+	// cannot construct (a tagged value, a key) makes the file one to regenerate.
 	for _, f := range findings {
-		if f.Rule != "yaml/unquoted-timestamp" {
+		if f.Rule != "yaml/unquoted-timestamp" && f.Rule != "yaml/unloadable" {
 			continue
 		}
-		if n, ok := d.get(f.Pointer); ok && n.Kind == yaml.ScalarNode && n.Style == 0 {
+		n, ok := d.get(f.Pointer)
+		if ok && n.Kind == yaml.ScalarNode && n.Style == 0 && n.Line == f.Line && n.Column == f.Column {
 			n.Tag, n.Style = "!!str", yaml.SingleQuotedStyle
 			edited = true
+		} else if f.Rule == "yaml/unloadable" {
+			return nil, &ParseError{Path: name, Line: f.Line, Rule: f.Rule, Msg: f.Message}
 		}
 	}
 	if vn := mget(d.root, "schema_version"); vn != nil && (vn.ShortTag() != "!!str" || vn.Value != from) {
@@ -174,6 +179,11 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 	to := from
 	if len(plan) > 0 {
 		to = target
+	}
+	if !bytes.Equal(out, src) {
+		if err := checkOutput(name, out); err != nil {
+			return nil, err
+		}
 	}
 	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON, Fixes: fixes}, nil
 }
@@ -271,14 +281,19 @@ func onlyUnknownKeys(e *jsonschema.ValidationError) bool {
 }
 
 // structural are the parse findings that make a file unreadable as a sidecar document.
+// They include everything yaml.safe_load refuses (tags it has no constructor for,
+// values it cannot construct, duplicate anchors, tabs as separators): such a file is
+// regenerated or reported, never migrated, so migrate never writes those nodes back.
 var structural = map[string]bool{
 	"yaml/syntax": true, "yaml/duplicate-key": true, "yaml/multiple-documents": true,
 	"yaml/too-large": true, "yaml/alias-budget": true, "yaml/non-string-key": true, "yaml/empty": true,
+	"yaml/node-budget": true, "yaml/unsafe-tag": true, "yaml/unknown-tag": true, "yaml/unloadable": true,
+	"yaml/duplicate-anchor": true, "yaml/int-too-large": true,
 }
 
 func broken(name string, doc *validate.Document, findings []validate.Finding) error {
 	for _, f := range findings {
-		if f.Severity == validate.SeverityError && structural[f.Rule] {
+		if f.Severity == validate.SeverityError && structural[f.Rule] && f.Rule != "yaml/unloadable" { // see MigrateBytes
 			return &ParseError{Path: name, Line: f.Line, Rule: f.Rule, Msg: f.Message}
 		}
 	}
@@ -287,6 +302,23 @@ func broken(name string, doc *validate.Document, findings []validate.Finding) er
 	}
 	if _, ok := doc.Value.(map[string]any); !ok || doc.Root == nil || doc.Root.Kind != yaml.MappingNode {
 		return &ParseError{Path: name, Rule: "schema/type", Msg: "a sidecar must be a mapping of keys to values"}
+	}
+	return nil
+}
+
+// checkOutput refuses what migrate would write and validate would then refuse as YAML: a
+// file over validate.MaxFileSize (a migration adds provenance and quoting, so a file just
+// under the limit can cross it), or anything PyYAML or a ckptmeta limit would refuse.
+// The schema was checked step by step already.
+func checkOutput(name string, out []byte) error {
+	if len(out) > validate.MaxFileSize {
+		return &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would be %d bytes, over the %d bytes validate reads", len(out), validate.MaxFileSize)}
+	}
+	_, findings := validate.Parse(name, out)
+	for _, f := range findings {
+		if f.Severity == validate.SeverityError && structural[f.Rule] {
+			return &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would not pass validate: line %d: %s [%s]", f.Line, f.Message, f.Rule)}
+		}
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 // the same findings and the same value.
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/sidecars/*/*")
+	corpus, _ := filepath.Glob("../testdata/yaml-safeload/*.yaml") // tags, tabs, anchors, directives, huge ints
+	seeds = append(seeds, corpus...)
 	for _, s := range seeds {
 		if b, err := os.ReadFile(s); err == nil {
 			f.Add(b)

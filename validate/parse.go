@@ -51,8 +51,21 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 	// would build, about ten times faster; anything else goes through yaml.v3.
 	file, ok := pyyaml.Parse(src)
 	if !ok {
-		if file = p.decode(src); file == nil {
-			return nil, p.findings
+		// PyYAML reads %YAML 1.2 (any 1.x) with its 1.1 rules; yaml.v3 refuses all but 1.1.
+		norm := pyyaml.NormalizeYAMLDirective(src)
+		if file = p.decode(norm); file == nil {
+			return p.result(nil)
+		}
+		// What PyYAML's scanner and composer refuse and yaml.v3 accepts (the fast path
+		// refuses tabs and anchors itself).
+		if line, col, bad := pyyaml.FirstBadTab(norm, file); bad {
+			p.add(line, col, "", "yaml/syntax", "found character '\\t' that cannot start any token (PyYAML)",
+				"PyYAML allows tabs only inside quoted and block scalars and in comments; use spaces")
+			return p.result(nil)
+		}
+		if dup, first := pyyaml.DuplicateAnchor(file); dup != nil {
+			p.add(dup.Line, dup.Column, "", "yaml/duplicate-anchor",
+				fmt.Sprintf("anchor &%s is defined again (first at line %d); PyYAML refuses the file", dup.Anchor, first.Line), "give each anchor its own name")
 		}
 	}
 	doc := &Document{Path: path, File: file, Version: schemas.Legacy}
@@ -136,8 +149,9 @@ type parser struct {
 	path     string
 	stack    []string // keys and indexes down to the node being converted
 	findings []Finding
-	budget   int          // nodes left to convert; aliases spend it too
-	more     moreFindings // findings past MaxFindings, counted only
+	budget   int                 // nodes left to convert; aliases spend it too
+	more     moreFindings        // findings past MaxFindings, counted only
+	reported map[*yaml.Node]bool // tagged nodes already reported (aliases reach a node again)
 }
 
 // result is what Parse returns: the findings, sorted, with the ones past MaxFindings
@@ -203,6 +217,9 @@ func (p *parser) value(n *yaml.Node, depth int) (any, error) {
 		p.add(n.Line, n.Column, p.pointer(), "yaml/alias-budget", "aliases expand to too many nodes", "sidecars need no anchors or aliases; write the values out")
 		return nil, errAbort
 	}
+	if n.Style&yaml.TaggedStyle != 0 && !p.knownTag(n) {
+		return nil, nil
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
@@ -245,15 +262,24 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			p.add(k.Line, k.Column, p.pointer(), "yaml/non-string-key", "mapping key is not a scalar", "")
+			p.add(k.Line, k.Column, p.pointer(), "yaml/non-string-key", msgComplexKey, "")
 			continue
 		}
 		key := k.Value
-		if k.Style == 0 { // plain and untagged: PyYAML's resolver decides
+		if k.Style&yaml.TaggedStyle != 0 {
+			if p.knownTag(k) {
+				_, _ = p.scalar(k, depth) // safe_load constructs keys too: "!!int x: 1" fails
+			}
+		} else if k.Style == 0 { // plain and untagged: PyYAML's resolver decides
 			switch tag := pyyaml.Resolve(key); tag {
 			case pyyaml.Str:
 			case pyyaml.Value, pyyaml.Indicator:
 				p.unloadable(k, p.pointer()+"/"+escape(key), tag)
+			case pyyaml.Int, pyyaml.Timestamp:
+				if p.constructs(k, p.pointer()+"/"+escape(key)) {
+					p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
+						fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
+				}
 			default:
 				p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
 					fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
@@ -317,37 +343,25 @@ func (p *parser) version(n *yaml.Node) (any, error) {
 
 func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 	s := n.Value
+	if n.Style&yaml.TaggedStyle != 0 {
+		return p.tagged(n)
+	}
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return s, nil
 	}
-	if n.Style&yaml.TaggedStyle != 0 {
-		switch n.ShortTag() {
-		case "!!str", "!!binary":
-			return s, nil
-		case "!!timestamp":
-			return s, nil
-		case "!!null":
-			return nil, nil
-		case "!!bool":
-			b, err := strconv.ParseBool(strings.ToLower(s))
-			if err != nil {
-				b = pyyaml.Resolve(s) == pyyaml.Bool && strings.Contains("yYtToO", s[:1]) && !strings.EqualFold(s, "off")
-			}
-			return b, nil
-		case "!!int", "!!float":
-			// fall through to the plain rules below
-		default:
-			return s, nil
-		}
-	}
 	// PyYAML's resolver decides what a plain scalar is; the shortcut keeps the text of
-	// numbers that are already JSON without building their values.
-	if t, ok := pyyaml.PlainNumber(s); ok && (t == pyyaml.Int || t == pyyaml.Float) {
+	// numbers that are already JSON without building their values. Long ones go the full
+	// way: a 400-digit "1...1.5" is inf to Python.
+	if t, ok := pyyaml.PlainNumber(s); ok && (t == pyyaml.Int || t == pyyaml.Float) && len(s) <= 32 {
 		return json.Number(s), nil
 	}
 	tag := pyyaml.Resolve(s)
 	if tag == pyyaml.Str {
 		return s, nil
+	}
+	if tag == pyyaml.Int && pyyaml.IntTooLarge(s) {
+		p.intTooLarge(n)
+		return nil, nil
 	}
 	sc, err := pyyaml.Construct(s)
 	switch tag {
@@ -370,11 +384,14 @@ func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 	case pyyaml.Float:
 		return p.float(n, sc.Float)
 	case pyyaml.Timestamp:
-		msg := fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s)
-		if err != nil {
-			msg = fmt.Sprintf("unquoted %s is a timestamp to PyYAML, and safe_load fails on it (%s)", s, constructReason(err))
+		if err != nil { // safe_load raises: that is a refusal, not a misreading
+			p.add(n.Line, n.Column, p.pointer(), "yaml/unloadable",
+				fmt.Sprintf("unquoted %s is a timestamp to PyYAML, and safe_load fails on it (%s)", s, constructReason(err)),
+				fmt.Sprintf("quote it: '%s'", s))
+			return s, nil
 		}
-		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-timestamp", msg, fmt.Sprintf("quote it: '%s'", s))
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-timestamp",
+			fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s), fmt.Sprintf("quote it: '%s'", s))
 		return s, nil
 	}
 	p.unloadable(n, p.pointer(), tag) // "=", "<<" as a value
@@ -406,8 +423,8 @@ func (p *parser) float(n *yaml.Node, f float64) (any, error) {
 		p.add(n.Line, n.Column, p.pointer(), "yaml/non-finite-number", fmt.Sprintf("%s is not a JSON number", n.Value), "use null for an unknown value")
 		return nil, nil
 	}
-	if s := strings.ReplaceAll(n.Value, "_", ""); reJSON.MatchString(s) {
-		return json.Number(s), nil
+	if s := strings.ReplaceAll(n.Value, "_", ""); len(s) <= 32 && reJSON.MatchString(s) {
+		return json.Number(s), nil // longer text is kept as the float64 Python reads
 	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 }
@@ -425,4 +442,105 @@ func unescape(tok string) string {
 		return tok
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
+// constructs reports whether safe_load constructs the plain key k (an int or a timestamp
+// to PyYAML); when not ("0b_: 1", "2020-02-30: x") the file does not load.
+func (p *parser) constructs(k *yaml.Node, ptr string) bool {
+	if pyyaml.Resolve(k.Value) == pyyaml.Int && pyyaml.IntTooLarge(k.Value) {
+		p.intTooLarge(k)
+		return false
+	}
+	sc, err := pyyaml.Construct(k.Value)
+	if err != nil {
+		p.add(k.Line, k.Column, ptr, "yaml/unloadable",
+			fmt.Sprintf("unquoted key %s is %s to PyYAML, and safe_load fails on it (%s)", k.Value, sc.Tag.Short(), constructReason(err)),
+			fmt.Sprintf("quote it: '%s'", k.Value))
+		return false
+	}
+	return true
+}
+
+func (p *parser) intTooLarge(n *yaml.Node) {
+	p.add(n.Line, n.Column, p.pointer(), "yaml/int-too-large",
+		fmt.Sprintf("integer of more than %d decimal digits: ckptmeta does not read it (PyYAML does, in base 2, 8, 16 or 60)", pyyaml.MaxIntDigits),
+		"no sidecar field needs such a number")
+}
+
+// tagged is a scalar with an explicit tag safe_load knows (knownTag said so), constructed
+// as SafeConstructor constructs it: "!!int 0o17" is 15, "!!int abc" does not load.
+func (p *parser) tagged(n *yaml.Node) (any, error) {
+	s := n.Value
+	var err error
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		var b bool
+		if b, err = pyyaml.ConstructBool(s); err == nil {
+			return b, nil
+		}
+	case "!!int":
+		var v string
+		if v, err = pyyaml.ConstructInt(s); err == nil {
+			return json.Number(v), nil
+		}
+		if errors.Is(err, pyyaml.ErrIntTooLarge) {
+			p.intTooLarge(n)
+			return nil, nil
+		}
+	case "!!float":
+		var f float64
+		if f, err = pyyaml.ConstructFloat(s); err == nil {
+			return p.float(n, f)
+		}
+	case "!!timestamp":
+		err = pyyaml.CheckTimestamp(s)
+	case "!!binary":
+		err = pyyaml.CheckBinary(s)
+	}
+	if err != nil {
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unloadable",
+			fmt.Sprintf("%s %s: safe_load fails on it (%s)", n.ShortTag(), strconv.Quote(truncate(s)), err), "fix the value or remove the tag")
+		return nil, nil
+	}
+	return s, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
+}
+
+// knownTag reports whether safe_load has a constructor for n's explicit tag that fits
+// n's kind; when not, the finding is made (once per node, however many aliases reach it)
+// and the value is null.
+func (p *parser) knownTag(n *yaml.Node) bool {
+	tag := n.ShortTag()
+	kind := pyyaml.ClassifyTag(tag)
+	if kind != pyyaml.TagUnknown && kind != pyyaml.TagUnsafe && pyyaml.CheckKind(kind, n) == nil {
+		return true
+	}
+	if p.reported[n] {
+		return false
+	}
+	if p.reported == nil {
+		p.reported = map[*yaml.Node]bool{}
+	}
+	p.reported[n] = true
+	switch kind {
+	case pyyaml.TagUnsafe:
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unsafe-tag",
+			fmt.Sprintf("tag %s: yaml.safe_load refuses the file; only yaml.unsafe_load builds Python objects, which runs code", tag),
+			"remove the tag: a sidecar holds plain values")
+	case pyyaml.TagUnknown:
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unknown-tag",
+			fmt.Sprintf("tag %s: yaml.safe_load has no constructor for it and refuses the file", tag), "remove the tag")
+	default:
+		p.add(n.Line, n.Column, p.pointer(), "yaml/unloadable",
+			fmt.Sprintf("tag %s: %s; safe_load fails on it", tag, pyyaml.CheckKind(kind, n)), "remove the tag")
+	}
+	return false
 }
