@@ -21,3 +21,13 @@ func TestCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyStringFloat: a float dict key is spelled as Python's str() spells it (issue 8:
+// 1234567.0 came out as 1.234567e+06), through the one float repr in internal/pyyaml.
+func TestKeyStringFloat(t *testing.T) {
+	for f, want := range map[float64]string{1234567.0: "1234567.0", 0.5: "0.5", 1e16: "1e+16", 1e-5: "1e-05", 3: "3.0"} {
+		if got := keyString(f, 0); got != want {
+			t.Errorf("keyString(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
