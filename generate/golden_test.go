@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -200,6 +203,18 @@ func TestStrictModel(t *testing.T) {
 	invalid, _ := filepath.Glob(filepath.Join("testdata", "strict", "invalid_*.yaml"))
 	if len(invalid) == 0 {
 		t.Fatal("no invalid samples")
+	}
+	// What the strict model rejects, the validator rejects too (pretrained: null passed it
+	// while the schemas allowed null for defaulted keys).
+	v := validate.New(schemas.Default(), validate.Options{NoStale: true})
+	for _, f := range invalid {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := v.ValidateBytes(f, b); res.Status == validate.StatusValid {
+			t.Errorf("validate accepts %s, which the strict model rejects", f)
+		}
 	}
 	args = append([]string{filepath.Join("testdata", "strict_model.py"), "--expect-invalid"}, invalid...)
 	if out, err := exec.Command(py, args...).CombinedOutput(); err != nil {

@@ -21,8 +21,8 @@ import (
 )
 
 // docGen makes random 1.0 documents that are valid in 1.0: every optional key is present,
-// absent or null (where the 1.0 schema allows null), additional_metrics is absent, null,
-// {} or holds logged names (some repeating precision/recall/hmean with the fixed value,
+// absent or null (where the 1.0 schema allows null: the keys whose Python type is X|None),
+// additional_metrics is absent, {} or holds logged names (some repeating precision/recall/hmean with the fixed value,
 // as the original convert tool writes), random extra keys sit at every level, and some
 // keys carry comments.
 type docGen struct {
@@ -104,7 +104,7 @@ func (g *docGen) doc() *yaml.Node {
 	tr := mapping()
 	g.put(tr, "epoch", integer(int64(g.r.Intn(50))))
 	g.put(tr, "global_step", integer(int64(g.r.Intn(5000))))
-	g.opt(tr, "training_phase", func() *yaml.Node { return str("validation") }, true)
+	g.opt(tr, "training_phase", func() *yaml.Node { return str("validation") }, false)
 	g.opt(tr, "max_epochs", func() *yaml.Node { return integer(25) }, true)
 	g.extras(tr)
 	g.put(root, "training", tr)
@@ -113,8 +113,8 @@ func (g *docGen) doc() *yaml.Node {
 	g.put(model, "architecture", str("dbnet"))
 	enc := mapping()
 	g.put(enc, "model_name", str("resnet18"))
-	g.opt(enc, "pretrained", func() *yaml.Node { return boolean(g.r.Intn(2) == 0) }, true)
-	g.opt(enc, "frozen", func() *yaml.Node { return boolean(g.r.Intn(2) == 0) }, true)
+	g.opt(enc, "pretrained", func() *yaml.Node { return boolean(g.r.Intn(2) == 0) }, false)
+	g.opt(enc, "frozen", func() *yaml.Node { return boolean(g.r.Intn(2) == 0) }, false)
 	g.extras(enc)
 	g.put(model, "encoder", enc)
 	params := func(numbersOnly bool) func() *yaml.Node {
@@ -138,20 +138,20 @@ func (g *docGen) doc() *yaml.Node {
 			s.Content = append(s.Content, integer(int64(16*i)))
 		}
 		return s
-	}, true)
+	}, false)
 	g.opt(dec, "inner_channels", func() *yaml.Node { return integer(256) }, true)
 	g.opt(dec, "output_channels", func() *yaml.Node { return integer(128) }, true)
-	g.opt(dec, "params", params(false), true)
+	g.opt(dec, "params", params(false), false)
 	g.extras(dec)
 	g.put(model, "decoder", dec)
 	head := mapping()
 	g.put(head, "name", str("db_head"))
 	g.opt(head, "in_channels", func() *yaml.Node { return integer(128) }, true)
-	g.opt(head, "params", params(false), true)
+	g.opt(head, "params", params(false), false)
 	g.put(model, "head", head)
 	loss := mapping()
 	g.put(loss, "name", str("db_loss"))
-	g.opt(loss, "params", params(true), true)
+	g.opt(loss, "params", params(true), false)
 	g.put(model, "loss", loss)
 	g.extras(model)
 	g.put(root, "model", model)
@@ -168,8 +168,7 @@ func (g *docGen) doc() *yaml.Node {
 		}
 	}
 	switch g.r.Intn(4) {
-	case 1:
-		g.put(metrics, "additional_metrics", null())
+	case 1: // absent
 	case 2:
 		g.put(metrics, "additional_metrics", flowMap())
 	case 3:
@@ -198,8 +197,8 @@ func (g *docGen) doc() *yaml.Node {
 	ck := mapping()
 	g.put(ck, "monitor", str("val/hmean"))
 	g.put(ck, "mode", str("max"))
-	g.opt(ck, "save_top_k", func() *yaml.Node { return integer(int64(g.r.Intn(5) - 1)) }, true)
-	g.opt(ck, "save_last", func() *yaml.Node { return boolean(g.r.Intn(2) == 0) }, true)
+	g.opt(ck, "save_top_k", func() *yaml.Node { return integer(int64(g.r.Intn(5) - 1)) }, false)
+	g.opt(ck, "save_last", func() *yaml.Node { return boolean(g.r.Intn(2) == 0) }, false)
 	g.extras(ck)
 	g.put(root, "checkpointing", ck)
 	g.opt(root, "hydra_config_path", func() *yaml.Node { return str("run/.hydra/config.yaml") }, true)

@@ -81,7 +81,11 @@ func foldMetrics(root, metrics *yaml.Node) {
 		move(ck, nm, "monitor", "monitor")
 		move(ck, nm, "mode", "mode")
 		if len(ck.Content) == 0 {
-			mdel(root, "checkpointing")
+			// Nothing left to hold: its comments go with the first key it gave away.
+			ckK, _ := mdel(root, "checkpointing")
+			if len(nm.Content) > 0 {
+				adoptComments(nm.Content[0], ckK)
+			}
 		}
 	}
 	values := mapping()
@@ -144,6 +148,17 @@ func joinComments(k, v, k2, v2 *yaml.Node) {
 	} else {
 		k.LineComment = join(k.LineComment, k2.LineComment)
 	}
+}
+
+// adoptComments puts the comments of key node from above key node to.
+func adoptComments(to, from *yaml.Node) {
+	var cs []string
+	for _, c := range []string{from.HeadComment, from.LineComment, from.FootComment, to.HeadComment} {
+		if c != "" {
+			cs = append(cs, c)
+		}
+	}
+	to.HeadComment = strings.Join(cs, "\n")
 }
 
 func isFixed(name string) bool { return contains(fixedNames, name) }

@@ -86,7 +86,7 @@ func TestMessages(t *testing.T) {
 	r := v.ValidateFile("../testdata/sidecars/invalid/bounds-and-types.metadata.yaml")
 	want := map[string]string{
 		"/training/epoch":          "training.epoch: must be >= 0, got -1",
-		"/training/training_phase": `training.training_phase: "testing" is not one of training, validation, finetuning, null`,
+		"/training/training_phase": `training.training_phase: "testing" is not one of training, validation, finetuning`,
 		"/metrics/val_hmean":       "metrics.val_hmean: unknown key",
 		"/model/loss/params/alpha": "model.loss.params.alpha: got string, want number",
 	}
