@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -435,7 +436,7 @@ func scalarString(v any) (string, bool) {
 		if math.IsInf(t, 0) || math.IsNaN(t) {
 			return "", false
 		}
-		return strconv.FormatFloat(t, 'g', -1, 64), true
+		return pyyaml.FloatRepr(t), true // str(float), as OmegaConf writes it into a string: 1234567.0, 1e-05
 	case bool:
 		if t {
 			return "True", true

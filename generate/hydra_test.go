@@ -248,3 +248,14 @@ model:
 		})
 	}
 }
+
+// TestInterpolatedScalarString: a scalar interpolated into a string is spelled as OmegaConf
+// spells it, str() of the Python value (checked with OmegaConf: "${a}-x" with a: 1234567.0
+// is "1234567.0-x", with 1e-5 "1e-05-x", with true "True-x").
+func TestInterpolatedScalarString(t *testing.T) {
+	for v, want := range map[any]string{1234567.0: "1234567.0", 1e-5: "1e-05", 0.5: "0.5", 1e16: "1e+16", int64(3): "3", true: "True", "s": "s"} {
+		if got, ok := scalarString(v); !ok || got != want {
+			t.Errorf("scalarString(%v) = %q, %v; want %q", v, got, ok, want)
+		}
+	}
+}
