@@ -31,7 +31,10 @@ type Options struct {
 	Diff         bool   // fill FileResult.Diff
 	Backup       bool   // keep the replaced bytes as <file>.bak, then .bak.1, .bak.2, … (never overwritten)
 	PruneLegacy  bool   // remove X.metadata.json once a YAML sidecar holds its data
-	Jobs         int    // files in flight; 0 = 16×GOMAXPROCS (writers wait on a shared disk flush, so more than the CPUs pays)
+	Jobs         int    // files in flight at most; 0 = 4×GOMAXPROCS (writers wait on a disk flush, so more than the CPUs pays)
+	// MemoryBudget bounds the estimated working memory of the files in flight (see
+	// FileCost); 0 = DefaultMemoryBudget. A file costlier than the whole budget runs alone.
+	MemoryBudget int64
 	Exclude      []string
 	Root         string           // outputs root: checkpoint paths are relative to it
 	Now          func() time.Time // clock for regeneration; nil = time.Now
@@ -42,6 +45,27 @@ type Options struct {
 	beside string
 
 	roots *fsutil.Roots // set by Run: writes stay under its paths
+
+	regens chan struct{} // set by Run: one token per regeneration that may run at once
+}
+
+// DefaultMemoryBudget is the estimated working memory Run admits files into (bytes in
+// flight, not only a count of files): 256 MiB, so a run stays near that however large or
+// hostile the files are and however many CPUs there are.
+const DefaultMemoryBudget = 256 << 20
+
+// MaxRegenerations bounds the regenerations that run at once: each reads a checkpoint's
+// pickle, which the ckpt package bounds at 64 MB however hostile the file, so together
+// they add at most 128 MB to a run's budget.
+const MaxRegenerations = 2
+
+// FileCost estimates the working memory of migrating a sidecar of size bytes: parsing,
+// each step's validation, editing, encoding and checking the output allocated up to 760
+// bytes per input byte (a 150 KB flow list just under validate.MaxNodes took 114 MB;
+// a 4 KB sidecar 4.8 MB), and validate's node budget caps what one file can cost. Every
+// file also costs a fixed 64 KiB.
+func FileCost(size int64) int64 {
+	return min(max(size, 0)*1024, 128<<20) + 64<<10
 }
 
 // FileResult is the outcome for one discovered file.
@@ -139,11 +163,24 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 
 	jobs := o.Jobs
 	if jobs <= 0 {
-		jobs = 16 * runtime.GOMAXPROCS(0)
+		jobs = 4 * runtime.GOMAXPROCS(0)
 	}
+	budget := o.MemoryBudget
+	if budget <= 0 {
+		budget = DefaultMemoryBudget
+	}
+	o.regens = make(chan struct{}, MaxRegenerations)
 	// Reports stay in path order whatever the scheduling; at most 4×jobs results wait for
-	// the callback, so memory stays flat on large trees however slow it is.
-	ordered.Map(len(items), jobs, 4*jobs, func(i int) *FileResult {
+	// the callback, so memory stays flat on large trees however slow it is; and files are
+	// admitted by their estimated cost, so it stays flat however large they are.
+	weight := func(i int) int64 {
+		var size int64
+		if info, err := os.Lstat(items[i].path); err == nil {
+			size = info.Size()
+		}
+		return FileCost(min(size, validate.MaxFileSize+1)) // larger files are not read whole
+	}
+	ordered.MapWeighted(len(items), jobs, 4*jobs, budget, weight, func(i int) *FileResult {
 		if err := ctx.Err(); err != nil {
 			return &FileResult{Path: items[i].path, Output: items[i].path, Err: err}
 		}
@@ -248,6 +285,10 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 			// so it must not be replaced.
 			r.Err = err
 			return r
+		}
+		if o.regens != nil {
+			o.regens <- struct{}{} // a checkpoint read costs more than a sidecar: a few at a time
+			defer func() { <-o.regens }()
 		}
 		c.regenerate(r, it, snap, err, o)
 		return r

@@ -154,7 +154,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 	fl.BoolVar(&o.PruneLegacy, "prune-legacy", false, "remove X.metadata.json once its YAML sidecar is written")
 	fl.StringVar(&o.Root, "root", "", "outputs root for regenerated sidecars' paths (default: nearest ancestor named outputs)")
 	fl.StringVarP(&format, "format", "o", "text", "output format: text or json")
-	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight (default: 4 × number of CPUs)")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight at most (default: 4 × number of CPUs); files are also admitted by estimated memory, 256 MiB in all")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	return cmd
 }

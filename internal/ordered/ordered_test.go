@@ -58,3 +58,55 @@ func TestStreamStopsWhenProducerStops(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// TestMapWeightedBoundsBytesInFlight: whatever the weights, the items admitted and not
+// yet yielded weigh at most the budget together, except one item heavier than the whole
+// budget, which then runs alone; order and completeness are kept.
+func TestMapWeightedBoundsBytesInFlight(t *testing.T) {
+	const n, workers, window, budget = 400, 8, 32, 100
+	weights := make([]int64, n)
+	for i := range weights {
+		weights[i] = int64(rand.IntN(60))
+		if i%50 == 7 {
+			weights[i] = 250 // heavier than the budget
+		}
+	}
+	var inFlight, peak, count atomic.Int64
+	var heavyShared atomic.Bool
+	next := 0
+	MapWeighted(n, workers, window, budget, func(i int) int64 { return weights[i] }, func(i int) int {
+		v := inFlight.Add(weights[i])
+		count.Add(1)
+		for p := peak.Load(); v > p && !peak.CompareAndSwap(p, v); p = peak.Load() {
+		}
+		if weights[i] > budget && v != weights[i] {
+			heavyShared.Store(true)
+		}
+		time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+		return i
+	}, func(i int, r int) {
+		if i != next || r != i {
+			t.Fatalf("got item %d, want %d", i, next)
+		}
+		next++
+		inFlight.Add(-weights[i]) // released once yielded, as the pool does right after
+		count.Add(-1)
+	})
+	if next != n {
+		t.Fatalf("yielded %d of %d", next, n)
+	}
+	if p := peak.Load(); p > 250 || (p > budget && heavyShared.Load()) {
+		t.Errorf("peak weight in flight %d (budget %d), a heavy item shared the budget: %v", p, budget, heavyShared.Load())
+	}
+	// Without the budget the same run holds far more: the test can tell.
+	inFlight.Store(0)
+	peak.Store(0)
+	Map(n, workers, window, func(i int) int {
+		v := inFlight.Add(weights[i])
+		for p := peak.Load(); v > p && !peak.CompareAndSwap(p, v); p = peak.Load() {
+		}
+		time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+		return i
+	}, func(i int, r int) { inFlight.Add(-weights[i]) })
+	t.Logf("peak weight in flight without a budget: %d", peak.Load())
+}
