@@ -50,6 +50,10 @@
 //   - schema_version is always written quoted, in the registry's spelling, and unquoted
 //     timestamps are quoted (PyYAML would read both as non-strings). These fixes count
 //     as changes even for a file already at the target version.
+//   - Options.FixOnly (`ckptmeta fix`) applies only [FixBytes]'s certain fixes, as minimal
+//     text edits (the misread scalars quoted at their line:col, a misplaced checkpoint path
+//     re-pointed; every other byte kept), checked by validating the result, through the same
+//     walker, worker pool and writer; it changes no version and regenerates nothing.
 //   - 0 -> 1.0 picks precision, recall, hmean (or f1) and validation_loss (val + loss)
 //     from flat logged metrics by the legacy writers' rule: the first key in document
 //     order whose lower-cased name matches and whose value is a number within the

@@ -31,6 +31,7 @@ type Options struct {
 	Diff         bool   // fill FileResult.Diff
 	Backup       bool   // keep the replaced bytes as <file>.bak, then .bak.1, .bak.2, … (never overwritten)
 	PruneLegacy  bool   // remove X.metadata.json once a YAML sidecar holds its data
+	FixOnly      bool   // apply only the certain fixes (FixBytes), in place; no version changes, no regeneration
 	Jobs         int    // files in flight at most; 0 = 4×GOMAXPROCS (writers wait on a disk flush, so more than the CPUs pays)
 	// MemoryBudget bounds the estimated working memory of the files in flight (see
 	// FileCost); 0 = DefaultMemoryBudget. A file costlier than the whole budget runs alone.
@@ -80,6 +81,7 @@ type FileResult struct {
 	Pruned      bool     // the legacy JSON was removed (PruneLegacy; never in DryRun or Check)
 	Skipped     bool     // not checkpoint metadata (validate.IsCheckpointMetadata): left alone
 	Fixes       []string // certain corrections made besides the steps ("checkpoint_path: a -> b")
+	Unfixed     []string // FixOnly: findings FixBytes's rules cover that were left as they were, and why
 	Diff        string   // unified diff (Options.Diff)
 	Warnings    []string // from regeneration: what the generator left out or guessed
 	Cause       error    // why the file was regenerated, or why the legacy JSON was skipped
@@ -95,6 +97,7 @@ type Summary struct {
 	Regenerated int // rebuilt from their checkpoint
 	Failed      int // FileResult.Err != nil
 	Unchanged   int // already at the target, nothing to do
+	Unfixed     int // FixOnly: files with a finding fix could not correct (FileResult.Unfixed)
 	Skipped     int // named like a sidecar but not checkpoint metadata; never touched
 	NotFollowed int // symbolic links back to their own ancestor: warnings, not files
 }
@@ -214,6 +217,9 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		if r.Written {
 			sum.Written++
 		}
+		if len(r.Unfixed) > 0 {
+			sum.Unfixed++
+		}
 		if r.Regenerated {
 			sum.Regenerated++
 		}
@@ -245,6 +251,10 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 	src := snap.Data
 	if notMetadata(it.path, src) {
 		r.Skipped = true
+		return r
+	}
+	if o.FixOnly {
+		c.fix(r, it, snap, o)
 		return r
 	}
 	if it.kind == sidecar.KindLegacyJSON {
@@ -321,6 +331,40 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		r.Pruned = true
 	}
 	return r
+}
+
+// fix is one file of a FixOnly run: FixBytes, then the one writer. A legacy JSON sidecar is
+// left for migrate (making it YAML is a migration), and says so in Unfixed.
+func (c *Chain) fix(r *FileResult, it item, snap *fsutil.Snapshot, o *Options) {
+	if it.kind == sidecar.KindLegacyJSON {
+		r.Unfixed = []string{"legacy JSON sidecar: a migration, not a fix; run `ckptmeta migrate " + it.path + "`"}
+		return
+	}
+	var beside string
+	if ckpt := sidecar.CheckpointFor(it.path); isRegular(ckpt) {
+		beside = ckpt
+	}
+	fx, err := FixBytes(it.path, snap.Data, beside, o.Root)
+	if err != nil {
+		r.Err = err
+		return
+	}
+	r.Fixes, r.Unfixed, r.Changed = fx.Fixes, fx.Unfixed, fx.Changed
+	if !fx.Changed {
+		return
+	}
+	if o.Diff {
+		r.Diff = unifiedDiff(it.path, it.path, snap.Data, fx.Data)
+	}
+	if o.DryRun || o.Check {
+		return
+	}
+	written, err := write(o.roots, it.path, it.path, snap, fx.Data, o.Backup)
+	if err != nil {
+		r.Err = err
+		return
+	}
+	r.Written = written
 }
 
 // regenerate rebuilds the sidecar of it from its checkpoint after cause made migration

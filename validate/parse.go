@@ -164,6 +164,10 @@ func (p *parser) result(doc *Document) (*Document, []Finding) {
 	return doc, p.findings
 }
 
+// fixHint is the hint of the findings `ckptmeta fix` corrects (migrate.FixRules): quoting
+// what PyYAML misreads, or writing true/false where the schema wants a boolean.
+func (p *parser) fixHint() string { return "run `ckptmeta fix " + p.path + "`" }
+
 // pointer is the JSON pointer of the node being converted; built only for findings.
 func (p *parser) pointer() string { return pointer(p.stack) }
 
@@ -278,11 +282,11 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 			case pyyaml.Int, pyyaml.Timestamp:
 				if p.constructs(k, p.pointer()+"/"+escape(key)) {
 					p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
-						fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
+						fmt.Sprintf("key %s is not a string for PyYAML", key), p.fixHint())
 				}
 			default:
 				p.addSev(SeverityWarning, k.Line, k.Column, p.pointer()+"/"+escape(key), "yaml/non-string-key",
-					fmt.Sprintf("key %s is not a string for PyYAML", key), fmt.Sprintf("quote it: '%s'", key))
+					fmt.Sprintf("key %s is not a string for PyYAML", key), p.fixHint())
 			}
 		}
 		p.stack = append(p.stack, key)
@@ -335,7 +339,7 @@ func (p *parser) version(n *yaml.Node) (any, error) {
 	if n.Kind == yaml.ScalarNode && n.Style == 0 && isNumber(pyyaml.Resolve(n.Value)) {
 		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-version",
 			fmt.Sprintf("schema_version %s is a number for PyYAML, not the string '%s'", n.Value, n.Value),
-			fmt.Sprintf("quote it: schema_version: '%s'", n.Value))
+			p.fixHint())
 		return n.Value, nil
 	}
 	return p.value(n, 1)
@@ -370,7 +374,7 @@ func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 	case pyyaml.Bool:
 		if l := strings.ToLower(s); l != "true" && l != "false" {
 			p.addSev(SeverityWarning, n.Line, n.Column, p.pointer(), "yaml/truthy",
-				fmt.Sprintf("unquoted %s is read as a boolean by PyYAML", s), "write true or false, or quote it")
+				fmt.Sprintf("unquoted %s is read as a boolean by PyYAML", s), p.fixHint())
 		}
 		return sc.Bool, nil
 	case pyyaml.Int:
@@ -391,7 +395,7 @@ func (p *parser) scalar(n *yaml.Node, depth int) (any, error) {
 			return s, nil
 		}
 		p.add(n.Line, n.Column, p.pointer(), "yaml/unquoted-timestamp",
-			fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s), fmt.Sprintf("quote it: '%s'", s))
+			fmt.Sprintf("unquoted timestamp %s is read as a datetime by PyYAML, not a string", s), p.fixHint())
 		return s, nil
 	}
 	p.unloadable(n, p.pointer(), tag) // "=", "<<" as a value

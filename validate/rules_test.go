@@ -141,7 +141,7 @@ func TestMisplaced(t *testing.T) {
 	}
 	f := r.Findings[0]
 	if f.Rule != "sidecar/misplaced" || f.Severity != SeverityError || f.Line != 2 || f.Column != 18 || f.Pointer != "/checkpoint_path" ||
-		!strings.HasPrefix(f.Hint, "run `ckptmeta migrate "+side+"`") {
+		!strings.HasPrefix(f.Hint, "run `ckptmeta fix "+side+"`") {
 		t.Errorf("copied sidecar: %+v", f)
 	}
 	// Its own path, relative to any root above it, is fine; so is a run reached by a link.

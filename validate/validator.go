@@ -625,7 +625,7 @@ func misplaced(name string, doc *Document, ckptPath string) []Finding {
 	return []Finding{{Path: name, Line: line, Column: col, Pointer: ptr, Rule: "sidecar/misplaced", Severity: SeverityError,
 		Message: fmt.Sprintf("%s %q does not name %s, the checkpoint this sidecar sits beside (copied from another run?)",
 			strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, filepath.ToSlash(ckptPath)),
-		Hint: "run `ckptmeta migrate " + name + "` to point it at " + filepath.Base(ckptPath) +
+		Hint: "run `ckptmeta fix " + name + "` to point it at " + filepath.Base(ckptPath) +
 			" (if the rest is another run's too, rebuild it instead: ckptmeta generate --force " + filepath.ToSlash(ckptPath) + ")"}}
 }
 

@@ -135,6 +135,15 @@ func TestExitCodes(t *testing.T) {
 		{"migrate-check/missing-path", nil, []string{"migrate", "--check", "missing"}, 1},
 		{"migrate-check/no-path-no-outputs", emptyDir, []string{"migrate", "--check"}, 2},
 		{"migrate-check/per-file-failure", danglingSidecar, []string{"migrate", "--check", "outputs"}, 1},
+		// fix: 1 when it changed a file (the invalid fixture's `pretrained: yes`), as pre-commit's fixers do
+		{"fix/clean", nil, []string{"fix", "outputs"}, 0},
+		{"fix/default-path", nil, []string{"fix"}, 0},
+		{"fix/findings", invalid, []string{"fix", "outputs"}, 1},
+		{"fix/dry-run", invalid, []string{"fix", "--dry-run", "outputs"}, 1},
+		{"fix/usage", nil, []string{"fix", "-o", "yaml", "outputs"}, 2},
+		{"fix/missing-path", nil, []string{"fix", "missing"}, 1},
+		{"fix/no-path-no-outputs", emptyDir, []string{"fix"}, 2},
+		{"fix/per-file-failure", brokenSidecar, []string{"fix", "outputs"}, 1},
 		// generate
 		{"generate/clean", nil, []string{"generate", "outputs"}, 0},
 		{"generate/default-path", nil, []string{"generate"}, 0},

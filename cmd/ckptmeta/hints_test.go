@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +13,8 @@ import (
 	"testing"
 )
 
-// hintCommand is how a hint names a command: "run `ckptmeta migrate X`". A hint without it
-// is advice for an edit by hand (quote a value, remove a key).
+// hintCommand is how a hint names a command: "run `ckptmeta migrate X`", "run `ckptmeta fix X`".
+// A hint without it is advice for an edit by hand (remove a key).
 var hintCommand = regexp.MustCompile("run `([^`]+)`")
 
 type hintFinding struct{ path, rule, hint string }
@@ -55,6 +56,21 @@ func TestHintsWork(t *testing.T) {
 		filepath.Join(work, "outputs/canonical-fix2-dbnet-fpn_decoder-mobilenetv3_small_050/checkpoints/last.ckpt.metadata.yaml"))
 	copyFile("../../testdata/ckpt/lightning2.ckpt",
 		filepath.Join(work, "outputs/experiments/train/ocr/parseq_baseline/20260111_104512_42/checkpoints/epoch-01_step-000412.ckpt"))
+
+	// The committed tree has unquoted versions and timestamps and a yes where a boolean goes;
+	// a free-text value written off and a key PyYAML reads as a number are added here.
+	src, err := os.ReadFile(filepath.Join(work, "sidecars/valid/convert-omits-nulls.metadata.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixable := strings.Replace(strings.Replace(string(src), "exp_name: my_experiment", "exp_name: off", 1),
+		"  additional_metrics:\n", "  additional_metrics:\n    2024: 0.5\n", 1)
+	if fixable == string(src) || !strings.Contains(fixable, "exp_name: off") || !strings.Contains(fixable, "2024: 0.5") {
+		t.Fatal("the fixture to edit has changed; update the replacements")
+	}
+	if err := os.WriteFile(filepath.Join(work, "sidecars/valid/fixable.metadata.yaml"), []byte(fixable), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	ckptmeta := func(args ...string) ([]byte, error) {
 		cmd := exec.Command(bin, args...)
@@ -122,6 +138,10 @@ func TestHintsWork(t *testing.T) {
 			switch args[0] {
 			case "ckptmeta":
 				out, err = ckptmeta(args[1:]...)
+				var exit *exec.ExitError
+				if len(args) > 1 && args[1] == "fix" && errors.As(err, &exit) && exit.ExitCode() == 1 {
+					err = nil // fix exits 1 when it changed a file, as pre-commit's fixers do; the re-validation below judges it
+				}
 			case "rm":
 				cmd := exec.Command("rm", args[1:]...)
 				cmd.Dir = work
@@ -150,7 +170,8 @@ func TestHintsWork(t *testing.T) {
 	}
 	t.Logf("hint commands run: %q", keys(ran))
 	// The test must have exercised every rule whose hint is a command.
-	for _, rule := range []string{"sidecar/legacy", "sidecar/superseded", "sidecar/conflict", "sidecar/misplaced", "sidecar/stale"} {
+	for _, rule := range []string{"sidecar/legacy", "sidecar/superseded", "sidecar/conflict", "sidecar/misplaced", "sidecar/stale",
+		"yaml/unquoted-version", "yaml/unquoted-timestamp", "yaml/truthy", "yaml/non-string-key"} {
 		if !fixed[rule] {
 			t.Errorf("no %s finding had its hint run and checked (ran %v)", rule, keys(ran))
 		}

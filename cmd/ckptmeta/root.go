@@ -192,6 +192,7 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 		newInspectCmd(),
 		newGenerateCmd(),
 		newMigrateCmd(),
+		newFixCmd(),
 		newStatusCmd(),
 		newListCmd(),
 		newVersionCmd(),

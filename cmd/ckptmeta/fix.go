@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ckptmeta/ckptmeta/internal/safetext"
+	"github.com/ckptmeta/ckptmeta/migrate"
+	"github.com/spf13/cobra"
+)
+
+// fixJSONVersion versions the shape of `fix -o json`; see fixFileJSON.
+const fixJSONVersion = 1
+
+// fixFileJSON is one file in `fix -o json`. Field names are stable API.
+type fixFileJSON struct {
+	Path        string   `json:"path"`
+	Changed     bool     `json:"changed"`
+	Written     bool     `json:"written"`
+	Fixes       []string `json:"fixes"`
+	Unfixed     []string `json:"unfixed"`
+	Error       string   `json:"error,omitempty"`
+	Diff        string   `json:"diff,omitempty"`
+	Skipped     bool     `json:"skipped,omitempty"`
+	NotFollowed bool     `json:"not_followed,omitempty"`
+}
+
+func newFixCmd() *cobra.Command {
+	var (
+		o      migrate.Options
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "fix [PATH...]",
+		Short: "Apply the certain fixes to sidecars, in place (quoting, misplaced checkpoint_path)",
+		Long: `Fix applies only fixes that are certain, in place, atomically, as minimal text edits (every
+other byte of the file stays as it was):
+  - quotes what PyYAML would misread: an unquoted schema_version such as 1.0, an unquoted
+    timestamp, a plain key PyYAML reads as a number or a date;
+  - writes a yes/no/on/off value as true/false where the schema does not want a string
+    (so readers get what they got before), and quotes it where the schema wants a string;
+  - re-points a checkpoint_path (2.0: checkpoint.path) that names another checkpoint than
+    the one the sidecar sits beside (sidecar/misplaced).
+It never changes schema_version or migrates (that is ckptmeta migrate). Each fixed file is
+parsed and validated again before it is written: if a fixed finding would stay or a new error
+appear, the file is left as it was and the finding is reported as not fixed.
+
+As pre-commit's fixers do, fix exits 1 when it changed a file (run validate after it), and
+when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit hook.
+
+` + exitHelp("a file was changed (or with --dry-run would be), a finding could not be fixed, a file failed, or a path does not exist or cannot be read",
+			noPathHelp),
+		Example: `  ckptmeta fix outputs/
+  ckptmeta fix --dry-run --diff outputs/exp/checkpoints/best.ckpt.metadata.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usagef("-o/--format must be text or json, not %q", format)
+			}
+			args, err := pathsOrDefault("fix", args)
+			if err != nil {
+				return err
+			}
+			o.FixOnly = true
+			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			files := []fixFileJSON{}
+			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
+				if format == "json" {
+					files = append(files, fixToJSON(r))
+					return
+				}
+				printFixed(out, errw, r, o)
+			})
+			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
+			if err != nil && !interrupted {
+				return err
+			}
+			if format == "json" {
+				doc := map[string]any{
+					"format_version": fixJSONVersion,
+					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
+					"summary": map[string]int{"files": sum.Files, "changed": sum.Changed, "written": sum.Written,
+						"unchanged": sum.Unchanged, "unfixed": sum.Unfixed, "failed": sum.Failed, "skipped": sum.Skipped,
+						"not_followed": sum.NotFollowed},
+					"files": files,
+				}
+				if interrupted {
+					doc["interrupted"] = true
+				}
+				enc := json.NewEncoder(safetext.JSONWriter(out))
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(doc); err != nil {
+					return err
+				}
+			} else {
+				n, verb := sum.Written, "fixed"
+				if o.DryRun {
+					n, verb = sum.Changed, "would be fixed"
+				}
+				line := fmt.Sprintf("%d files: %d %s, %d with findings not fixed, %d unchanged, %d failed",
+					sum.Files, n, verb, sum.Unfixed, sum.Unchanged, sum.Failed)
+				if sum.Skipped > 0 {
+					line += fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
+				}
+				if sum.NotFollowed > 0 {
+					line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
+				}
+				fmt.Fprintln(out, line)
+			}
+			if interrupted {
+				return errInterrupted
+			}
+			if sum.Failed > 0 || sum.Changed > 0 || sum.Unfixed > 0 {
+				return errFindings
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&o.DryRun, "dry-run", false, "report what would be fixed; write nothing")
+	fl.BoolVar(&o.Diff, "diff", false, "print a unified diff of each change")
+	fl.BoolVar(&o.Backup, "backup", false, "keep the replaced bytes as FILE.bak (then FILE.bak.1, …; never overwritten)")
+	fl.StringVar(&o.Root, "root", "", "outputs root for re-pointed checkpoint paths (default: nearest ancestor named outputs)")
+	fl.StringVarP(&format, "format", "o", "text", "output format: text or json")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight at most (default: 4 × number of CPUs); files are also admitted by estimated memory, 256 MiB in all")
+	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	return cmd
+}
+
+func fixToJSON(r *migrate.FileResult) fixFileJSON {
+	j := fixFileJSON{Path: r.Path, Changed: r.Changed, Written: r.Written, Fixes: r.Fixes, Unfixed: r.Unfixed,
+		Diff: r.Diff, Skipped: r.Skipped, NotFollowed: r.NotFollowed}
+	if j.Fixes == nil {
+		j.Fixes = []string{}
+	}
+	if j.Unfixed == nil {
+		j.Unfixed = []string{}
+	}
+	if r.Err != nil {
+		j.Error = r.Err.Error()
+	}
+	for _, w := range r.Warnings {
+		if j.Error == "" && r.NotFollowed {
+			j.Error = w
+		}
+	}
+	return j
+}
+
+// printFixed writes what was fixed in a file (one line per fix) and, on stderr, what was not.
+func printFixed(out, errw io.Writer, r *migrate.FileResult, o migrate.Options) {
+	switch {
+	case r.Err != nil:
+		fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(r.Path), oneLine(r.Err.Error()))
+		return
+	case r.NotFollowed:
+		for _, w := range r.Warnings {
+			fmt.Fprintf(errw, "ckptmeta: warning: %s: %s\n", oneLine(r.Path), oneLine(w))
+		}
+		return
+	}
+	if r.Changed {
+		state := "fixed"
+		if o.DryRun {
+			state = "would be fixed"
+		}
+		fmt.Fprintf(out, "%s: %s: %s\n", showPath(r.Path), state, oneLine(strings.Join(r.Fixes, "; ")))
+	}
+	for _, u := range r.Unfixed {
+		fmt.Fprintf(errw, "ckptmeta: not fixed: %s: %s\n", oneLine(r.Path), oneLine(u))
+	}
+	if r.Diff != "" {
+		fmt.Fprint(out, safetext.Lines(r.Diff))
+	}
+}

@@ -1,0 +1,113 @@
+package migrate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ckptmeta/ckptmeta/validate"
+)
+
+// TestFixBytes fixes each finding FixBytes covers in a real fixture, checks the output
+// differs from the input only in the edited scalars, and that validate no longer reports
+// the finding.
+func TestFixBytes(t *testing.T) {
+	src, err := os.ReadFile("../testdata/sidecars/valid/convert-omits-nulls.metadata.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := string(src)
+	cases := []struct {
+		name, from, to, rule string
+	}{
+		{"version", "schema_version: '1.0'", "schema_version: 1.0", "yaml/unquoted-version"},
+		{"timestamp", "created_at: '2025-10-18T02:32:19.114215'", "created_at: 2025-10-18T02:32:19.114215", "yaml/unquoted-timestamp"},
+		{"truthy bool", "    pretrained: true", "    pretrained: yes", "yaml/truthy"},
+		{"truthy string", "exp_name: my_experiment", "exp_name: on", "yaml/truthy"},
+		{"key", "  additional_metrics:\n", "  additional_metrics:\n    2024: 1\n", "yaml/non-string-key"},
+	}
+	want := map[string]string{
+		"version":       "schema_version: '1.0'",
+		"timestamp":     "created_at: '2025-10-18T02:32:19.114215'",
+		"truthy bool":   "    pretrained: true",
+		"truthy string": "exp_name: 'on'",
+		"key":           "  additional_metrics:\n    '2024': 1\n",
+	}
+	v := validate.New(nil, validate.Options{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := strings.Replace(base, c.from, c.to, 1)
+			if in == base {
+				t.Fatalf("fixture lacks %q", c.from)
+			}
+			if !hasRule(v.ValidateBytes("x.metadata.yaml", []byte(in)), c.rule) {
+				t.Fatalf("input has no %s finding", c.rule)
+			}
+			fx, err := FixBytes("x.metadata.yaml", []byte(in), "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !fx.Changed || len(fx.Fixes) != 1 || len(fx.Unfixed) != 0 {
+				t.Fatalf("changed %v, fixes %q, unfixed %q", fx.Changed, fx.Fixes, fx.Unfixed)
+			}
+			if got, exp := string(fx.Data), strings.Replace(in, c.to, want[c.name], 1); got != exp {
+				t.Errorf("fixed file:\n%s\nwant:\n%s", got, exp)
+			}
+			if hasRule(v.ValidateBytes("x.metadata.yaml", fx.Data), c.rule) {
+				t.Errorf("%s still reported after the fix", c.rule)
+			}
+			again, err := FixBytes("x.metadata.yaml", fx.Data, "", "")
+			if err != nil || again.Changed {
+				t.Errorf("a second fix changed the file again (%v)", err)
+			}
+		})
+	}
+	if fx, err := FixBytes("x.metadata.yaml", src, "", ""); err != nil || fx.Changed || len(fx.Fixes)+len(fx.Unfixed) != 0 {
+		t.Errorf("a clean file: %+v, %v", fx, err)
+	}
+	// training_phase is an enum: neither 'on' nor true passes, so the file is left and the
+	// finding reported.
+	in := strings.Replace(base, "training_phase: training", "training_phase: on", 1)
+	if fx, err := FixBytes("x.metadata.yaml", []byte(in), "", ""); err != nil || fx.Changed || len(fx.Unfixed) != 1 || string(fx.Data) != in {
+		t.Errorf("a fix that does not check: %+v, %v", fx, err)
+	}
+	if _, err := FixBytes("x.metadata.yaml", []byte("a: [1,\n"), "", ""); err == nil {
+		t.Error("broken YAML: no error")
+	}
+}
+
+// TestFixBytesRepoints re-points a sidecar copied from another run at the checkpoint it
+// sits beside, keeping the comment on the line.
+func TestFixBytesRepoints(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outputs", "exp", "checkpoints")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "best.ckpt")
+	if err := os.WriteFile(ckpt, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../testdata/sidecars/valid/convert-omits-nulls.metadata.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Replace(string(src), "checkpoint_path: my_experiment/checkpoints/best.ckpt", "checkpoint_path: \"other/checkpoints/last.ckpt\" # copied", 1)
+	fx, err := FixBytes(ckpt+".metadata.yaml", []byte(in), ckpt, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(in, `"other/checkpoints/last.ckpt" # copied`, "'exp/checkpoints/best.ckpt' # copied", 1)
+	if string(fx.Data) != want || len(fx.Fixes) != 1 {
+		t.Errorf("fixes %q; file:\n%s\nwant:\n%s", fx.Fixes, fx.Data, want)
+	}
+}
+
+func hasRule(r *validate.Result, rule string) bool {
+	for _, f := range r.Findings {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
