@@ -62,8 +62,8 @@ const MaxRegenerations = 2
 
 // FileCost estimates the working memory of migrating a sidecar of size bytes: parsing,
 // each step's validation, editing, encoding and checking the output allocated up to 760
-// bytes per input byte (a 150 KB flow list just under validate.MaxNodes took 114 MB;
-// a 4 KB sidecar 4.8 MB), and validate's node budget caps what one file can cost. Every
+// bytes per input byte (a 150 KB flow list of 50,000 items took 114 MB; a 4 KB sidecar
+// 4.8 MB), and validate's node budget caps what one file can cost. Every
 // file also costs a fixed 64 KiB.
 func FileCost(size int64) int64 {
 	return min(max(size, 0)*1024, 128<<20) + 64<<10
