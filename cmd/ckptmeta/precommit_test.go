@@ -10,7 +10,8 @@ import (
 
 // TestPreCommitHook installs this repository's hooks with the real pre-commit
 // (`pre-commit try-repo`, language: golang) into a scratch git repository and checks that
-// the validate hook fails on a bad sidecar and passes on a good one.
+// the validate hook fails on a bad sidecar and passes on a good one, that the migrate-check
+// hook fails on an outdated one, and that the fix hook fixes and fails, then passes.
 func TestPreCommitHook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ckptmeta through pre-commit; not in -short")
@@ -89,6 +90,35 @@ func TestPreCommitHook(t *testing.T) {
 		t.Fatalf("migrate-check after migrating: hook did not pass:\n%s", out)
 	}
 
+	// The third hook fixes in place: on a sidecar with an unquoted schema_version and
+	// timestamp it rewrites the file and fails (pre-commit's "files were modified"), then
+	// passes on the fixed file, which the validate hook accepts.
+	bad := strings.Replace(strings.Replace(string(good), "schema_version: '1.0'", "schema_version: 1.0", 1),
+		"created_at: '", "created_at: ", 1)
+	bad = strings.Replace(bad, "'\n", "\n", 1) // the timestamp's closing quote (created_at is the first quoted value left)
+	if !strings.Contains(bad, "schema_version: 1.0\n") || strings.Count(bad, "'") != strings.Count(string(good), "'")-4 {
+		t.Fatalf("the fixture to edit has changed; update the replacements:\n%s", bad)
+	}
+	write([]byte(bad))
+	run(true, "git", "add", "-A")
+	out = run(false, preCommit, "try-repo", repoRoot, "ckptmeta-fix", "--all-files")
+	if !strings.Contains(out, "Failed") || !strings.Contains(out, "files were modified by this hook") ||
+		!strings.Contains(out, "schema_version: quoted 1.0") {
+		t.Fatalf("fix hook on unquoted values: want it to fix and fail:\n%s", out)
+	}
+	if got, err := os.ReadFile(sidecar); err != nil || string(got) != string(good) {
+		t.Fatalf("fix hook: the file is not the quoted original (%v):\n%s", err, got)
+	}
+	run(true, "git", "add", "-A")
+	out = run(true, preCommit, "try-repo", repoRoot, "ckptmeta-fix", "--all-files")
+	if !strings.Contains(out, "Passed") {
+		t.Fatalf("fix hook on a fixed file: did not pass:\n%s", out)
+	}
+	out = run(true, preCommit, "try-repo", repoRoot, "ckptmeta-validate", "--all-files")
+	if !strings.Contains(out, "Passed") {
+		t.Fatalf("validate hook after the fix hook: did not pass:\n%s", out)
+	}
+
 	// Files that merely share the sidecar naming (an image-preprocessing metadata file in
 	// docs/) are not checkpoint metadata: both hooks pass on them and say nothing.
 	docs := filepath.Join(work, "docs")
@@ -104,7 +134,7 @@ func TestPreCommitHook(t *testing.T) {
 		}
 	}
 	run(true, "git", "add", "-A")
-	for _, hook := range []string{"ckptmeta-validate", "ckptmeta-migrate-check"} {
+	for _, hook := range []string{"ckptmeta-validate", "ckptmeta-migrate-check", "ckptmeta-fix"} {
 		out = run(true, preCommit, "try-repo", repoRoot, hook, "--files", "docs/preprocess.metadata.json", "docs/images.metadata.yaml")
 		if !strings.Contains(out, "Passed") {
 			t.Fatalf("%s on files that are not sidecars: hook did not pass:\n%s", hook, out)
