@@ -35,7 +35,7 @@ type Finding struct {
 	Rule     string   // stable id, e.g. "schema/type" (see DESIGN.md)
 	Severity Severity // error or warning
 	Message  string   // lowercase, no trailing period, no schema URLs
-	Hint     string   // optional advice ("quote it: '1.0'"); "" when none
+	Hint     string   // optional advice ("run `ckptmeta fix X`"); "" when none
 }
 
 // Status is the outcome for one file, kubeconform style.

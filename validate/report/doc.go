@@ -22,8 +22,8 @@
 //
 // One line per finding, then a summary line:
 //
-//	runs/a.ckpt.metadata.yaml:3:10: error: got string, want integer [schema/type]
-//	  hint: quote it: '1.0'
+//	runs/a.ckpt.metadata.yaml:1:17: error: schema_version 1.0 is a number for PyYAML, not the string '1.0' [yaml/unquoted-version]
+//	  hint: run `ckptmeta fix runs/a.ckpt.metadata.yaml`
 //	runs/b.ckpt.metadata.yaml:1:1: error: open runs/b.ckpt.metadata.yaml: permission denied [file/unreadable]
 //	2 files checked: 0 valid, 1 invalid, 1 unreadable; 2 errors, 0 warnings
 //

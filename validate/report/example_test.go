@@ -13,7 +13,7 @@ func ExampleNew() {
 		{Path: "runs/a.ckpt.metadata.yaml", Version: "1.0", Status: validate.StatusInvalid, Findings: []validate.Finding{{
 			Path: "runs/a.ckpt.metadata.yaml", Line: 1, Column: 17, Pointer: "/schema_version",
 			Rule: "yaml/unquoted-version", Severity: validate.SeverityWarning,
-			Message: "schema_version is the number 1.0, not a string", Hint: "quote it: '1.0'",
+			Message: "schema_version is the number 1.0, not a string", Hint: "run `ckptmeta fix runs/a.ckpt.metadata.yaml`",
 		}, {
 			Path: "runs/a.ckpt.metadata.yaml", Line: 7, Column: 10, Pointer: "/training/epoch",
 			Rule: "schema/type", Severity: validate.SeverityError, Message: "got string, want integer",
@@ -38,7 +38,7 @@ func ExampleNew() {
 	}
 	// Output:
 	// runs/a.ckpt.metadata.yaml:1:17: warning: schema_version is the number 1.0, not a string [yaml/unquoted-version]
-	//   hint: quote it: '1.0'
+	//   hint: run `ckptmeta fix runs/a.ckpt.metadata.yaml`
 	// runs/a.ckpt.metadata.yaml:7:10: error: got string, want integer [schema/type]
 	// 2 files checked: 1 valid, 1 invalid, 0 unreadable; 1 error, 1 warning
 }

@@ -46,7 +46,7 @@ func schemaErrorResults() []*validate.Result {
 	return []*validate.Result{
 		{Path: b, Version: "1.1", Status: validate.StatusValid},
 		{Path: a, Version: "1.0", Status: validate.StatusInvalid, Findings: []validate.Finding{
-			finding(a, 1, 17, "/schema_version", "yaml/unquoted-version", sevW, "schema_version is the number 1.0, not a string", "quote it: '1.0'"),
+			finding(a, 1, 17, "/schema_version", "yaml/unquoted-version", sevW, "schema_version is the number 1.0, not a string", "run `ckptmeta fix "+a+"`"),
 			finding(a, 4, 3, "/model", "schema/required", sevE, "missing property 'name'", ""),
 			finding(a, 7, 10, "/training/epoch", "schema/type", sevE, "got string, want integer", ""),
 			finding(a, 9, 3, "/training/colour", "schema/unknown-key", sevW, "unknown key 'colour'", "did you mean 'color'?"),
