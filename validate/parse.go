@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -485,9 +486,9 @@ func (p *parser) tagged(n *yaml.Node) (any, error) {
 			return b, nil
 		}
 	case "!!int":
-		var v string
+		var v *big.Int
 		if v, err = pyyaml.ConstructInt(s); err == nil {
-			return json.Number(v), nil
+			return json.Number(v.String()), nil
 		}
 		if errors.Is(err, pyyaml.ErrIntTooLarge) {
 			p.intTooLarge(n)

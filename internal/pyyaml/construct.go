@@ -165,12 +165,12 @@ func decimalDigits(n, base int) int {
 }
 
 // ConstructInt is construct_yaml_int: s is the scalar's text (a !!int tag, or a plain
-// scalar resolved as int). It returns the value in decimal, or the error PyYAML raises,
-// or ErrIntTooLarge.
-func ConstructInt(s string) (string, error) {
+// scalar resolved as int). It returns the value, or the error PyYAML raises, or
+// ErrIntTooLarge.
+func ConstructInt(s string) (*big.Int, error) {
 	value := strings.ReplaceAll(s, "_", "")
 	if value == "" {
-		return "", errors.New("string index out of range")
+		return nil, errors.New("string index out of range")
 	}
 	neg := value[0] == '-'
 	if value[0] == '+' || value[0] == '-' {
@@ -179,13 +179,13 @@ func ConstructInt(s string) (string, error) {
 	base, body := 10, value
 	switch {
 	case value == "0":
-		return "0", nil
+		return new(big.Int), nil
 	case strings.HasPrefix(value, "0b"):
 		base, body = 2, value[2:]
 	case strings.HasPrefix(value, "0x"):
 		base, body = 16, value[2:]
 	case value == "":
-		return "", errors.New("string index out of range")
+		return nil, errors.New("string index out of range")
 	case value[0] == '0':
 		base = 8
 	case strings.Contains(value, ":"):
@@ -193,33 +193,33 @@ func ConstructInt(s string) (string, error) {
 	}
 	n, digits, err := pyInt(body, base)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if base != 10 && decimalDigits(len(digits), base) > MaxIntDigits {
-		return "", ErrIntTooLarge
+		return nil, ErrIntTooLarge
 	}
 	v, ok := new(big.Int).SetString(digits, base)
 	if !ok {
-		return "", fmt.Errorf("invalid literal for int() with base %d: %s", base, pyRepr(body))
+		return nil, fmt.Errorf("invalid literal for int() with base %d: %s", base, pyRepr(body))
 	}
 	if n != neg {
 		v.Neg(v)
 	}
-	return v.String(), nil
+	return v, nil
 }
 
 // sexagesimalInt is the 1:30 branch: every part goes through int(), the last is the units.
-func sexagesimalInt(neg bool, value string) (string, error) {
+func sexagesimalInt(neg bool, value string) (*big.Int, error) {
 	parts := strings.Split(value, ":")
 	if decimalDigits(len(parts), 60) > MaxIntDigits {
-		return "", ErrIntTooLarge
+		return nil, ErrIntTooLarge
 	}
 	total := new(big.Int)
 	sixty := big.NewInt(60)
 	for _, part := range parts {
 		n, digits, err := pyInt(part, 10)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		d, _ := new(big.Int).SetString(digits, 10)
 		if n {
@@ -228,12 +228,12 @@ func sexagesimalInt(neg bool, value string) (string, error) {
 		total.Mul(total, sixty).Add(total, d)
 	}
 	if total.BitLen() > MaxIntDigits*10/3 {
-		return "", ErrIntTooLarge
+		return nil, ErrIntTooLarge
 	}
 	if neg {
 		total.Neg(total)
 	}
-	return total.String(), nil
+	return total, nil
 }
 
 // pyFloatSyntax is what Python's float() accepts once stripped, lowered and with ASCII
@@ -260,13 +260,21 @@ func ConstructFloat(s string) (float64, error) {
 	case value == ".nan":
 		return math.NaN(), nil
 	case strings.Contains(value, ":"):
-		var total float64
-		for _, part := range strings.Split(value, ":") {
+		// float() every part first (the first bad one raises), then sum from the least
+		// significant part up, as PyYAML does: the order changes the rounding.
+		parts := strings.Split(value, ":")
+		digits := make([]float64, len(parts))
+		for i, part := range parts {
 			f, err := pyFloat(part)
 			if err != nil {
 				return 0, err
 			}
-			total = total*60 + f
+			digits[i] = f
+		}
+		total, base := 0.0, 1.0
+		for i := len(digits) - 1; i >= 0; i-- {
+			total += digits[i] * base
+			base *= 60
 		}
 		return sign * total, nil
 	}

@@ -2,7 +2,6 @@ package pyyaml
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -210,21 +209,23 @@ func Construct(s string) (Scalar, error) {
 	}
 	switch t {
 	case Bool:
-		switch strings.ToLower(s) {
-		case "yes", "true", "on":
-			sc.Bool = true
-		case "no", "false", "off":
-		default: // a trailing newline: bool_values[value.lower()] raises KeyError
+		b, err := ConstructBool(s)
+		if err != nil { // a trailing newline: bool_values[value.lower()] raises KeyError
 			return fail("not a boolean word")
 		}
+		sc.Bool = b
 	case Int:
-		v, reason := constructInt(s)
-		if v == nil {
-			return fail(reason)
+		v, err := ConstructInt(s)
+		if err != nil {
+			return fail(err.Error())
 		}
 		sc.Int = v
 	case Float:
-		sc.Float = constructFloat(s)
+		f, err := ConstructFloat(s)
+		if err != nil { // the resolver's pattern only lets float() texts through
+			return fail(err.Error())
+		}
+		sc.Float = f
 	case Timestamp:
 		if reason := checkTimestamp(s); reason != "" {
 			return fail(reason)
@@ -233,88 +234,6 @@ func Construct(s string) (Scalar, error) {
 		return fail("could not determine a constructor for the tag '" + t.String() + "'")
 	}
 	return sc, nil
-}
-
-// constructInt is SafeConstructor.construct_yaml_int.
-func constructInt(s string) (*big.Int, string) {
-	v := strings.TrimSpace(strings.ReplaceAll(s, "_", "")) // int() strips whitespace
-	neg := v[0] == '-'
-	if v[0] == '-' || v[0] == '+' {
-		v = v[1:]
-	}
-	base, digits := 10, v
-	switch {
-	case v == "0":
-		return new(big.Int), ""
-	case strings.HasPrefix(v, "0b"):
-		base, digits = 2, v[2:]
-	case strings.HasPrefix(v, "0x"):
-		base, digits = 16, v[2:]
-	case v[0] == '0':
-		base = 8
-	case strings.Contains(v, ":"):
-		out := new(big.Int)
-		for _, part := range strings.Split(v, ":") { // most significant first: v = v*60 + part
-			d, reason := parseBase(part, 10)
-			if d == nil {
-				return nil, reason
-			}
-			out.Mul(out, big.NewInt(60)).Add(out, d)
-		}
-		if neg {
-			out.Neg(out)
-		}
-		return out, ""
-	}
-	out, reason := parseBase(digits, base)
-	if out != nil && neg {
-		out.Neg(out)
-	}
-	return out, reason
-}
-
-func parseBase(digits string, base int) (*big.Int, string) {
-	if digits == "" {
-		return nil, fmt.Sprintf("invalid literal for int() with base %d: ''", base)
-	}
-	if base == 10 && len(digits) > MaxIntDigits {
-		return nil, fmt.Sprintf("exceeds the limit (%d digits) for integer string conversion", MaxIntDigits)
-	}
-	v, ok := new(big.Int).SetString(digits, base)
-	if !ok {
-		return nil, fmt.Sprintf("invalid literal for int() with base %d: %q", base, digits)
-	}
-	return v, ""
-}
-
-// constructFloat is SafeConstructor.construct_yaml_float; every text the float
-// resolver accepts converts (overflow gives ±inf, as Python's float() does).
-func constructFloat(s string) float64 {
-	v := strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, "_", "")))
-	sign := 1.0
-	if v[0] == '-' {
-		sign = -1
-	}
-	if v[0] == '-' || v[0] == '+' {
-		v = v[1:]
-	}
-	switch {
-	case v == ".inf":
-		return sign * math.Inf(1)
-	case v == ".nan":
-		return math.NaN()
-	case strings.Contains(v, ":"):
-		parts := strings.Split(v, ":")
-		value, base := 0.0, 1.0
-		for i := len(parts) - 1; i >= 0; i-- { // least significant first, as PyYAML sums
-			d, _ := strconv.ParseFloat(parts[i], 64)
-			value += d * base
-			base *= 60
-		}
-		return sign * value
-	}
-	f, _ := strconv.ParseFloat(v, 64) // ±Inf with ErrRange on overflow, as float() gives
-	return sign * f
 }
 
 // checkTimestamp is SafeConstructor.construct_yaml_timestamp's validation: the
