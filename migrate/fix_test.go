@@ -111,3 +111,42 @@ func hasRule(r *validate.Result, rule string) bool {
 	}
 	return false
 }
+
+// FuzzFixBytes: no input crashes fix; what it changes parses, has none of the findings it
+// reported fixed, and a second fix changes nothing (the fix is idempotent).
+func FuzzFixBytes(f *testing.F) {
+	m, _ := filepath.Glob("../testdata/sidecars/*/*.yaml")
+	for _, p := range m {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("schema_version: 1.0\ncreated_at: 2025-10-19 13:36:51\nexp_name: yes\n2024: {on: off}\n"))
+	f.Add([]byte("{schema_version: 1.0, exp_name: [yes, no], 1.5: x}\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		name := "outputs/e/checkpoints/x.metadata.yaml"
+		fx, err := FixBytes(name, src, "", "")
+		if err != nil {
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("panic: %v", err)
+			}
+			return
+		}
+		if !fx.Changed {
+			if string(fx.Data) != string(src) {
+				t.Fatal("unchanged, but the bytes differ")
+			}
+			return
+		}
+		r := validate.New(nil, validate.Options{}).ValidateBytes(name, fx.Data)
+		for _, fd := range r.Findings {
+			if fd.Rule == "yaml/syntax" || fd.Rule == "yaml/unquoted-version" || fd.Rule == "yaml/unquoted-timestamp" {
+				t.Fatalf("after the fix: %s [%s]\n%s", fd.Message, fd.Rule, fx.Data)
+			}
+		}
+		again, err := FixBytes(name, fx.Data, "", "")
+		if err != nil || again.Changed {
+			t.Fatalf("a second fix changed the file (err %v):\n%s\nthen:\n%s", err, fx.Data, again.Data)
+		}
+	})
+}
