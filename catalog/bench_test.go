@@ -49,6 +49,9 @@ func benchTree(b *testing.B) string {
 			}
 			// PyYAML writes no comments; vary the epoch so the documents differ.
 			doc := epochRE.ReplaceAllString(docs[i%3], fmt.Sprintf("epoch: %d", i/40))
+			// Each records its own checkpoint, or it would be sidecar/misplaced.
+			rel, _ := filepath.Rel(benchDir, name)
+			doc = recordAt(b, doc, filepath.ToSlash(rel))
 			if benchErr = os.WriteFile(name+".metadata.yaml", []byte(doc), 0o644); benchErr != nil {
 				return
 			}
