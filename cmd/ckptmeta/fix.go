@@ -10,6 +10,7 @@ import (
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/migrate"
+	"github.com/ckptmeta/ckptmeta/validate/report"
 	"github.com/spf13/cobra"
 )
 
@@ -100,13 +101,13 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 				if o.DryRun {
 					n, verb = sum.Changed, "would be fixed"
 				}
-				line := fmt.Sprintf("%d files: %d %s, %d with findings not fixed, %d unchanged, %d failed",
-					sum.Files, n, verb, sum.Unfixed, sum.Unchanged, sum.Failed)
+				line := fmt.Sprintf("%s: %d %s, %d with findings not fixed, %d unchanged, %d failed",
+					report.Count(sum.Files, "file", "files"), n, verb, sum.Unfixed, sum.Unchanged, sum.Failed)
 				if sum.Skipped > 0 {
 					line += fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
 				}
 				if sum.NotFollowed > 0 {
-					line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
+					line += "; " + report.Count(sum.NotFollowed, "symlink loop", "symlink loops") + " not followed"
 				}
 				fmt.Fprintln(out, line)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate/report"
 	"github.com/spf13/cobra"
 )
 
@@ -101,12 +102,12 @@ regenerates): ask for it by name.
 			if o.DryRun {
 				verb = "would write"
 			}
-			line := fmt.Sprintf("%d checkpoints found: %d %s, %d skipped, %d failed", sum.Found, sum.Written, verb, sum.Skipped, sum.Failed)
+			line := fmt.Sprintf("%s found: %d %s, %d skipped, %d failed", report.Count(sum.Found, "checkpoint", "checkpoints"), sum.Written, verb, sum.Skipped, sum.Failed)
 			if sum.Unreadable > 0 {
-				line += fmt.Sprintf("; %d paths unreadable", sum.Unreadable)
+				line += "; " + report.Count(sum.Unreadable, "path", "paths") + " unreadable"
 			}
 			if sum.NotFollowed > 0 {
-				line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
+				line += "; " + report.Count(sum.NotFollowed, "symlink loop", "symlink loops") + " not followed"
 			}
 			fmt.Fprintln(errw, line)
 			if interrupted {

@@ -11,6 +11,7 @@ import (
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/migrate"
 	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate/report"
 	"github.com/spf13/cobra"
 )
 
@@ -124,13 +125,13 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				if o.DryRun || o.Check {
 					n, verb = sum.Changed, "would be written"
 				}
-				line := fmt.Sprintf("%d files: %d changed (%d %s, %d regenerated), %d unchanged, %d failed",
-					sum.Files, sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
+				line := fmt.Sprintf("%s: %d changed (%d %s, %d regenerated), %d unchanged, %d failed",
+					report.Count(sum.Files, "file", "files"), sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
 				if sum.Skipped > 0 {
 					line += fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
 				}
 				if sum.NotFollowed > 0 {
-					line += fmt.Sprintf("; %d symlink loops not followed", sum.NotFollowed)
+					line += "; " + report.Count(sum.NotFollowed, "symlink loop", "symlink loops") + " not followed"
 				}
 				fmt.Fprintln(out, line)
 			}

@@ -155,7 +155,7 @@ func (g *githubReporter) Close(s validate.Summary) error {
 			where = "they are listed in the log above"
 		}
 		g.out.str(fmt.Sprintf("::notice::%s not annotated; %s\n",
-			escapeData(plural(g.notAnnotated, "more finding", "more findings")), where))
+			escapeData(Count(g.notAnnotated, "more finding", "more findings")), where))
 	}
 	line := summaryLine(s, g.o.Strict)
 	g.out.str(line + "\n")
@@ -178,7 +178,7 @@ func (g *githubReporter) writeStepSummary(line string, s validate.Summary) error
 	}
 	if g.rowsOmitted > 0 {
 		fmt.Fprintf(&b, "\n%s omitted to stay under the step summary size limit.\n",
-			plural(g.rowsOmitted, "more finding", "more findings"))
+			Count(g.rowsOmitted, "more finding", "more findings"))
 	}
 	if _, err := g.o.StepSummary.Write(b.Bytes()); err != nil {
 		return &WriteError{Format: GitHub, Err: fmt.Errorf("step summary: %w", err)}

@@ -230,10 +230,10 @@ func summaryLine(s validate.Summary, strict bool) string {
 		skipped = fmt.Sprintf(", %d not %s (skipped)", s.Skipped, map[bool]string{true: "a sidecar", false: "sidecars"}[s.Skipped == 1])
 	}
 	line := fmt.Sprintf("%s checked: %d valid, %d invalid, %d unreadable%s; %s, %s",
-		plural(s.Files, "file", "files"), s.Valid, s.Invalid, s.Errored, skipped,
-		plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"))
+		Count(s.Files, "file", "files"), s.Valid, s.Invalid, s.Errored, skipped,
+		Count(s.Errors, "error", "errors"), Count(s.Warnings, "warning", "warnings"))
 	if s.NotFollowed > 0 {
-		line += "; " + plural(s.NotFollowed, "symlink loop", "symlink loops") + " not followed"
+		line += "; " + Count(s.NotFollowed, "symlink loop", "symlink loops") + " not followed"
 	}
 	if strict && s.Warnings > 0 {
 		line += " (strict: warnings fail)"
@@ -241,7 +241,8 @@ func summaryLine(s validate.Summary, strict bool) string {
 	return line
 }
 
-func plural(n int, one, many string) string {
+// Count says n things in English: "1 file", "2 files". The commands' summaries use it too.
+func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
