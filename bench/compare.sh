@@ -36,7 +36,11 @@ for i in range(n):
     d = os.path.join(data, "exp%03d" % (i // 100), "checkpoints")
     os.makedirs(d, exist_ok=True)
     name = os.path.join(d, "epoch-%02d_step-%06d.ckpt" % (i % 100, i))
-    open(name + ".metadata.yaml", "w").write(bad if i % 100 == 99 else seed)
+    # Each sidecar records its own checkpoint (a copied path would be sidecar/misplaced).
+    doc = bad if i % 100 == 99 else seed
+    rel = os.path.relpath(name, data).replace(os.sep, "/")
+    doc = "\n".join("checkpoint_path: " + rel if l.startswith("checkpoint_path:") else l for l in doc.split("\n"))
+    open(name + ".metadata.yaml", "w").write(doc)
     open(name, "w").close()
 PY
 fi
