@@ -186,6 +186,8 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
 	root.SetVersionTemplate("ckptmeta {{.Version}}\n")
+	color := colorAuto
+	root.PersistentFlags().Var(&color, colorFlag, "colour the output: auto (a terminal, unless NO_COLOR is non-empty or TERM=dumb), always, never")
 	root.AddCommand(
 		newValidateCmd(),
 		newSchemaCmd(),
@@ -212,8 +214,7 @@ func newVersionCmd() *cobra.Command {
 	}
 }
 
-// isTerminal reports whether w is a character device (a terminal) and colour or progress
-// output makes sense; never under NO_COLOR or in CI.
+// isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
@@ -223,9 +224,54 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-func colorAllowed(w io.Writer) bool {
-	_, noColor := os.LookupEnv("NO_COLOR")
-	return !noColor && isTerminal(w)
+// colorMode is the root's persistent --color flag: auto (the default), always or never.
+// It is a pflag.Value so a wrong value is a usage error (exit 2) when the flags are parsed.
+type colorMode string
+
+const (
+	colorAuto   colorMode = "auto"
+	colorAlways colorMode = "always"
+	colorNever  colorMode = "never"
+)
+
+func (m *colorMode) String() string { return string(*m) }
+func (m *colorMode) Type() string   { return "WHEN" }
+func (m *colorMode) Set(s string) error {
+	switch v := colorMode(s); v {
+	case colorAuto, colorAlways, colorNever:
+		*m = v
+		return nil
+	}
+	return fmt.Errorf("want auto, always or never, got %q", s)
+}
+
+// colorFlag is the name of the root's persistent flag; commands read it through useColor.
+const colorFlag = "color"
+
+// useColor is the one decision whether to colour what cmd writes to w. --color always and
+// --color never win (a per-run flag overrides the environment, as no-color.org asks); auto
+// colours only a terminal, and never when NO_COLOR is set to a non-empty value or TERM=dumb.
+func useColor(cmd *cobra.Command, w io.Writer) bool {
+	mode := colorAuto
+	if f := cmd.Flags().Lookup(colorFlag); f != nil {
+		mode = colorMode(f.Value.String())
+	}
+	return colorDecision(mode, os.Getenv, isTerminal(w))
+}
+
+// colorDecision is useColor without the process: getenv reads the environment and
+// terminal says whether the output is a terminal.
+func colorDecision(mode colorMode, getenv func(string) string, terminal bool) bool {
+	switch mode {
+	case colorAlways:
+		return true
+	case colorNever:
+		return false
+	}
+	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
+		return false
+	}
+	return terminal
 }
 
 func progressAllowed(w io.Writer) bool {

@@ -74,7 +74,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 				f = report.Text // the terminal still gets text
 			}
 			termOpts := ropts
-			termOpts.Color = f == report.Text && colorAllowed(stdout)
+			termOpts.Color = f == report.Text && useColor(cmd, stdout)
 			if f == report.GitHub {
 				if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
 					sum, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)

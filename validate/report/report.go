@@ -68,8 +68,8 @@ type Options struct {
 	// the text/github summary wording and turns JUnit warnings into failures.
 	Strict bool
 
-	// Color enables ANSI colour in the text format. The caller decides (a terminal,
-	// NO_COLOR unset); the package never inspects the environment.
+	// Color enables ANSI colour in the text format. The caller decides (--color, a terminal,
+	// NO_COLOR empty or unset, TERM not dumb); the package never inspects the environment.
 	Color bool
 
 	// StepSummary, for the github format only: when non-nil, a Markdown table of
