@@ -87,6 +87,9 @@ self-contained page with a coverage chart, readable offline).
 	fl.StringVar(&output, "output", "", "write to `FILE` instead of standard output")
 	fl.Float64Var(&failUnder, "fail-under", 0, "exit 1 when coverage is under this percentage")
 	fl.BoolVarP(&verbose, "verbose", "v", false, "table: list every checkpoint that is not current")
+	// -v is --version on the root (cobra's convention). status's -v is still accepted for old
+	// scripts but hidden from help (README, Conventions); cobra drops pflag's deprecation note.
+	_ = fl.MarkShorthandDeprecated("verbose", "use --verbose (-v means --version on ckptmeta)")
 	fl.BoolVar(&o.NoStale, "no-stale", false, "do not compare checkpoint fingerprints")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")

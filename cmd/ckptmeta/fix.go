@@ -67,13 +67,14 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 			}
 			o.FixOnly = true
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			perFile := perFileWriter(cmd, out)
 			files := []fixFileJSON{}
 			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
 				if format == "json" {
 					files = append(files, fixToJSON(r))
 					return
 				}
-				printFixed(out, errw, r, o)
+				printFixed(perFile, errw, r, o)
 			})
 			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
 			if err != nil && !interrupted {

@@ -73,7 +73,7 @@ regenerates): ask for it by name.
 			if args, err = pathsOrDefault("generate", args); err != nil {
 				return err
 			}
-			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			out, errw := perFileWriter(cmd, cmd.OutOrStdout()), cmd.ErrOrStderr()
 			prog := newProgress(errw, progressAllowed(errw))
 			sum, err := generate.Run(cmd.Context(), args, o, func(r *generate.Result) {
 				prog.clear()

@@ -90,13 +90,14 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				return err
 			}
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			perFile := perFileWriter(cmd, out)
 			var files []migrateFileJSON
 			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
 				if format == "json" {
 					files = append(files, toJSON(r))
 					return
 				}
-				printMigrated(out, errw, r, o)
+				printMigrated(perFile, errw, r, o)
 			})
 			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
 			if err != nil && !interrupted {

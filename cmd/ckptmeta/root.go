@@ -186,6 +186,7 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
 	root.SetVersionTemplate("ckptmeta {{.Version}}\n")
+	root.PersistentFlags().BoolP(quietFlag, "q", false, "print only the summary and what fails the run: no per-file lines (exit codes do not change)")
 	color := colorAuto
 	root.PersistentFlags().Var(&color, colorFlag, "colour the output: auto (a terminal, unless NO_COLOR is non-empty or TERM=dumb), always, never")
 	root.AddCommand(
@@ -276,4 +277,23 @@ func colorDecision(mode colorMode, getenv func(string) string, terminal bool) bo
 
 func progressAllowed(w io.Writer) bool {
 	return os.Getenv("CI") == "" && isTerminal(w)
+}
+
+// quietFlag is the root's persistent -q/--quiet: the text output of the commands that print a
+// line per file (validate, migrate, fix, generate) keeps only the summary, the errors (stderr,
+// and validate's failing findings) and the warnings on stderr. Machine formats (-o json, …) and
+// the commands whose output is the answer itself (inspect, status, list, schema) are unchanged.
+const quietFlag = "quiet"
+
+func quiet(cmd *cobra.Command) bool {
+	q, _ := cmd.Flags().GetBool(quietFlag)
+	return q
+}
+
+// perFileWriter is where a command writes its per-file lines: out, or nowhere under --quiet.
+func perFileWriter(cmd *cobra.Command, out io.Writer) io.Writer {
+	if quiet(cmd) {
+		return io.Discard
+	}
+	return out
 }

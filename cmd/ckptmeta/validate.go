@@ -75,6 +75,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			}
 			termOpts := ropts
 			termOpts.Color = f == report.Text && useColor(cmd, stdout)
+			termOpts.Quiet = quiet(cmd)
 			if f == report.GitHub {
 				if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
 					sum, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)

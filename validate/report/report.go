@@ -72,6 +72,10 @@ type Options struct {
 	// NO_COLOR empty or unset, TERM not dumb); the package never inspects the environment.
 	Color bool
 
+	// Quiet, for the text format only: print the findings that fail the run (errors,
+	// and warnings under Strict) and the summary; other warnings and their hints are left out.
+	Quiet bool
+
 	// StepSummary, for the github format only: when non-nil, a Markdown table of
 	// every finding is written here at Close (point it at $GITHUB_STEP_SUMMARY).
 	StepSummary io.Writer

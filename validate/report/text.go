@@ -35,6 +35,9 @@ func (t *textReporter) Report(r *validate.Result) error {
 	fs := findings(r)
 	for i := range fs {
 		f := &fs[i]
+		if t.o.Quiet && f.Severity != validate.SeverityError && !t.o.Strict {
+			continue
+		}
 		sev := severity(f)
 		if f.Severity == validate.SeverityError {
 			sev = t.paint(ansiRed, sev)
