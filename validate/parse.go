@@ -40,7 +40,7 @@ type Document struct {
 func Parse(path string, src []byte) (*Document, []Finding) {
 	p := &parser{path: path}
 	if len(src) > MaxFileSize {
-		p.add(0, 0, "", "yaml/too-large", fmt.Sprintf("file is %d bytes; sidecars larger than %d bytes are not read", len(src), MaxFileSize), "")
+		p.add(0, 0, "", "yaml/too-large", fmt.Sprintf("file is larger than %d bytes; sidecars that large are not read", MaxFileSize), "")
 		return nil, p.findings
 	}
 	// The budget is checked before any tree exists: yaml.v3 spends about 250 bytes per node.
@@ -167,7 +167,16 @@ func (p *parser) result(doc *Document) (*Document, []Finding) {
 
 // fixHint is the hint of the findings `ckptmeta fix` corrects (migrate.FixRules): quoting
 // what PyYAML misreads, or writing true/false where the schema wants a boolean.
-func (p *parser) fixHint() string { return "run `ckptmeta fix " + p.path + "`" }
+func (p *parser) fixHint() string { return runOn("ckptmeta fix", p.path) }
+
+// runOn is the hint to run command on the sidecar path; the commands that rewrite a file
+// cannot take standard input, so for [StdinName] the hint says to save it first.
+func runOn(command, path string) string {
+	if path == StdinName {
+		return "save it to a file and run `" + command + " FILE`"
+	}
+	return "run `" + command + " " + path + "`"
+}
 
 // pointer is the JSON pointer of the node being converted; built only for findings.
 func (p *parser) pointer() string { return pointer(p.stack) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
@@ -176,7 +177,7 @@ func (v *Validator) legacy(doc *Document) Finding {
 	}
 	line, col := doc.Position("", false)
 	return Finding{Path: doc.Path, Line: line, Column: col, Rule: "sidecar/legacy", Severity: SeverityError,
-		Message: shape + " without schema_version", Hint: "run `ckptmeta migrate " + doc.Path + "`"}
+		Message: shape + " without schema_version", Hint: runOn("ckptmeta migrate", doc.Path)}
 }
 
 var english = message.NewPrinter(language.English)
@@ -390,11 +391,45 @@ func (v *Validator) validateFile(name string, dirs *dirNames) *Result {
 	return v.validateFileDoc(name, dirs, nil)
 }
 
+// StdinName is the path of a sidecar read by [Validator.ValidateReader] without a name: the
+// "-" the user typed for standard input.
+const StdinName = "-"
+
+// ValidateReader checks one sidecar whose bytes come from r (standard input: an editor's
+// unsaved buffer, a script's pipe) as if they were the file name. name drives everything a
+// path drives for ValidateFile: the result's path, JSON or YAML by extension, which
+// checkpoint the sidecar belongs to, and the neighbour checks against the real files beside
+// name (conflict, orphan, superseded, misplaced, stale), whether or not name itself exists;
+// a file at name is never read. When name is "" the path is [StdinName] and only
+// [Validator.ValidateBytes]'s checks run (the text is YAML, it sits beside nothing). At most
+// MaxFileSize+1 bytes are read, so a larger input is yaml/too-large like a larger file; a
+// read error is a file/unreadable result.
+func (v *Validator) ValidateReader(name string, r io.Reader) (res *Result) {
+	path := filepath.ToSlash(name)
+	if name == "" {
+		path = StdinName
+	}
+	defer recoverInternal(path, &res)
+	src, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return errorResult(path, fmt.Errorf("read: %w", err))
+	}
+	if name == "" {
+		return v.ValidateBytes(path, src)
+	}
+	return v.checkFile(path, src, nil, nil)
+}
+
 func (v *Validator) validateFileDoc(name string, dirs *dirNames, docOut **Document) *Result {
 	src, err := readSidecar(name)
 	if err != nil {
 		return errorResult(name, err)
 	}
+	return v.checkFile(name, src, dirs, docOut)
+}
+
+// checkFile checks src as the content of the file name, with the checks of its neighbours.
+func (v *Validator) checkFile(name string, src []byte, dirs *dirNames, docOut **Document) *Result {
 	res, doc := v.Check(name, src)
 	if docOut != nil {
 		*docOut = doc
@@ -632,14 +667,18 @@ func misplaced(name string, doc *Document, ckptPath string) []Finding {
 // safeValidateFile turns a panic (a bug, never expected) into an error result for that one
 // file, so the run goes on and the user sees which file triggered it.
 func (v *Validator) safeValidateFile(name string, dirs *dirNames) (r *Result) {
-	defer func() {
-		if p := recover(); p != nil {
-			r = errorResult(name, fmt.Errorf("%w: %v", ErrInternal, p))
-			r.Findings[0].Rule = "internal/error"
-			r.Findings[0].Hint = "this is a bug in ckptmeta; please report it with the file"
-		}
-	}()
+	defer recoverInternal(name, &r)
 	return v.validateFile(name, dirs)
+}
+
+// recoverInternal, deferred, replaces *r with an internal/error result for name when the
+// function panicked.
+func recoverInternal(name string, r **Result) {
+	if p := recover(); p != nil {
+		*r = errorResult(name, fmt.Errorf("%w: %v", ErrInternal, p))
+		(*r).Findings[0].Rule = "internal/error"
+		(*r).Findings[0].Hint = "this is a bug in ckptmeta; please report it with the file"
+	}
 }
 
 // ErrInternal marks a bug caught at run time.

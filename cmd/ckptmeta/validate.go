@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
@@ -20,6 +21,7 @@ func newValidateCmd() *cobra.Command {
 		exclude []string
 		jobs    int
 		noStale bool
+		stdinAs string
 	)
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
@@ -30,7 +32,10 @@ for one checkpoint, a sidecar without its checkpoint, paths that leave the outpu
 checkpoint that changed since its sidecar was made).
 
 PATH may be a sidecar or a directory, searched recursively for *.metadata.yaml, *.metadata.yml
-and the legacy *.metadata.json (default: ./outputs). Every finding is one line,
+and the legacy *.metadata.json (default: ./outputs). PATH - reads one sidecar from standard
+input, alone (not mixed with other paths); --stdin-filename names it, for the naming checks,
+the checks against the files beside that path, and the report (without it: path -, YAML,
+no neighbour checks). Every finding is one line,
 path:line:col: error|warning: message [rule], sorted by path and position.
 
 Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY), sarif
@@ -40,11 +45,19 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			noPathHelp+", unwritable --output"),
 		Example: `  ckptmeta validate outputs/
   ckptmeta validate -o github outputs/
-  ckptmeta validate -o sarif --output ckptmeta.sarif outputs/`,
+  ckptmeta validate -o sarif --output ckptmeta.sarif outputs/
+  cat draft.yaml | ckptmeta validate --stdin-filename outputs/run/last.ckpt.metadata.yaml -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := report.ParseFormat(format)
 			if err != nil {
 				return &usageError{fmt.Errorf("-o/--format: %w", err)}
+			}
+			stdin := slices.Contains(args, validate.StdinName)
+			if stdin && len(args) > 1 {
+				return usagef("- (standard input) cannot be mixed with other paths")
+			}
+			if cmd.Flags().Changed("stdin-filename") && !stdin {
+				return usagef("--stdin-filename names standard input: give - as the PATH")
 			}
 			if args, err = pathsOrDefault("validate", args); err != nil {
 				return err
@@ -96,7 +109,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			var sum validate.Summary
 			failed := false
 			var reportErr error
-			runErr := v.Run(cmd.Context(), args, func(r *validate.Result) {
+			each := func(r *validate.Result) {
 				sum.Add(r)
 				failed = failed || r.Failed(strict)
 				for _, rep := range reporters {
@@ -104,7 +117,13 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 						reportErr = err
 					}
 				}
-			})
+			}
+			var runErr error
+			if stdin {
+				each(v.ValidateReader(stdinAs, cmd.InOrStdin()))
+			} else {
+				runErr = v.Run(cmd.Context(), args, each)
+			}
 			for _, rep := range reporters {
 				if err := rep.Close(sum); err != nil && reportErr == nil {
 					reportErr = err
@@ -130,5 +149,6 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 	fl.StringArrayVar(&exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&jobs, "jobs", "j", 0, "files checked at once (default: number of CPUs)")
 	fl.BoolVar(&noStale, "no-stale", false, "do not compare checkpoint fingerprints")
+	fl.StringVar(&stdinAs, "stdin-filename", "", "with PATH -: check standard input as if it were the file `PATH`")
 	return cmd
 }
