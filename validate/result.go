@@ -62,7 +62,7 @@ func (s Status) String() string {
 	case StatusInvalid:
 		return "invalid"
 	case StatusError:
-		return "error"
+		return "unreadable" // the word every format uses: text summary, json status and summary key
 	case StatusSkipped:
 		return "skipped"
 	}

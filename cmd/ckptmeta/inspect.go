@@ -9,6 +9,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// inspectJSONVersion versions the shape of `inspect -o json`: {"format_version", "tool",
+// "checkpoints": [one ckpt.Summary per checkpoint read, in argument order]}. Before it, the
+// output was the bare array, without a version.
+const inspectJSONVersion = 1
+
 func newInspectCmd() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
@@ -70,7 +75,12 @@ Exit 1 when a checkpoint cannot be read or references a dangerous global.
 				if summaries == nil {
 					summaries = []ckpt.Summary{}
 				}
-				if err := enc.Encode(summaries); err != nil {
+				doc := map[string]any{
+					"format_version": inspectJSONVersion,
+					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
+					"checkpoints":    summaries,
+				}
+				if err := enc.Encode(doc); err != nil {
 					return err
 				}
 			}

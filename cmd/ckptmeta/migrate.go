@@ -16,7 +16,9 @@ import (
 )
 
 // migrateJSONVersion versions the shape of `migrate -o json`; see migrateFileJSON.
-const migrateJSONVersion = 1
+//
+// 2: the summary's keys are snake_case (files, changed, ...; 1 had Files, Changed, ...).
+const migrateJSONVersion = 2
 
 // migrateFileJSON is one file in `migrate -o json`. Field names are stable API.
 type migrateFileJSON struct {
@@ -110,8 +112,10 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				doc := map[string]any{
 					"format_version": migrateJSONVersion,
 					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
-					"summary":        sum,
-					"files":          files,
+					"summary": map[string]int{"files": sum.Files, "changed": sum.Changed, "written": sum.Written,
+						"regenerated": sum.Regenerated, "unchanged": sum.Unchanged, "failed": sum.Failed, "skipped": sum.Skipped,
+						"not_followed": sum.NotFollowed},
+					"files": files,
 				}
 				if interrupted {
 					doc["interrupted"] = true // files holds what was done before the signal

@@ -103,7 +103,7 @@
 //	    "files": 1,
 //	    "valid": 0,
 //	    "invalid": 1,
-//	    "errored": 0,
+//	    "unreadable": 0,
 //	    "skipped": 0,
 //	    "errors": 1,
 //	    "warnings": 0
@@ -120,9 +120,9 @@
 //   - results[].path (string): slash-separated, as given or discovered.
 //   - results[].schema_version (string): the detected version, "0" for legacy
 //     documents, "" when the file was not parsed.
-//   - results[].status (string): "valid", "invalid", "error" (not checked) or
+//   - results[].status (string): "valid", "invalid", "unreadable" (not checked) or
 //     "skipped" (named like a sidecar but not checkpoint metadata; no findings).
-//   - results[].error (string, only when status is "error"): why.
+//   - results[].error (string, only when status is "unreadable"): why.
 //   - results[].findings (array, never null): sorted by line, column, pointer, rule.
 //   - findings[].line, findings[].column (numbers): 1-based (0 only for a
 //     hand-made finding without a position; the validator always sets both).
@@ -134,8 +134,9 @@
 //   - findings[].message (string): lowercase, no trailing period.
 //   - findings[].hint (string, omitted when empty): advice.
 //   - summary: counts for the run as passed to Close: files, valid, invalid,
-//     errored (status "error"), skipped (status "skipped"), errors and warnings
-//     (findings). files = valid + invalid + errored + skipped.
+//     unreadable (status "unreadable"), skipped (status "skipped"), errors and
+//     warnings (findings). files = valid + invalid + unreadable + skipped.
+//     format_version 1 said "error" and "errored" for unreadable.
 //
 // Skipped files: JUnit writes a <skipped> case for each (counted in the suites'
 // skipped attribute); SARIF has no per-file slot, so the run's property bag says

@@ -354,7 +354,7 @@ type jsonEnvelope struct {
 		Files    int `json:"files"`
 		Valid    int `json:"valid"`
 		Invalid  int `json:"invalid"`
-		Errored  int `json:"errored"`
+		Errored  int `json:"unreadable"`
 		Skipped  int `json:"skipped"`
 		Errors   int `json:"errors"`
 		Warnings int `json:"warnings"`

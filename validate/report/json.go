@@ -11,7 +11,10 @@ import (
 // JSONFormatVersion is the "format_version" of the json envelope. It changes
 // only when a field is removed, renamed or changes meaning; new optional fields
 // do not bump it.
-const JSONFormatVersion = 1
+//
+// 2: a file that could not be checked is status "unreadable" (was "error") and the
+// summary counts it as "unreadable" (was "errored"), the word the text summary uses.
+const JSONFormatVersion = 2
 
 // The json envelope; see the package doc for the contract.
 type jsonTool struct {
@@ -41,7 +44,7 @@ type jsonSummary struct {
 	Files    int `json:"files"`
 	Valid    int `json:"valid"`
 	Invalid  int `json:"invalid"`
-	Errored  int `json:"errored"`
+	Errored  int `json:"unreadable"`
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
