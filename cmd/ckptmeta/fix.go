@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -66,51 +63,26 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 				return err
 			}
 			o.FixOnly = true
-			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			perFile := perFileWriter(cmd, out)
-			files := []fixFileJSON{}
-			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
-				if format == "json" {
-					files = append(files, fixToJSON(r))
-					return
-				}
-				printFixed(perFile, errw, r, o)
-			})
-			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
-			if err != nil && !interrupted {
-				return err
-			}
-			if format == "json" {
-				doc := map[string]any{
-					"format_version": fixJSONVersion,
-					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
-					"summary": map[string]int{"files": sum.Files, "changed": sum.Changed, "written": sum.Written,
+			sum, interrupted, err := runMigrate(cmd, args, o, format, migrateOutput[fixFileJSON]{
+				jsonVersion: fixJSONVersion,
+				fileJSON:    fixToJSON,
+				printFile:   func(out, errw io.Writer, r *migrate.FileResult) { printFixed(out, errw, r, o) },
+				summaryJSON: func(sum migrate.Summary) map[string]int {
+					return map[string]int{"files": sum.Files, "changed": sum.Changed, "written": sum.Written,
 						"unchanged": sum.Unchanged, "unfixed": sum.Unfixed, "failed": sum.Failed, "skipped": sum.Skipped,
-						"not_followed": sum.NotFollowed},
-					"files": files,
-				}
-				if interrupted {
-					doc["interrupted"] = true
-				}
-				enc := json.NewEncoder(safetext.JSONWriter(out))
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(doc); err != nil {
-					return err
-				}
-			} else {
-				n, verb := sum.Written, "fixed"
-				if o.DryRun {
-					n, verb = sum.Changed, "would be fixed"
-				}
-				line := fmt.Sprintf("%s: %d %s, %d with findings not fixed, %d unchanged, %d failed",
-					report.Count(sum.Files, "file", "files"), n, verb, sum.Unfixed, sum.Unchanged, sum.Failed)
-				if sum.Skipped > 0 {
-					line += fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
-				}
-				if sum.NotFollowed > 0 {
-					line += "; " + report.Count(sum.NotFollowed, "symlink loop", "symlink loops") + " not followed"
-				}
-				fmt.Fprintln(out, line)
+						"not_followed": sum.NotFollowed}
+				},
+				summaryText: func(sum migrate.Summary) string {
+					n, verb := sum.Written, "fixed"
+					if o.DryRun {
+						n, verb = sum.Changed, "would be fixed"
+					}
+					return fmt.Sprintf("%s: %d %s, %d with findings not fixed, %d unchanged, %d failed",
+						report.Count(sum.Files, "file", "files"), n, verb, sum.Unfixed, sum.Unchanged, sum.Failed)
+				},
+			})
+			if err != nil {
+				return err
 			}
 			if interrupted {
 				return errInterrupted

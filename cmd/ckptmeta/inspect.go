@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
-	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/spf13/cobra"
 )
 
@@ -70,17 +68,10 @@ Exit 1 when a checkpoint cannot be read or references a dangerous global.
 				}
 			}
 			if format == "json" {
-				enc := json.NewEncoder(safetext.JSONWriter(out)) // exact strings, nothing raw for a terminal
-				enc.SetIndent("", "  ")
 				if summaries == nil {
 					summaries = []ckpt.Summary{}
 				}
-				doc := map[string]any{
-					"format_version": inspectJSONVersion,
-					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
-					"checkpoints":    summaries,
-				}
-				if err := enc.Encode(doc); err != nil {
+				if err := writeJSONDoc(out, inspectJSONVersion, map[string]any{"checkpoints": summaries}); err != nil {
 					return err
 				}
 			}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -91,54 +88,26 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 			if err != nil {
 				return err
 			}
-			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			perFile := perFileWriter(cmd, out)
-			var files []migrateFileJSON
-			sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
-				if format == "json" {
-					files = append(files, toJSON(r))
-					return
-				}
-				printMigrated(perFile, errw, r, o)
-			})
-			interrupted := errors.Is(err, context.Canceled) && cmd.Context().Err() != nil
-			if err != nil && !interrupted {
-				return err
-			}
-			if format == "json" {
-				if files == nil {
-					files = []migrateFileJSON{}
-				}
-				doc := map[string]any{
-					"format_version": migrateJSONVersion,
-					"tool":           map[string]string{"name": "ckptmeta", "version": toolVersion()},
-					"summary": map[string]int{"files": sum.Files, "changed": sum.Changed, "written": sum.Written,
+			sum, interrupted, err := runMigrate(cmd, args, o, format, migrateOutput[migrateFileJSON]{
+				jsonVersion: migrateJSONVersion,
+				fileJSON:    toJSON,
+				printFile:   func(out, errw io.Writer, r *migrate.FileResult) { printMigrated(out, errw, r, o) },
+				summaryJSON: func(sum migrate.Summary) map[string]int {
+					return map[string]int{"files": sum.Files, "changed": sum.Changed, "written": sum.Written,
 						"regenerated": sum.Regenerated, "unchanged": sum.Unchanged, "failed": sum.Failed, "skipped": sum.Skipped,
-						"not_followed": sum.NotFollowed},
-					"files": files,
-				}
-				if interrupted {
-					doc["interrupted"] = true // files holds what was done before the signal
-				}
-				enc := json.NewEncoder(safetext.JSONWriter(out)) // exact strings, nothing raw for a terminal
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(doc); err != nil {
-					return err
-				}
-			} else {
-				n, verb := sum.Written, "written"
-				if o.DryRun || o.Check {
-					n, verb = sum.Changed, "would be written"
-				}
-				line := fmt.Sprintf("%s: %d changed (%d %s, %d regenerated), %d unchanged, %d failed",
-					report.Count(sum.Files, "file", "files"), sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
-				if sum.Skipped > 0 {
-					line += fmt.Sprintf(", %d not checkpoint metadata (skipped)", sum.Skipped)
-				}
-				if sum.NotFollowed > 0 {
-					line += "; " + report.Count(sum.NotFollowed, "symlink loop", "symlink loops") + " not followed"
-				}
-				fmt.Fprintln(out, line)
+						"not_followed": sum.NotFollowed}
+				},
+				summaryText: func(sum migrate.Summary) string {
+					n, verb := sum.Written, "written"
+					if o.DryRun || o.Check {
+						n, verb = sum.Changed, "would be written"
+					}
+					return fmt.Sprintf("%s: %d changed (%d %s, %d regenerated), %d unchanged, %d failed",
+						report.Count(sum.Files, "file", "files"), sum.Changed, n, verb, sum.Regenerated, sum.Unchanged, sum.Failed)
+				},
+			})
+			if err != nil {
+				return err
 			}
 			if interrupted {
 				return errInterrupted
