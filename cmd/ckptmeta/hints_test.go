@@ -30,10 +30,7 @@ func TestHintsWork(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the conflict hint is a POSIX rm command")
 	}
-	bin := filepath.Join(t.TempDir(), "ckptmeta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	work := t.TempDir()
 	for _, d := range []string{"outputs", "sidecars"} {
 		if err := os.CopyFS(filepath.Join(work, d), os.DirFS(filepath.Join("..", "..", "testdata", d))); err != nil {

@@ -22,10 +22,7 @@ func TestCatalogMemoryIsFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 75,000 files; not in -short")
 	}
-	bin := filepath.Join(t.TempDir(), "ckptmeta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	root := filepath.Join(t.TempDir(), "outputs")
 	start := time.Now()
 	makeSidecarTree(t, root, 1000, 50)

@@ -27,10 +27,7 @@ func TestMigrateMemoryIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("migrates 64 large sidecars; not in -short")
 	}
-	bin := filepath.Join(t.TempDir(), "ckptmeta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	seed, err := os.ReadFile("../../migrate/testdata/golden/1.0_1.1/seed-comments.in.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -73,10 +70,7 @@ func TestMigrateSingleHostileInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; not in -short")
 	}
-	bin := filepath.Join(t.TempDir(), "ckptmeta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	seed, err := os.ReadFile("../../migrate/testdata/golden/1.0_1.1/seed-comments.in.yaml")
 	if err != nil {
 		t.Fatal(err)

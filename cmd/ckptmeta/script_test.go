@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -13,10 +15,49 @@ import (
 
 // TestMain lets the scripts run `ckptmeta` as a real command, in-process.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(removingRealBinary{m}, map[string]func(){
 		"ckptmeta":      func() { os.Exit(Main()) },
 		"ckptmeta-exit": func() { os.Exit(expectExit()) },
 	})
+}
+
+// removingRealBinary runs the tests, then removes the binary realBinary built, if any
+// (testscript.Main ends in os.Exit, so this is the last place to do it).
+type removingRealBinary struct{ m *testing.M }
+
+func (r removingRealBinary) Run() int {
+	code := r.m.Run()
+	if realBin.dir != "" {
+		os.RemoveAll(realBin.dir)
+	}
+	return code
+}
+
+// realBin is the ckptmeta binary built once for the tests that measure or run the real
+// program (memory, hints): `go build` links for seconds, so they share one.
+var realBin struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// realBinary returns the path of ckptmeta built from this package, building it on first use.
+func realBinary(t testing.TB) string {
+	t.Helper()
+	realBin.once.Do(func() {
+		if realBin.dir, realBin.err = os.MkdirTemp("", "ckptmeta-bin-"); realBin.err != nil {
+			return
+		}
+		realBin.path = filepath.Join(realBin.dir, "ckptmeta")
+		if out, err := exec.Command("go", "build", "-o", realBin.path, ".").CombinedOutput(); err != nil {
+			realBin.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if realBin.err != nil {
+		t.Fatal(realBin.err)
+	}
+	return realBin.path
 }
 
 // expectExit is `ckptmeta-exit N ARGS...`: it runs `ckptmeta ARGS...` and exits 0 when
