@@ -14,16 +14,15 @@ Usage: lax_model.py [--expect-invalid] FILE...
 Same output and exit status as strict_model.py.
 """
 
-import json
 import os
 import sys
 from typing import Any, Dict, List, Optional
 
-import yaml
 from pydantic import BaseModel, Extra, StrictBool, StrictStr, validator
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from strict_model import Number, v2_int  # noqa: E402
+from strict_model import main as strict_main  # noqa: E402
 
 
 class Lax(BaseModel):
@@ -117,28 +116,5 @@ class CheckpointMetadataV1(Lax):
     wandb_run_id: Optional[StrictStr] = ...
 
 
-def check(path):
-    with open(path) as f:
-        data = yaml.safe_load(f)
-    CheckpointMetadataV1.parse_obj(data)
-
-
-def main(argv):
-    expect_invalid = False
-    if argv and argv[0] == "--expect-invalid":
-        expect_invalid, argv = True, argv[1:]
-    failed = False
-    for path in argv:
-        try:
-            check(path)
-            ok, err = True, ""
-        except Exception as e:  # a validation error, or YAML that is not a mapping
-            ok, err = False, " ".join(str(e).split())
-        if ok == expect_invalid:
-            failed = True
-        print(json.dumps({"file": path, "valid": ok, "error": err}))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(strict_main(sys.argv[1:], CheckpointMetadataV1))
