@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
@@ -151,27 +152,6 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// python returns Debian's python3 (or the one on PATH) when it can import every module.
-func python(t *testing.T, modules ...string) string {
-	t.Helper()
-	exe := "/usr/bin/python3"
-	if _, err := os.Stat(exe); err != nil {
-		if exe, err = exec.LookPath("python3"); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatal("python3 not found; .ci/run installs it")
-			}
-			t.Skip("python3 not found; install python3 " + strings.Join(modules, " "))
-		}
-	}
-	if out, err := exec.Command(exe, "-c", "import "+strings.Join(modules, ", ")).CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" { // .ci/run installs them: under CI a missing module is a failure
-			t.Fatalf("python3 cannot import %s (%s)", strings.Join(modules, ", "), bytes.TrimSpace(out))
-		}
-		t.Skipf("python3 cannot import %s (%s); install the Debian python3-* packages of those modules", strings.Join(modules, ", "), bytes.TrimSpace(out))
-	}
-	return exe
-}
-
 // writeSidecars builds 1.0 sidecars for the sample tree and writes them beside the checkpoints.
 func writeSidecars(t *testing.T, root string) []string {
 	t.Helper()
@@ -192,7 +172,7 @@ func writeSidecars(t *testing.T, root string) []string {
 // TestStrictModel loads every generated 1.0 sidecar with PyYAML safe_load and the strict
 // CheckpointMetadataV1 model, and proves the model rejects what the original rejected.
 func TestStrictModel(t *testing.T) {
-	py := python(t, "yaml", "pydantic")
+	py := testenv.Python(t, "yaml", "pydantic")
 	root := sampleTree(t)
 	files := writeSidecars(t, root)
 	args := append([]string{filepath.Join("testdata", "strict_model.py")}, files...)
@@ -230,7 +210,7 @@ func TestStrictModel(t *testing.T) {
 // exact down-migration of such a file) must load under the strict model and be rejected
 // by the lax one, which also proves the lax model can fail.
 func TestPythonModels(t *testing.T) {
-	py := python(t, "yaml", "pydantic")
+	py := testenv.Python(t, "yaml", "pydantic")
 	root := sampleTree(t)
 	both := writeSidecars(t, root)
 	for _, g := range []string{
@@ -288,7 +268,7 @@ func TestPythonModels(t *testing.T) {
 // TestSidecarsMatchSources compares every generated 1.0 sidecar with its checkpoint read by
 // Python's pickle and its Hydra config read by OmegaConf (an independent implementation).
 func TestSidecarsMatchSources(t *testing.T) {
-	py := python(t, "yaml", "pydantic", "omegaconf", "numpy")
+	py := testenv.Python(t, "yaml", "pydantic", "omegaconf", "numpy")
 	root := sampleTree(t)
 	files := writeSidecars(t, root)
 	// A tampered copy proves the check can fail: it must be the only file with errors.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 // The Hydra layouts the original project's runs wrote (reference §7), one run each under
@@ -120,7 +121,7 @@ func TestHydraLayouts(t *testing.T) {
 // Python checker (OmegaConf for the configs, pickle for the checkpoints) and the strict
 // model agree with them.
 func TestHydraLayoutsMatchSources(t *testing.T) {
-	py := python(t, "yaml", "pydantic", "omegaconf", "numpy")
+	py := testenv.Python(t, "yaml", "pydantic", "omegaconf", "numpy")
 	root := copyTree(t, filepath.Join("testdata", "hydra", "outputs"))
 	var files []string
 	for _, tt := range hydraLayouts {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"go.yaml.in/yaml/v3"
 )
@@ -93,7 +94,7 @@ func TestStringsRoundTripYAMLv3(t *testing.T) {
 // TestStringsRoundTripPyYAML proves PyYAML's safe_load reads every string as that string
 // and every float as that float.
 func TestStringsRoundTripPyYAML(t *testing.T) {
-	py := python(t, "yaml")
+	py := testenv.Python(t, "yaml")
 	doc := quotingDoc(t, quotingFloats)
 	cmd := exec.Command(py, "-c", `
 import json, sys, yaml

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -330,13 +331,7 @@ func TestPropertyExactRoundTrips(t *testing.T) {
 // is equal there too (provenance and schema_version aside), so that validate's model of
 // PyYAML is not the only judge.
 func crossCheckPyYAML(t *testing.T, pairs [][2][]byte) {
-	py := "/usr/bin/python3"
-	if out, err := exec.Command(py, "-c", "import yaml").CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s cannot import yaml: %v %s", py, err, out)
-		}
-		t.Skipf("%s cannot import yaml (%v); install python3-yaml for the PyYAML cross-check", py, err)
-	}
+	py := testenv.Python(t, "yaml")
 	dir := t.TempDir()
 	var files []string
 	for i, p := range pairs {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 // TestSafeLoadDifferential runs Debian's PyYAML over the adversarial corpus in
@@ -22,7 +24,7 @@ func TestSafeLoadDifferential(t *testing.T) {
 		t.Fatalf("corpus: %d files, %v", len(files), err)
 	}
 	sort.Strings(files)
-	py := pythonWithYAML(t)
+	py := testenv.Python(t, "yaml")
 	out, err := exec.Command(py, append([]string{"../testdata/yaml-safeload/safe_load.py"}, files...)...).Output()
 	if err != nil {
 		t.Fatalf("safe_load.py: %v", err)
@@ -80,26 +82,4 @@ var knownDivergences = map[string]string{
 	"known-tab-first-in-block": "yaml.v3 refuses a tab right after the indentation of a block scalar's first line " +
 		"(\"found a tab character where an indentation space is expected\"); PyYAML reads it as text. ckptmeta refuses " +
 		"the file (yaml/syntax); no writer of sidecars puts a tab there",
-}
-
-// pythonWithYAML returns Debian's python3 when it imports yaml; else the test skips with
-// an install hint, or fails under CI.
-func pythonWithYAML(t *testing.T) string {
-	t.Helper()
-	exe := "/usr/bin/python3"
-	if _, err := os.Stat(exe); err != nil {
-		if exe, err = exec.LookPath("python3"); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatal("python3 not found; .ci/run installs it")
-			}
-			t.Skip("python3 not found; install python3 and python3-yaml (apt-get install python3-yaml)")
-		}
-	}
-	if out, err := exec.Command(exe, "-c", "import yaml").CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s cannot import yaml: %s", exe, out)
-		}
-		t.Skipf("%s cannot import yaml (install python3-yaml): %s", exe, out)
-	}
-	return exe
 }

@@ -1,12 +1,12 @@
 package ckpt
 
 import (
-	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 // TestTorchWeightsOnlyAgrees asks the real torch.load(weights_only=True):
@@ -18,7 +18,7 @@ import (
 // Python's own unpickler must resolve the qualified names of the
 // qualified_*.ckpt fixtures to os.system.
 func TestTorchWeightsOnlyAgrees(t *testing.T) {
-	py := pythonWithTorch(t)
+	py := testenv.Python(t, "torch")
 	files, err := filepath.Glob(fixture("*.ckpt"))
 	if err != nil {
 		t.Fatal(err)
@@ -48,26 +48,4 @@ func TestTorchWeightsOnlyAgrees(t *testing.T) {
 	if n := strings.Count(string(out), "ok "); n != refused+4 {
 		t.Errorf("%d checks passed, want %d", n, refused+4)
 	}
-}
-
-// pythonWithTorch returns Debian's python3 when it can import torch; else
-// the test skips with a hint, or fails under CI.
-func pythonWithTorch(t *testing.T) string {
-	t.Helper()
-	exe := "/usr/bin/python3"
-	if _, err := os.Stat(exe); err != nil {
-		if exe, err = exec.LookPath("python3"); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatal("python3 not found; .ci/run installs it")
-			}
-			t.Skip("python3 not found; install python3 and python3-torch")
-		}
-	}
-	if out, err := exec.Command(exe, "-c", "import torch").CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3 cannot import torch (%s)", bytes.TrimSpace(out))
-		}
-		t.Skipf("python3 cannot import torch (%s); install python3-torch", bytes.TrimSpace(out))
-	}
-	return exe
 }
