@@ -28,11 +28,16 @@ func makeTree(b *testing.B, n int) string {
 			body = bad
 		}
 		name := filepath.Join(d, fmt.Sprintf("epoch-%02d_step-%06d.ckpt", i%100, i))
+		// Each records its own checkpoint, or it would be sidecar/misplaced.
+		rel, _ := filepath.Rel(dir, name)
+		body = []byte(strings.Replace(string(body), seedCheckpoint, filepath.ToSlash(rel), 1))
 		os.WriteFile(name+".metadata.yaml", body, 0o644)
 		os.WriteFile(name, nil, 0o644)
 	}
 	return dir
 }
+
+const seedCheckpoint = "ocr_training-dbnet-pan_decoder-mobilenetv3_small_050_33/checkpoints/best.ckpt"
 
 func BenchmarkRun10k(b *testing.B) {
 	dir := makeTree(b, 10000)

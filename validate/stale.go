@@ -71,6 +71,11 @@ func Stale(doc *Document, ckptPath string) (stale bool, reason string, err error
 	if !ok {
 		return false, "", nil
 	}
+	return staleAgainst(want, ckptPath)
+}
+
+// staleAgainst is Stale for a recorded fingerprint.
+func staleAgainst(want ckpt.Fingerprint, ckptPath string) (stale bool, reason string, err error) {
 	info, err := os.Stat(ckptPath)
 	if err != nil {
 		return false, "", err

@@ -310,7 +310,8 @@ func TestRunOrderAndErrors(t *testing.T) {
 // TestPanicBecomesResult: a bug while checking one file (here a Validator without a
 // registry, which dereferences nil) becomes an error result for that file, not a crash.
 func TestPanicBecomesResult(t *testing.T) {
-	r := (&Validator{}).safeValidateFile("../testdata/sidecars/valid/seed.ckpt.metadata.yaml", nil)
+	v := &Validator{}
+	r := v.safeValidateFile(&Session{v: v}, "../testdata/sidecars/valid/seed.ckpt.metadata.yaml", nil)
 	if r.Status != StatusError || !errors.Is(r.Err, ErrInternal) || r.Findings[0].Rule != "internal/error" {
 		t.Fatalf("got %+v", r)
 	}

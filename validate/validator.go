@@ -40,6 +40,10 @@ type Options struct {
 	// NoStale skips the checkpoint fingerprint comparison (it stats the checkpoint and, when
 	// size or mtime changed, hashes its pickle).
 	NoStale bool
+	// Cache, when not nil, keeps verdicts on files' content between runs of Run (and of
+	// catalog's and migrate's runs given it), so unchanged files are not read again; the
+	// results are exactly those of an uncached run (see [Cache]).
+	Cache *Cache
 }
 
 // Validator checks sidecars against the schema of their schema_version. It is safe for
@@ -434,6 +438,13 @@ func (v *Validator) checkFile(name string, src []byte, dirs *dirNames, docOut **
 	if docOut != nil {
 		*docOut = doc
 	}
+	return v.withNeighbours(name, res, factsOf(doc), dirs)
+}
+
+// withNeighbours completes res, the verdict on a file's content alone ([Validator.Check]'s),
+// with the checks of the files beside it, from f, what they read of the document. Cached
+// and fresh verdicts both come through here: cross-file findings are never cached.
+func (v *Validator) withNeighbours(name string, res *Result, f facts, dirs *dirNames) *Result {
 	if res.Status == StatusSkipped {
 		return res
 	}
@@ -441,8 +452,8 @@ func (v *Validator) checkFile(name string, src []byte, dirs *dirNames, docOut **
 		// The legacy JSON that migrate left beside the YAML it wrote: its content lives on in
 		// the YAML, which is checked on its own; this file only wants deleting.
 		line, col := 1, 1
-		if doc != nil {
-			line, col = doc.Position("", false)
+		if f.parsed {
+			line, col = f.line, f.col
 		}
 		res.Findings = []Finding{{Path: name, Line: line, Column: col, Rule: "sidecar/superseded", Severity: SeverityWarning,
 			Message: "legacy JSON sidecar superseded by " + filepath.ToSlash(successor),
@@ -451,7 +462,7 @@ func (v *Validator) checkFile(name string, src []byte, dirs *dirNames, docOut **
 		v.finish(res)
 		return res
 	}
-	res.Findings = append(res.Findings, v.neighbours(name, doc, dirs)...)
+	res.Findings = append(res.Findings, v.neighbours(name, f, dirs)...)
 	v.finish(res)
 	return res
 }
@@ -539,7 +550,7 @@ func (d *dirNames) has(dir, name string) bool {
 	return names[name]
 }
 
-func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Finding {
+func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 	var out []Finding
 	kindOf, _ := sidecar.Classify(name)
 	ckptPath := sidecar.CheckpointFor(name)
@@ -556,26 +567,25 @@ func (v *Validator) neighbours(name string, doc *Document, dirs *dirNames) []Fin
 		}
 	}
 	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
-		return append(out, orphan(name, doc, ckptPath))
+		return append(out, orphan(name, f, ckptPath))
 	}
-	if doc == nil || v.opts.NoStale {
+	if !f.parsed || v.opts.NoStale {
 		if dirs == nil {
 			if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
-				return append(out, orphan(name, doc, ckptPath))
+				return append(out, orphan(name, f, ckptPath))
 			}
 		}
-		return append(out, misplaced(name, doc, ckptPath)...)
+		return append(out, misplaced(name, f, ckptPath)...)
 	}
 	if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
-		return append(out, orphan(name, doc, ckptPath))
+		return append(out, orphan(name, f, ckptPath))
 	}
-	out = append(out, misplaced(name, doc, ckptPath)...)
-	if _, ok := Recorded(doc); !ok {
+	out = append(out, misplaced(name, f, ckptPath)...)
+	if !f.hasFP {
 		return out // 1.0 and legacy documents record no fingerprint: nothing to compare
 	}
-	ptr := fingerprintPointer(doc)
-	line, col := doc.Position(ptr, false)
-	stale, reason, err := Stale(doc, ckptPath)
+	ptr, line, col := f.fpPtr, f.fpLine, f.fpCol
+	stale, reason, err := staleAgainst(f.fp, ckptPath)
 	switch {
 	case err != nil:
 		// The sidecar vouches for a checkpoint that is not one (a device, a socket, a
@@ -648,16 +658,12 @@ func NamesCheckpoint(recorded, ckptPath string) bool {
 // misplaced flags a sidecar whose recorded checkpoint path names another checkpoint than
 // the one it sits beside (a sidecar copied from another run). It is judged only when that
 // checkpoint exists: without it the file sits beside nothing and is an orphan instead.
-func misplaced(name string, doc *Document, ckptPath string) []Finding {
-	if doc == nil {
+func misplaced(name string, f facts, ckptPath string) []Finding {
+	if !f.parsed || f.recPtr == "" || NamesCheckpoint(f.rec, ckptPath) {
 		return nil
 	}
-	ptr, rec := RecordedCheckpoint(doc)
-	if ptr == "" || NamesCheckpoint(rec, ckptPath) {
-		return nil
-	}
-	line, col := doc.Position(ptr, false)
-	return []Finding{{Path: name, Line: line, Column: col, Pointer: ptr, Rule: "sidecar/misplaced", Severity: SeverityError,
+	ptr, rec := f.recPtr, f.rec
+	return []Finding{{Path: name, Line: f.recLine, Column: f.recCol, Pointer: ptr, Rule: "sidecar/misplaced", Severity: SeverityError,
 		Message: fmt.Sprintf("%s %q does not name %s, the checkpoint this sidecar sits beside (copied from another run?)",
 			strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, filepath.ToSlash(ckptPath)),
 		Hint: "run `ckptmeta fix " + name + "` to point it at " + filepath.Base(ckptPath) +
@@ -666,9 +672,10 @@ func misplaced(name string, doc *Document, ckptPath string) []Finding {
 
 // safeValidateFile turns a panic (a bug, never expected) into an error result for that one
 // file, so the run goes on and the user sees which file triggered it.
-func (v *Validator) safeValidateFile(name string, dirs *dirNames) (r *Result) {
+func (v *Validator) safeValidateFile(s *Session, name string, dirs *dirNames) (r *Result) {
 	defer recoverInternal(name, &r)
-	return v.validateFile(name, dirs)
+	r, _ = s.check(name, dirs, nil)
+	return r
 }
 
 // recoverInternal, deferred, replaces *r with an internal/error result for name when the
@@ -686,14 +693,12 @@ var ErrInternal = errors.New("validate: internal error")
 
 // orphan is placed at the recorded checkpoint path when the document has one: that value
 // is what names the missing file.
-func orphan(name string, doc *Document, ckptPath string) Finding {
+func orphan(name string, fa facts, ckptPath string) Finding {
 	f := Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/orphan", Severity: SeverityWarning,
 		Message: fmt.Sprintf("checkpoint %s does not exist", filepath.Base(ckptPath))}
-	if doc != nil {
-		if ptr, _ := RecordedCheckpoint(doc); ptr != "" {
-			f.Pointer = ptr
-			f.Line, f.Column = doc.Position(ptr, false)
-		}
+	if fa.parsed && fa.recPtr != "" {
+		f.Pointer = fa.recPtr
+		f.Line, f.Column = fa.recLine, fa.recCol
 	}
 	return f
 }
@@ -733,6 +738,8 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 		err  error
 	}
 	dirs := &dirNames{dirs: map[string]map[string]bool{}}
+	session := v.Session("validate", roots)
+	defer session.Close()
 	produce := func(emit func([]entry)) {
 		var pending []entry
 		_ = sidecar.Walk(ctx, roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) { // a cancelled walk is ctx.Err(), returned below
@@ -759,7 +766,7 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 			case e.err != nil:
 				rs[i] = errorResult(e.path, e.err)
 			default:
-				rs[i] = v.safeValidateFile(e.path, dirs)
+				rs[i] = v.safeValidateFile(session, e.path, dirs)
 			}
 		}
 		return rs

@@ -106,6 +106,9 @@ func TestExitCodes(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "outputs/exp/checkpoints/broken.ckpt.metadata.yaml"), "a: [1,\n")
 	}
 	unwritable := filepath.Join("no-such-dir", "report.out")
+	// A cache directory that cannot be made (under a file): a warning, never another exit code.
+	blockedCache := func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "blocker"), "") }
+	badCache := filepath.Join("blocker", "cache")
 
 	cases := []situation{
 		// validate
@@ -118,6 +121,9 @@ func TestExitCodes(t *testing.T) {
 		{"validate/no-path-no-outputs", emptyDir, []string{"validate"}, 2},
 		{"validate/unwritable-output", nil, []string{"validate", "--output", unwritable, "outputs"}, 2},
 		{"validate/per-file-failure", danglingSidecar, []string{"validate", "outputs"}, 1},
+		{"validate/clean-unusable-cache", blockedCache, []string{"validate", "--cache-dir", badCache, "outputs"}, 0},
+		{"validate/findings-unusable-cache", func(t *testing.T, dir string) { blockedCache(t, dir); invalid(t, dir) },
+			[]string{"validate", "--cache-dir", badCache, "outputs"}, 1},
 		// migrate
 		{"migrate/clean", nil, []string{"migrate", "outputs"}, 0},
 		{"migrate/default-path", nil, []string{"migrate"}, 0},

@@ -22,6 +22,7 @@ func newValidateCmd() *cobra.Command {
 		jobs    int
 		noStale bool
 		stdinAs string
+		cache   cacheFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
@@ -40,6 +41,8 @@ path:line:col: error|warning: message [rule], sorted by path and position.
 
 Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY), sarif
 (2.1.0), junit. With --output FILE the report goes to FILE and the terminal still gets text.
+
+` + cacheHelp + `
 
 ` + exitHelp("findings: an invalid, unreadable or missing sidecar or path; any warning under --strict",
 			noPathHelp+", unwritable --output"),
@@ -105,7 +108,12 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			}
 			reporters = append([]report.Reporter{term}, reporters...)
 
-			v := validate.New(schemas.Default(), validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale})
+			vopts := validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale}
+			if !stdin {
+				vopts.Cache = cache.open(cmd)
+				defer cache.done(cmd, vopts.Cache)
+			}
+			v := validate.New(schemas.Default(), vopts)
 			var sum validate.Summary
 			failed := false
 			var reportErr error
@@ -150,5 +158,6 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 	fl.IntVarP(&jobs, "jobs", "j", 0, "files checked at once (default: number of CPUs)")
 	fl.BoolVar(&noStale, "no-stale", false, "do not compare checkpoint fingerprints")
 	fl.StringVar(&stdinAs, "stdin-filename", "", "with PATH -: check standard input as if it were the file `PATH`")
+	addCacheFlags(cmd, &cache)
 	return cmd
 }

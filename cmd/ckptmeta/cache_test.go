@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ckptmeta/ckptmeta/validate/report"
+)
+
+// cacheRun is one command line whose output must not depend on the results cache.
+type cacheRun []string
+
+// cacheRuns are the command lines TestCacheReportsWhatNoCacheReports compares: every format
+// of every command that uses the cache, and the options that change verdicts.
+func cacheRuns() []cacheRun {
+	var runs []cacheRun
+	for _, f := range report.Formats() {
+		runs = append(runs, cacheRun{"validate", "-o", string(f), "outputs"})
+	}
+	runs = append(runs,
+		cacheRun{"validate", "--strict", "outputs"},
+		cacheRun{"validate", "--strict", "-o", "sarif", "outputs"},
+		cacheRun{"validate", "--no-stale", "-o", "json", "outputs"},
+		cacheRun{"validate", "--exclude", "**/exp-b/**", "-o", "json", "outputs"},
+		cacheRun{"validate", "-o", "json", "outputs/exp-a"},
+	)
+	return runs
+}
+
+// ckptmetaOut runs the real binary in dir and returns what it printed and its exit code.
+func ckptmetaOut(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(realBinary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), append([]string{"NO_COLOR=1", "CI=", "GITHUB_STEP_SUMMARY="}, env...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("ckptmeta %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// cacheTree is an outputs tree with real checkpoints and the sidecars generate writes for
+// them (fingerprints included, so staleness is judged), a 1.0 sidecar, an invalid one and a
+// legacy one, in two experiments.
+func cacheTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	ckpts := map[string]string{
+		"outputs/exp-a/checkpoints/best.ckpt":           "best.ckpt",
+		"outputs/exp-a/checkpoints/last.ckpt":           "lightning2.ckpt",
+		"outputs/exp-a/checkpoints/epoch-3.ckpt":        "legacy.ckpt",
+		"outputs/exp-b/checkpoints/epoch-5.ckpt":        "protocol4.ckpt",
+		"outputs/exp-b/checkpoints/weights.ckpt":        "weights_only.ckpt",
+		"outputs/exp-b/checkpoints/seed.ckpt":           "best.ckpt",
+		"outputs/exp-b/checkpoints/broken.ckpt":         "best.ckpt",
+		"outputs/exp-b/checkpoints/unversioned.ckpt":    "best.ckpt",
+		"outputs/exp-b/checkpoints/no-sidecar-yet.ckpt": "best.ckpt",
+	}
+	for dst, src := range ckpts {
+		copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", src), filepath.Join(dir, dst))
+	}
+	if _, errs, code := ckptmetaOut(t, dir, nil, "generate", "outputs"); code != 0 {
+		t.Fatalf("generate: exit %d\n%s", code, errs)
+	}
+	os.Remove(filepath.Join(dir, "outputs/exp-b/checkpoints/no-sidecar-yet.ckpt.metadata.yaml"))
+	sidecars := map[string]string{
+		"outputs/exp-b/checkpoints/seed.ckpt.metadata.yaml":        "valid/seed.ckpt.metadata.yaml",
+		"outputs/exp-b/checkpoints/broken.ckpt.metadata.yaml":      "invalid/bounds-and-types.metadata.yaml",
+		"outputs/exp-b/checkpoints/unversioned.ckpt.metadata.yaml": "legacy/unversioned.metadata.yaml",
+	}
+	for dst, src := range sidecars {
+		copyFile(t, filepath.Join("..", "..", "testdata", "sidecars", src), filepath.Join(dir, dst))
+	}
+	return dir
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// compareCached runs every cacheRun with the cache and with --no-cache and fails on any
+// difference in standard output, standard error or exit code. It returns how many runs
+// reported findings, so the caller can tell the tree is not trivially clean.
+func compareCached(t *testing.T, dir, cacheDir, step string) {
+	t.Helper()
+	for _, run := range cacheRuns() {
+		args := []string(run)
+		cached := append([]string{args[0], "--cache-dir", cacheDir}, args[1:]...)
+		uncached := append([]string{args[0], "--no-cache"}, args[1:]...)
+		out1, err1, code1 := ckptmetaOut(t, dir, nil, cached...)
+		out0, err0, code0 := ckptmetaOut(t, dir, nil, uncached...)
+		if out1 != out0 || err1 != err0 || code1 != code0 {
+			t.Errorf("%s: ckptmeta %s: cached run differs from --no-cache:\n--- cached (exit %d)\n%s%s\n--- uncached (exit %d)\n%s%s",
+				step, strings.Join(args, " "), code1, out1, err1, code0, out0, err0)
+		}
+	}
+}
+
+// TestCacheReportsWhatNoCacheReports: on a tree where sidecars, checkpoints and options
+// change between runs, every command and format prints exactly what --no-cache prints, with
+// the same exit code, while the cache fills and is used.
+func TestCacheReportsWhatNoCacheReports(t *testing.T) {
+	dir := cacheTree(t)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	ckdir := filepath.Join(dir, "outputs", "exp-a", "checkpoints")
+	// Files older than the racy window are trusted on their stat alone: the steps below then
+	// exercise both paths (the edited files are confirmed by content).
+	time.Sleep(2100 * time.Millisecond)
+
+	compareCached(t, dir, cacheDir, "cold")
+	if n := tableCount(t, cacheDir); n == 0 {
+		t.Fatal("the cached runs wrote no table")
+	}
+	compareCached(t, dir, cacheDir, "warm")
+
+	steps := []struct {
+		name   string
+		change func()
+	}{
+		{"edit a sidecar, its mtime put back", func() {
+			p := filepath.Join(ckdir, "best.ckpt.metadata.yaml")
+			b, _ := os.ReadFile(p)
+			edited := bytes.Replace(b, []byte("epoch: 1\n"), []byte("epoch: -1\n"), 1)
+			if bytes.Equal(b, edited) {
+				t.Fatalf("no epoch in %s:\n%s", p, b)
+			}
+			info, _ := os.Stat(p)
+			os.WriteFile(p, edited, 0o644)
+			// The mtime put back: only the ctime (and size) tell.
+			os.Chtimes(p, info.ModTime(), info.ModTime())
+		}},
+		{"edit a sidecar back within the same second", func() {
+			p := filepath.Join(ckdir, "best.ckpt.metadata.yaml")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(b, []byte("epoch: -1\n"), []byte("epoch: 1\n"), 1), 0o644)
+		}},
+		{"touch a checkpoint (same content)", func() {
+			now := time.Now()
+			os.Chtimes(filepath.Join(ckdir, "last.ckpt"), now, now)
+		}},
+		{"replace a checkpoint (stale)", func() {
+			copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "protocol4.ckpt"), filepath.Join(ckdir, "last.ckpt"))
+		}},
+		{"delete a checkpoint (orphan)", func() {
+			os.Remove(filepath.Join(ckdir, "epoch-3.ckpt"))
+		}},
+		{"add a conflicting sidecar", func() {
+			copyFile(t, filepath.Join(ckdir, "best.ckpt.metadata.yaml"), filepath.Join(ckdir, "best.metadata.yaml"))
+		}},
+		{"add a legacy JSON beside a YAML sidecar (superseded)", func() {
+			copyFile(t, filepath.Join("..", "..", "testdata", "sidecars", "legacy", "v0.metadata.json"), filepath.Join(ckdir, "best.metadata.json"))
+		}},
+		{"a checkpoint appears for the orphan", func() {
+			copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "legacy.ckpt"), filepath.Join(ckdir, "epoch-3.ckpt"))
+		}},
+		{"a sidecar replaced by rename with the same bytes", func() {
+			p := filepath.Join(ckdir, "last.ckpt.metadata.yaml")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p+".new", b, 0o644)
+			os.Rename(p+".new", p)
+		}},
+		{"remove the conflict", func() {
+			os.Remove(filepath.Join(ckdir, "best.metadata.yaml"))
+		}},
+	}
+	for _, s := range steps {
+		s.change()
+		compareCached(t, dir, cacheDir, s.name)
+	}
+}
+
+func tableCount(t *testing.T, dir string) int {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "*.rc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(m)
+}
+
+// TestCacheUnusableDirDoesNotFailTheRun: a cache directory that cannot be created or written
+// gives one warning and the run's own output and exit code; the default one (no home) gives
+// none.
+func TestCacheUnusableDirDoesNotFailTheRun(t *testing.T) {
+	dir := cacheTree(t)
+	want, wantErr, wantCode := ckptmetaOut(t, dir, nil, "validate", "--no-cache", "outputs")
+	if wantCode != 1 || wantErr != "" {
+		t.Fatalf("uncached: exit %d, stderr %q", wantCode, wantErr)
+	}
+	blocker := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(blocker, nil, 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"--cache-dir under a file", []string{"validate", "--cache-dir", filepath.Join(blocker, "cache"), "outputs"}, nil},
+		{"env under a file", []string{"validate", "outputs"}, []string{cacheDirEnv + "=" + filepath.Join(blocker, "cache")}},
+	} {
+		out, errs, code := ckptmetaOut(t, dir, tc.env, tc.args...)
+		if out != want || code != wantCode {
+			t.Errorf("%s: output or exit code changed (exit %d):\n%s", tc.name, code, out)
+		}
+		if strings.Count(errs, "ckptmeta: warning:") != 1 || !strings.Contains(errs, "the run was not cached") {
+			t.Errorf("%s: want one warning, got %q", tc.name, errs)
+		}
+	}
+	// No usable home: the default directory cannot be made; silently uncached.
+	out, errs, code := ckptmetaOut(t, dir, []string{"HOME=" + filepath.Join(blocker, "home"), "XDG_CACHE_HOME=", cacheDirEnv + "="}, "validate", "outputs")
+	if out != want || code != wantCode || errs != "" {
+		t.Errorf("default cache dir unusable: exit %d, stderr %q", code, errs)
+	}
+	// A directory that exists but cannot be written (not as root: root writes anyway).
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(t.TempDir(), "ro")
+		os.Mkdir(ro, 0o500)
+		out, errs, code := ckptmetaOut(t, dir, nil, "validate", "--cache-dir", ro, "outputs")
+		if out != want || code != wantCode || strings.Count(errs, "ckptmeta: warning:") != 1 {
+			t.Errorf("read-only cache dir: exit %d, stderr %q", code, errs)
+		}
+	}
+}
+
+// TestCacheConcurrentRuns: two processes sharing one cache directory at once, over and over
+// (the first round both write the same table): each prints what --no-cache prints.
+func TestCacheConcurrentRuns(t *testing.T) {
+	dir := cacheTree(t)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	want, _, wantCode := ckptmetaOut(t, dir, nil, "validate", "--no-cache", "-o", "json", "outputs")
+	for round := range 4 {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, stderr, code := ckptmetaOut(t, dir, nil, "validate", "--cache-dir", cacheDir, "-o", "json", "outputs")
+				if out != want || code != wantCode || stderr != "" {
+					errs[i] = fmt.Errorf("round %d, process %d: exit %d, stderr %q, output differs: %v", round, i, code, stderr, out != want)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if tableCount(t, cacheDir) != 1 {
+		t.Errorf("want one table, got %d", tableCount(t, cacheDir))
+	}
+}

@@ -1,0 +1,609 @@
+// Package resultcache remembers, between runs, what a command concluded about a file's
+// content, so a run over files that did not change reads none of them.
+//
+// A [Cache] is a directory (by default os.UserCacheDir()/ckptmeta). A [Table] is one file in
+// it, named by a digest of everything the verdicts depend on besides the files' content:
+// the tool's identity ([ToolID]: version and the executable's Go build ID, so a rebuilt
+// binary never trusts an old table), and the caller's key (command, working directory,
+// roots, schema registry digest, options fingerprint). A table holds one record per file
+// path: the file's stat signature (size, mtime, ctime, device and inode where the platform
+// has them), the SHA-256 of its content and the caller's payload (opaque bytes).
+//
+// What it promises:
+//
+//   - A record is used only for the content it was made from. [Table.Check] trusts the stat
+//     signature alone only when the record is not racy: the file's mtime and ctime were more
+//     than two seconds older than the moment its content was read (git's "racily clean"
+//     entries; two seconds covers coarse and FAT time stamps and small clock skew). Otherwise,
+//     and whenever the signature differs, the caller reads the file and [Table.Confirm]
+//     compares content hashes. The signature is taken before the content is read, so an edit
+//     racing the read is seen next time.
+//   - Two runs may share a table: each writes a new file under a temp name in the cache
+//     directory and renames it into place; the last one wins and both were correct. No
+//     fsync: a cache needs atomicity, not durability, and every record and the index carry a
+//     CRC, so what a crash leaves (a truncated or zeroed file) is ignored and rewritten.
+//   - A damaged record or table is a miss, never an error; a cache that cannot be written
+//     makes [Table.Close] return an error the caller may print, and the run's results are
+//     the same.
+//   - Bounded: after a table is written, the directory's tables are evicted least recently
+//     used first (by mtime: a run that changes nothing touches its table) until their sizes
+//     add up to at most the cache's byte limit ([DefaultMaxBytes]).
+//   - Memory: a run holds 16 bytes per record of the table it read and 24 per record it
+//     will write; records themselves stay on disk and are read one at a time.
+//
+// A nil *Table is a valid, empty, never-writing table: callers need no "cache off" branch.
+package resultcache
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultMaxBytes bounds the total size of the tables in a cache directory: a table costs
+// about 150 bytes per file, so this is about 400,000 files' verdicts.
+const DefaultMaxBytes = 64 << 20
+
+// racyWindow: a record whose file changed less than this before its content was read is
+// confirmed by content next time, whatever its stat signature says.
+const racyWindow = 2 * time.Second
+
+const (
+	fileMagic    = "ckptmeta-resultcache 1\n"
+	trailerMagic = "ckptRC1\n"
+	trailerSize  = 4 + 4 + 8 + 8 // count, index CRC, index offset, magic
+	indexEntry   = 16            // path hash, offset, length
+	tableSuffix  = ".rc"
+	tempPrefix   = ".tmp-"
+)
+
+// ErrCache wraps every error this package returns.
+var ErrCache = errors.New("resultcache")
+
+// Cache is a cache directory.
+type Cache struct {
+	dir      string
+	maxBytes int64
+}
+
+// DefaultDir is os.UserCacheDir()/ckptmeta.
+func DefaultDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrCache, err)
+	}
+	return filepath.Join(d, "ckptmeta"), nil
+}
+
+// Open returns the cache in dir, creating the directory (mode 0700: verdicts name the
+// user's files). maxBytes bounds the tables' total size; 0 means DefaultMaxBytes.
+func Open(dir string, maxBytes int64) (*Cache, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("%w: no cache directory", ErrCache)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCache, err)
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return &Cache{dir: dir, maxBytes: maxBytes}, nil
+}
+
+// Dir is the cache's directory.
+func (c *Cache) Dir() string { return c.dir }
+
+// now is the clock the racy test reads; tests move it.
+var now = time.Now
+
+// toolID is ToolID's value; tests replace it to play a different build.
+var toolID = sync.OnceValue(computeToolID)
+
+// ToolID identifies the running binary: its module version and its Go build ID (a hash of
+// everything that went into the build), read from the first 64 KiB of the executable, where
+// the Go linker puts it on every platform. Without one it is the executable's SHA-256.
+func ToolID() string { return toolID() }
+
+func computeToolID() string {
+	id := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		id = bi.Main.Path + "@" + bi.Main.Version
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return id + " no-executable"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return id + " no-executable"
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	if b := buildID(head[:n]); b != "" {
+		return id + " build " + b
+	}
+	h := sha256.New()
+	if _, err := f.Seek(0, io.SeekStart); err == nil {
+		if _, err := io.Copy(h, f); err == nil {
+			return id + " sha256 " + hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	return id + " no-executable"
+}
+
+// buildID finds the Go build ID in the head of an executable: in ELF, the linker's
+// .note.go.buildid note (namesz 4, descsz, type 4, "Go\x00\x00", the ID), in the first page;
+// on Mach-O and PE, the `\xff Go build ID: "…"\n \xff` line at the start of the text.
+func buildID(b []byte) string {
+	const note = "\x04\x00\x00\x00Go\x00\x00"
+	if bytes.HasPrefix(b, []byte("\x7fELF")) {
+		if i := bytes.Index(b, []byte(note)); i >= 8 && binary.LittleEndian.Uint32(b[i-8:]) == 4 {
+			n := int(binary.LittleEndian.Uint32(b[i-4:]))
+			if n > 0 && n <= 256 && i+8+n <= len(b) {
+				return string(b[i+8 : i+8+n])
+			}
+		}
+	}
+	const start, end = "\xff Go build ID: \"", "\"\n \xff"
+	i := bytes.Index(b, []byte(start))
+	if i < 0 {
+		return ""
+	}
+	rest := b[i+len(start):]
+	j := bytes.Index(rest, []byte(end))
+	if j <= 0 || j > 256 {
+		return ""
+	}
+	return string(rest[:j])
+}
+
+// sig is a file's stat signature; fields a platform lacks are zero.
+type sig struct {
+	size, mtime, ctime int64
+	ino, dev           uint64
+}
+
+// entry locates one record in a table file.
+type entry struct {
+	hash uint64
+	off  uint32
+	n    uint32
+}
+
+// ref is a record of the table being written: in the new file, or kept from the old one.
+type ref struct {
+	entry
+	old bool
+}
+
+// Table is one run's view of one table file: the records of the last run to write it, and
+// the records this run will write. Its methods are safe for concurrent use.
+type Table struct {
+	c    *Cache
+	name string
+
+	old    *os.File
+	oldIdx []entry // sorted by hash
+
+	mu    sync.Mutex
+	tmp   *os.File
+	w     *bufio.Writer
+	off   int64
+	refs  []ref
+	kept  map[uint32]bool // old records already kept (by offset)
+	dirty bool
+	err   error
+}
+
+// Table opens the table for key (every string the verdicts depend on besides the files'
+// content and ToolID). A table file that is missing or damaged is an empty table.
+func (c *Cache) Table(key ...string) *Table {
+	h := sha256.New()
+	io.WriteString(h, fileMagic)
+	for _, k := range append([]string{ToolID()}, key...) {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(k)))])
+		io.WriteString(h, k)
+	}
+	t := &Table{c: c, name: filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil)[:16])+tableSuffix), kept: map[uint32]bool{}}
+	t.load()
+	return t
+}
+
+// load reads the old table's index; on any damage the table starts empty.
+func (t *Table) load() {
+	f, err := os.Open(t.name)
+	if err != nil {
+		return
+	}
+	idx, err := readIndex(f)
+	if err != nil {
+		f.Close()
+		t.dirty = true // rewrite what is damaged
+		return
+	}
+	t.old, t.oldIdx = f, idx
+}
+
+func readIndex(f *os.File) ([]entry, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := info.Size()
+	if size < int64(len(fileMagic))+trailerSize || size > 1<<32 {
+		return nil, errors.New("bad size")
+	}
+	head := make([]byte, len(fileMagic))
+	if _, err := f.ReadAt(head, 0); err != nil || string(head) != fileMagic {
+		return nil, errors.New("bad header")
+	}
+	tr := make([]byte, trailerSize)
+	if _, err := f.ReadAt(tr, size-trailerSize); err != nil || string(tr[16:]) != trailerMagic {
+		return nil, errors.New("bad trailer")
+	}
+	count := int64(binary.LittleEndian.Uint32(tr[0:]))
+	sum := binary.LittleEndian.Uint32(tr[4:])
+	at := int64(binary.LittleEndian.Uint64(tr[8:]))
+	if at < int64(len(fileMagic)) || at+count*indexEntry != size-trailerSize {
+		return nil, errors.New("bad index offset")
+	}
+	raw := make([]byte, count*indexEntry)
+	if _, err := f.ReadAt(raw, at); err != nil || crc32.ChecksumIEEE(raw) != sum {
+		return nil, errors.New("bad index")
+	}
+	idx := make([]entry, count)
+	for i := range idx {
+		b := raw[i*indexEntry:]
+		idx[i] = entry{hash: binary.LittleEndian.Uint64(b), off: binary.LittleEndian.Uint32(b[8:]), n: binary.LittleEndian.Uint32(b[12:])}
+		if int64(idx[i].off)+int64(idx[i].n) > at || (i > 0 && idx[i].hash < idx[i-1].hash) {
+			return nil, errors.New("bad index entry")
+		}
+	}
+	return idx, nil
+}
+
+func pathHash(p string) uint64 {
+	h := fnv.New64a()
+	io.WriteString(h, p)
+	return h.Sum64()
+}
+
+// record is one decoded record.
+type record struct {
+	path    string
+	sig     sig
+	racy    bool
+	sum     [sha256.Size]byte
+	payload []byte
+}
+
+// lookup finds path's record in the old table.
+func (t *Table) lookup(path string) (record, entry, bool) {
+	if t.old == nil {
+		return record{}, entry{}, false
+	}
+	h := pathHash(path)
+	i := sort.Search(len(t.oldIdx), func(i int) bool { return t.oldIdx[i].hash >= h })
+	for ; i < len(t.oldIdx) && t.oldIdx[i].hash == h; i++ {
+		e := t.oldIdx[i]
+		buf := make([]byte, e.n)
+		if _, err := t.old.ReadAt(buf, int64(e.off)); err != nil {
+			continue
+		}
+		r, ok := decodeRecord(buf)
+		if ok && r.path == path {
+			return r, e, true
+		}
+	}
+	return record{}, entry{}, false
+}
+
+// Probe is what Check learnt about one file, for Confirm and Put.
+type Probe struct {
+	path    string
+	sig     sig
+	statOK  bool
+	readAt  int64 // ns: when the content was (about to be) read
+	old     record
+	hasOld  bool
+	sum     [sha256.Size]byte
+	summed  bool
+	settled bool // Check or Confirm answered: Put has nothing to do
+}
+
+// Check stats path and looks it up. It returns the stored payload and true when the file's
+// stat signature is the stored one and the record is not racy: the caller need not read the
+// file. Otherwise the caller reads the file and calls Confirm, then Put when Confirm misses.
+func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
+	p = &Probe{path: path, readAt: now().UnixNano()}
+	if t == nil {
+		return p, nil, false
+	}
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return p, nil, false // not cached: the caller reports what it finds
+	}
+	p.sig, p.statOK = sigOf(info), true
+	r, e, ok := t.lookup(path)
+	if !ok {
+		return p, nil, false
+	}
+	p.old, p.hasOld = r, true
+	if r.racy || r.sig != p.sig {
+		return p, nil, false
+	}
+	t.mu.Lock()
+	if !t.kept[e.off] {
+		t.kept[e.off] = true
+		t.refs = append(t.refs, ref{entry: e, old: true})
+	}
+	t.mu.Unlock()
+	p.settled = true
+	return p, r.payload, true
+}
+
+// Confirm reports the stored payload when src, the file's content read after Check, is the
+// content the record was made from (SHA-256), and stores the record again with the file's
+// current signature. A nil Table or probe never confirms.
+func (t *Table) Confirm(p *Probe, src []byte) ([]byte, bool) {
+	if t == nil || p == nil || !p.statOK || p.settled {
+		return nil, false
+	}
+	p.sum, p.summed = sha256.Sum256(src), true
+	if !p.hasOld || p.sum != p.old.sum {
+		return nil, false
+	}
+	t.write(p, p.old.payload)
+	p.settled = true
+	return p.old.payload, true
+}
+
+// Put stores payload as the verdict on src, the content read after Check. Nothing is stored
+// for a file Check could not stat, or when Check or Confirm already answered.
+func (t *Table) Put(p *Probe, src, payload []byte) {
+	if t == nil || p == nil || !p.statOK || p.settled {
+		return
+	}
+	if !p.summed {
+		p.sum, p.summed = sha256.Sum256(src), true
+	}
+	t.write(p, payload)
+	p.settled = true
+}
+
+func (t *Table) write(p *Probe, payload []byte) {
+	r := record{path: p.path, sig: p.sig, sum: p.sum, payload: payload,
+		racy: max(p.sig.mtime, p.sig.ctime) >= p.readAt-int64(racyWindow)}
+	b := encodeRecord(r)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.dirty = true
+	if t.err != nil || !t.ensureTemp() {
+		return
+	}
+	if _, err := t.w.Write(b); err != nil {
+		t.err = err
+		return
+	}
+	t.refs = append(t.refs, ref{entry: entry{hash: pathHash(p.path), off: uint32(t.off), n: uint32(len(b))}})
+	t.off += int64(len(b))
+}
+
+// ensureTemp creates the new table file on first use; t.mu is held.
+func (t *Table) ensureTemp() bool {
+	if t.tmp != nil {
+		return true
+	}
+	f, err := os.CreateTemp(t.c.dir, tempPrefix+"*")
+	if err != nil {
+		t.err = err
+		return false
+	}
+	t.tmp, t.w = f, bufio.NewWriterSize(f, 64<<10)
+	n, err := t.w.WriteString(fileMagic)
+	t.off = int64(n)
+	if err != nil {
+		t.err = err
+	}
+	return err == nil
+}
+
+// Close writes the table when this run changed anything (else it only marks the table
+// used), evicts what exceeds the cache's size bound, and releases the files. The error is
+// for a table that could not be written; the run's verdicts stand either way.
+func (t *Table) Close() error {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	defer func() {
+		if t.old != nil {
+			t.old.Close()
+			t.old = nil
+		}
+	}()
+	if !t.dirty && len(t.kept) == len(t.oldIdx) {
+		if t.old != nil {
+			now := time.Now()
+			os.Chtimes(t.name, now, now) // least recently used is what eviction removes
+		}
+		return nil
+	}
+	err := t.save()
+	if err != nil {
+		if t.tmp != nil {
+			t.tmp.Close()
+			os.Remove(t.tmp.Name())
+		}
+		return fmt.Errorf("%w: write %s: %w", ErrCache, t.name, err)
+	}
+	t.c.evict(t.name)
+	return nil
+}
+
+func (t *Table) save() error {
+	if t.err != nil {
+		return t.err
+	}
+	if !t.ensureTemp() {
+		return t.err
+	}
+	// Records kept from the old table move into the new one.
+	refs := make([]ref, 0, len(t.refs))
+	var buf []byte
+	for _, r := range t.refs {
+		if !r.old {
+			refs = append(refs, r)
+			continue
+		}
+		if cap(buf) < int(r.n) {
+			buf = make([]byte, r.n)
+		}
+		buf = buf[:r.n]
+		if _, err := t.old.ReadAt(buf, int64(r.off)); err != nil {
+			continue
+		}
+		if _, err := t.w.Write(buf); err != nil {
+			return err
+		}
+		refs = append(refs, ref{entry: entry{hash: r.hash, off: uint32(t.off), n: r.n}})
+		t.off += int64(r.n)
+	}
+	if t.off+int64(len(refs))*indexEntry+trailerSize > 1<<32 {
+		return errors.New("table over 4 GiB")
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].hash < refs[j].hash })
+	idx := make([]byte, 0, len(refs)*indexEntry)
+	for _, r := range refs {
+		idx = binary.LittleEndian.AppendUint64(idx, r.hash)
+		idx = binary.LittleEndian.AppendUint32(idx, r.off)
+		idx = binary.LittleEndian.AppendUint32(idx, r.n)
+	}
+	tr := binary.LittleEndian.AppendUint32(nil, uint32(len(refs)))
+	tr = binary.LittleEndian.AppendUint32(tr, crc32.ChecksumIEEE(idx))
+	tr = binary.LittleEndian.AppendUint64(tr, uint64(t.off))
+	tr = append(tr, trailerMagic...)
+	if _, err := t.w.Write(idx); err != nil {
+		return err
+	}
+	if _, err := t.w.Write(tr); err != nil {
+		return err
+	}
+	if err := t.w.Flush(); err != nil {
+		return err
+	}
+	if err := t.tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(t.tmp.Name(), t.name); err != nil {
+		return err
+	}
+	t.tmp = nil
+	return nil
+}
+
+// evict removes the least recently used tables until the rest fit in maxBytes (never
+// keep, the table just written), and temp files a killed run left over an hour ago.
+func (c *Cache) evict(keep string) {
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		return
+	}
+	type table struct {
+		name  string
+		size  int64
+		mtime time.Time
+	}
+	var tables []table
+	var total int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		name := filepath.Join(c.dir, e.Name())
+		switch {
+		case strings.HasPrefix(e.Name(), tempPrefix):
+			if time.Since(info.ModTime()) > time.Hour {
+				os.Remove(name)
+			}
+		case strings.HasSuffix(e.Name(), tableSuffix):
+			tables = append(tables, table{name, info.Size(), info.ModTime()})
+			total += info.Size()
+		}
+	}
+	sort.Slice(tables, func(i, j int) bool { return tables[i].mtime.Before(tables[j].mtime) })
+	for _, tb := range tables {
+		if total <= c.maxBytes {
+			break
+		}
+		if tb.name == keep {
+			continue
+		}
+		if err := os.Remove(tb.name); err == nil || errors.Is(err, fs.ErrNotExist) {
+			total -= tb.size
+		}
+	}
+}
+
+// encodeRecord: uvarint path length, path, the signature (varints), racy, SHA-256, uvarint
+// payload length, payload, CRC-32 of all that.
+func encodeRecord(r record) []byte {
+	b := make([]byte, 0, 64+len(r.path)+len(r.payload))
+	b = binary.AppendUvarint(b, uint64(len(r.path)))
+	b = append(b, r.path...)
+	b = binary.AppendVarint(b, r.sig.size)
+	b = binary.AppendVarint(b, r.sig.mtime)
+	b = binary.AppendVarint(b, r.sig.ctime)
+	b = binary.AppendUvarint(b, r.sig.ino)
+	b = binary.AppendUvarint(b, r.sig.dev)
+	racy := byte(0)
+	if r.racy {
+		racy = 1
+	}
+	b = append(b, racy)
+	b = append(b, r.sum[:]...)
+	b = binary.AppendUvarint(b, uint64(len(r.payload)))
+	b = append(b, r.payload...)
+	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+}
+
+func decodeRecord(b []byte) (r record, ok bool) {
+	if len(b) < 4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return r, false
+	}
+	d := Decoder{b: b[:len(b)-4]}
+	r.path = d.String()
+	r.sig.size, r.sig.mtime, r.sig.ctime = d.Int(), d.Int(), d.Int()
+	r.sig.ino, r.sig.dev = d.Uint(), d.Uint()
+	r.racy = d.Byte() != 0
+	copy(r.sum[:], d.take(sha256.Size))
+	r.payload = d.Bytes()
+	return r, d.Done()
+}
+
+// OverrideToolID makes ToolID return id until restore is called: for tests that play
+// another build of the tool. Not safe while tables are being opened.
+func OverrideToolID(id string) (restore func()) {
+	old := toolID
+	toolID = func() string { return id }
+	return func() { toolID = old }
+}

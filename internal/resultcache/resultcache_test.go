@@ -1,0 +1,336 @@
+package resultcache
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// later moves the clock past the racy window of every file written so far.
+func later(t *testing.T) {
+	t.Helper()
+	old := now
+	now = func() time.Time { return old().Add(3 * time.Second) }
+	t.Cleanup(func() { now = old })
+}
+
+func write(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// judge is what a caller does: Check, else read, Confirm, else compute and Put. It returns
+// the payload and how it was had: "stat", "content" or "computed".
+func judge(t *testing.T, tb *Table, p string) (string, string) {
+	t.Helper()
+	probe, payload, hit := tb.Check(p)
+	if hit {
+		return string(payload), "stat"
+	}
+	src, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payload, ok := tb.Confirm(probe, src); ok {
+		return string(payload), "content"
+	}
+	verdict := "verdict on " + string(src)
+	tb.Put(probe, src, []byte(verdict))
+	return verdict, "computed"
+}
+
+func openCache(t *testing.T) *Cache {
+	t.Helper()
+	c, err := Open(filepath.Join(t.TempDir(), "cache"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func closeTable(t *testing.T, tb *Table) {
+	t.Helper()
+	if err := tb.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRacyThenClean: a file judged within the racy window of its last change is confirmed by
+// content next time (its stat is not trusted); once older, its stat alone suffices; a change
+// is always seen.
+func TestRacyThenClean(t *testing.T) {
+	c := openCache(t)
+	p := filepath.Join(t.TempDir(), "a.yaml")
+	write(t, p, "one")
+	steps := []struct{ want, how string }{
+		{"verdict on one", "computed"},
+		{"verdict on one", "content"}, // racy: the file was written just before it was read
+	}
+	for i, s := range steps {
+		tb := c.Table("k")
+		got, how := judge(t, tb, p)
+		if got != s.want || how != s.how {
+			t.Fatalf("run %d: got %q by %s, want %q by %s", i, got, how, s.want, s.how)
+		}
+		closeTable(t, tb)
+	}
+	later(t)
+	tb := c.Table("k")
+	if got, how := judge(t, tb, p); how != "content" || got != "verdict on one" {
+		t.Fatalf("after the window, first run: %q by %s", got, how) // still the racy record
+	}
+	closeTable(t, tb)
+	tb = c.Table("k")
+	if got, how := judge(t, tb, p); how != "stat" || got != "verdict on one" {
+		t.Fatalf("clean record: %q by %s", got, how)
+	}
+	closeTable(t, tb)
+	write(t, p, "two") // same size
+	tb = c.Table("k")
+	if got, how := judge(t, tb, p); how != "computed" || got != "verdict on two" {
+		t.Fatalf("after an edit: %q by %s", got, how)
+	}
+	closeTable(t, tb)
+}
+
+// TestRacyRecordIgnoresEqualStat: a racy record is never trusted on its stat, even when the
+// signature is equal (what a same-tick, same-size edit looks like on a coarse clock).
+func TestRacyRecordIgnoresEqualStat(t *testing.T) {
+	c := openCache(t)
+	p := filepath.Join(t.TempDir(), "a.yaml")
+	write(t, p, "one")
+	tb := c.Table("k")
+	judge(t, tb, p)
+	closeTable(t, tb)
+	tb = c.Table("k")
+	probe, _, hit := tb.Check(p)
+	if hit || !probe.hasOld || !probe.old.racy || probe.old.sig != probe.sig {
+		t.Fatalf("want a racy record with the file's very signature, not trusted: hit %v, %+v", hit, probe)
+	}
+	// The content changed behind an equal signature: Confirm must refuse.
+	if _, ok := tb.Confirm(probe, []byte("two")); ok {
+		t.Fatal("a racy record confirmed other content")
+	}
+	closeTable(t, tb)
+}
+
+// TestKeyAndToolSeparateTables: another key, or another build of the tool, never reads a
+// table it did not write.
+func TestKeyAndToolSeparateTables(t *testing.T) {
+	c := openCache(t)
+	later(t)
+	p := filepath.Join(t.TempDir(), "a.yaml")
+	write(t, p, "one")
+	tb := c.Table("k")
+	judge(t, tb, p)
+	closeTable(t, tb)
+	for _, k := range []string{"k2", "k\x00"} {
+		tb := c.Table(k)
+		if _, how := judge(t, tb, p); how != "computed" {
+			t.Errorf("key %q used key k's table (%s)", k, how)
+		}
+		tb.Close()
+	}
+	old := toolID
+	toolID = func() string { return "another build" }
+	defer func() { toolID = old }()
+	tb = c.Table("k")
+	if _, how := judge(t, tb, p); how != "computed" {
+		t.Errorf("another build used this build's table (%s)", how)
+	}
+	tb.Close()
+}
+
+// TestDamagedTables: every truncation of a table, and a flipped byte anywhere in it, is a
+// miss for the damaged part (never an error, never a wrong payload), and the next run rewrites it.
+func TestDamagedTables(t *testing.T) {
+	c := openCache(t)
+	later(t)
+	dir := t.TempDir()
+	var paths []string
+	for i := range 5 {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.yaml", i))
+		write(t, p, fmt.Sprintf("content %d", i))
+		paths = append(paths, p)
+	}
+	tb := c.Table("k")
+	for _, p := range paths {
+		judge(t, tb, p)
+	}
+	closeTable(t, tb)
+	good, err := os.ReadFile(tb.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string) {
+		tb := c.Table("k")
+		for i, p := range paths {
+			got, _ := judge(t, tb, p)
+			if want := fmt.Sprintf("verdict on content %d", i); got != want {
+				t.Fatalf("%s: %s: got %q, want %q", what, p, got, want)
+			}
+		}
+		closeTable(t, tb)
+		tb = c.Table("k")
+		for _, p := range paths {
+			if _, how := judge(t, tb, p); how != "stat" {
+				t.Fatalf("%s: not rewritten: %s judged by %s", what, p, how)
+			}
+		}
+		closeTable(t, tb)
+	}
+	for n := 0; n < len(good); n += 7 {
+		os.WriteFile(tb.name, good[:n], 0o600)
+		check(fmt.Sprintf("truncated to %d bytes", n))
+	}
+	for i := range good {
+		bad := bytes.Clone(good)
+		bad[i] ^= 0x40
+		os.WriteFile(tb.name, bad, 0o600)
+		check(fmt.Sprintf("byte %d flipped", i))
+	}
+	os.WriteFile(tb.name, nil, 0o600)
+	check("empty")
+}
+
+// TestEviction: the tables beyond the size bound go, least recently used first; the table
+// just written stays; a table used without change is touched, so it counts as recent.
+func TestEviction(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	c, err := Open(dir, 1) // set below, to four tables' worth
+	if err != nil {
+		t.Fatal(err)
+	}
+	later(t)
+	src := t.TempDir()
+	var files []string
+	for i := range 20 {
+		p := filepath.Join(src, fmt.Sprintf("f%02d.yaml", i))
+		write(t, p, fmt.Sprint(i))
+		files = append(files, p)
+	}
+	tables := map[string]string{}
+	base := time.Now().Add(-time.Hour)
+	for i := range 8 {
+		key := fmt.Sprint("table ", i)
+		tb := c.Table(key)
+		for _, p := range files {
+			judge(t, tb, p)
+		}
+		closeTable(t, tb)
+		if i == 0 {
+			info, err := os.Stat(tb.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.maxBytes = 4*info.Size() + info.Size()/2
+		}
+		tables[key] = tb.name
+		// Make the order of use explicit (mtime granularity could tie them).
+		os.Chtimes(tb.name, base.Add(time.Duration(i)*time.Minute), base.Add(time.Duration(i)*time.Minute))
+		if i == 2 {
+			// table 0 is used again, unchanged: it becomes the most recent
+			tb := c.Table("table 0")
+			for _, p := range files {
+				if _, how := judge(t, tb, p); how != "stat" {
+					t.Fatal("table 0 missed")
+				}
+			}
+			closeTable(t, tb)
+		}
+	}
+	var total int64
+	left := map[string]bool{}
+	for key, name := range tables {
+		if info, err := os.Stat(name); err == nil {
+			total += info.Size()
+			left[key] = true
+		}
+	}
+	if total > c.maxBytes {
+		t.Errorf("tables add up to %d bytes, over the bound of %d", total, c.maxBytes)
+	}
+	if len(left) != 4 {
+		t.Errorf("want 4 tables left, got %v", left)
+	}
+	if !left["table 7"] {
+		t.Error("the table just written was evicted")
+	}
+	if !left["table 0"] || left["table 1"] {
+		t.Errorf("want table 0 (used recently) kept and table 1 gone: %v", left)
+	}
+	if len(left) < 2 {
+		t.Errorf("everything evicted: %v", left)
+	}
+}
+
+// TestConcurrentUse: many goroutines judging through one table, and two tables for the same
+// key written at once, stay correct.
+func TestConcurrentUse(t *testing.T) {
+	c := openCache(t)
+	later(t)
+	dir := t.TempDir()
+	var paths []string
+	for i := range 200 {
+		p := filepath.Join(dir, fmt.Sprintf("f%03d.yaml", i))
+		write(t, p, fmt.Sprintf("content %d", i))
+		paths = append(paths, p)
+	}
+	for round := range 3 {
+		var wg sync.WaitGroup
+		for range 2 {
+			tb := c.Table("k")
+			for w := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := w; i < len(paths); i += 4 {
+						got, _ := judge(t, tb, paths[i])
+						if want := fmt.Sprintf("verdict on content %d", i); got != want {
+							t.Errorf("round %d: %s: got %q", round, paths[i], got)
+						}
+					}
+				}()
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); time.Sleep(time.Millisecond); _ = tb }()
+			defer tb.Close()
+		}
+		wg.Wait()
+	}
+}
+
+func TestBuildID(t *testing.T) {
+	if got := buildID([]byte("junk\xff Go build ID: \"abc/def\"\n \xffmore")); got != "abc/def" {
+		t.Errorf("got %q", got)
+	}
+	if got := buildID([]byte("no id here")); got != "" {
+		t.Errorf("got %q", got)
+	}
+	// The test binary itself has one.
+	if id := ToolID(); !bytes.Contains([]byte(id), []byte(" build ")) {
+		t.Errorf("ToolID %q has no build ID", id)
+	}
+}
+
+// TestNilTable: a nil table (no cache) never hits and never fails.
+func TestNilTable(t *testing.T) {
+	var tb *Table
+	p, _, hit := tb.Check("x")
+	if hit {
+		t.Fatal("nil table hit")
+	}
+	if _, ok := tb.Confirm(p, nil); ok {
+		t.Fatal("nil table confirmed")
+	}
+	tb.Put(p, nil, nil)
+	if err := tb.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,197 @@
+package validate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/ckptmeta/ckptmeta/internal/resultcache"
+	"github.com/ckptmeta/ckptmeta/schemas"
+)
+
+// Cache keeps verdicts on sidecars' content between runs (internal/resultcache): a run over
+// files that did not change reads none of them. Only what a file's content decides is kept
+// (its YAML and schema findings, and the facts its neighbour checks read); the neighbour
+// checks (conflict, orphan, superseded, misplaced, stale) run afresh every time, on those
+// facts, so a cached run reports exactly what an uncached one does. A Cache is safe for
+// concurrent use, and two processes may share its directory.
+type Cache struct {
+	rc   *resultcache.Cache
+	mu   sync.Mutex
+	errs []error
+}
+
+// OpenCache opens (creating it) the cache directory dir; "" is the default,
+// os.UserCacheDir()/ckptmeta. maxBytes bounds its size (0: 64 MiB); the least recently used
+// tables go first.
+func OpenCache(dir string, maxBytes int64) (*Cache, error) {
+	if dir == "" {
+		d, err := resultcache.DefaultDir()
+		if err != nil {
+			return nil, fmt.Errorf("validate: cache: %w", err)
+		}
+		dir = d
+	}
+	rc, err := resultcache.Open(dir, maxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("validate: cache: %w", err)
+	}
+	return &Cache{rc: rc}, nil
+}
+
+// Dir is the cache's directory.
+func (c *Cache) Dir() string { return c.rc.Dir() }
+
+// Err returns what went wrong writing the cache during the runs that used it (nil when
+// nothing did). Such trouble never changes a run's results: the run was merely not cached.
+func (c *Cache) Err() error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.errs) == 0 {
+		return nil
+	}
+	return c.errs[0]
+}
+
+func (c *Cache) fail(err error) {
+	if err == nil {
+		return
+	}
+	c.mu.Lock()
+	c.errs = append(c.errs, fmt.Errorf("validate: cache: %w", err))
+	c.mu.Unlock()
+}
+
+// Session is one run's use of the cache: the table of verdicts for one command over one set
+// of roots, with one validator's options. Close it when the run is over to save the table.
+// A session of a validator without a cache checks every file.
+type Session struct {
+	v     *Validator
+	table *resultcache.Table
+	cache *Cache
+}
+
+// Session opens the table of scope (the command, e.g. "validate", and anything of the
+// caller's own that its derived data depends on) over roots, in the validator's Options.Cache
+// (without one, the session checks every file). The table is keyed by the tool's build, the schema
+// registry's content, the validator's options ([Options] fingerprint), the working directory
+// (paths are as given) and roots.
+func (v *Validator) Session(scope string, roots []string) *Session {
+	c := v.opts.Cache
+	if c == nil {
+		return &Session{v: v}
+	}
+	wd, _ := os.Getwd()
+	key := []string{"validate/" + scope, registryDigest(v.reg), optionsFingerprint(v.opts), wd}
+	for _, r := range roots {
+		key = append(key, filepath.ToSlash(r))
+	}
+	return &Session{v: v, table: c.rc.Table(key...), cache: c}
+}
+
+// Close saves the table (when anything changed) and releases it. Trouble writing it is kept
+// for Cache.Err; the run's results stand.
+func (s *Session) Close() {
+	if s.table == nil {
+		return
+	}
+	s.cache.fail(s.table.Close())
+	s.table = nil
+}
+
+// CheckFile is [Validator.CheckFile] through the cache, for callers that keep something of the
+// document besides the verdict: derive computes it from the parsed document (nil when the
+// file did not parse) and the verdict on the content alone (before the neighbour checks). It is
+// stored with the verdict, and returned without reading the file while the file is
+// unchanged. derive must depend on nothing but its arguments and what the scope names. It is not
+// called for a file that could not be read (a StatusError result).
+func (s *Session) CheckFile(name string, derive func(doc *Document, content *Result) []byte) (*Result, []byte) {
+	return s.check(name, nil, derive)
+}
+
+func (s *Session) check(name string, dirs *dirNames, derive func(*Document, *Result) []byte) (*Result, []byte) {
+	v, table := s.v, s.table
+	probe, payload, hit := table.Check(name)
+	if hit {
+		if res, f, extra, ok := decodeVerdict(name, payload); ok {
+			return v.withNeighbours(name, res, f, dirs), extra
+		}
+	}
+	src, err := readSidecar(name)
+	if err != nil {
+		return errorResult(name, err), nil
+	}
+	if payload, ok := table.Confirm(probe, src); ok {
+		if res, f, extra, ok := decodeVerdict(name, payload); ok {
+			return v.withNeighbours(name, res, f, dirs), extra
+		}
+	}
+	res, doc := v.Check(name, src)
+	var extra []byte
+	if derive != nil {
+		extra = derive(doc, res)
+	}
+	f := factsOf(doc)
+	if table != nil {
+		// Put stores a copy: res is completed in place by withNeighbours.
+		table.Put(probe, src, encodeVerdict(res, f, extra))
+	}
+	return v.withNeighbours(name, res, f, dirs), extra
+}
+
+// registryDigest is the SHA-256 of the registry's versions and schema documents.
+func registryDigest(reg *schemas.Registry) string {
+	h := sha256.New()
+	for _, s := range reg.All() {
+		fmt.Fprintf(h, "%q %d\n", s.Version, len(s.Source()))
+		h.Write(s.Source())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// notVerdict names the Options fields that cannot change a verdict on a file's content or
+// its neighbour checks, with why; every other field is part of the fingerprint.
+// TestOptionsFingerprintCoversEveryField fails for a field in neither.
+var notVerdict = map[string]string{
+	"Jobs":    "how many files are checked at once, not how",
+	"Exclude": "which files the walk visits; a visited file's checks read the directory itself",
+	"Cache":   "where verdicts are kept",
+}
+
+// optionsFingerprint is every verdict-changing field of o, by name, as JSON: a field added
+// to Options is in it unless notVerdict says why not.
+func optionsFingerprint(o Options) string {
+	rv := reflect.ValueOf(o)
+	rt := rv.Type()
+	var b strings.Builder
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		if _, skip := notVerdict[f.Name]; skip {
+			continue
+		}
+		var j []byte
+		err := fmt.Errorf("unexported field %s", f.Name)
+		if f.IsExported() {
+			j, err = json.Marshal(rv.Field(i).Interface())
+		}
+		if err != nil {
+			// A field JSON cannot spell (a func): fingerprint it as unknowable, so no table
+			// is shared, and TestOptionsFingerprintCoversEveryField fails.
+			j = []byte(fmt.Sprintf("%q", fmt.Sprintf("unfingerprintable %p", &o)))
+		}
+		b.WriteString(f.Name)
+		b.WriteByte('=')
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
