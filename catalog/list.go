@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
@@ -64,6 +65,9 @@ type ListOptions struct {
 	// OnProblem, when set, receives each path the walk could not read (in path order) and
 	// each path that does not exist; List has no other place to put them.
 	OnProblem func(Problem)
+	// Cache, when not nil, keeps each sidecar's verdict and catalog fields between runs, so
+	// unchanged sidecars are not read again; the catalog is the same (see validate.Cache).
+	Cache *validate.Cache
 }
 
 // List builds the catalog from the sidecars under paths: one entry per sidecar, whether or not
@@ -135,13 +139,15 @@ func listRows(ctx context.Context, paths []string, o ListOptions, filters Filter
 		reg = schemas.Default()
 	}
 	// No fingerprints: list never opens a checkpoint (the fallback aside).
-	v := validate.New(reg, validate.Options{NoStale: true})
+	v := validate.New(reg, validate.Options{NoStale: true, Cache: o.Cache})
+	session := v.Session("list", paths)
+	defer session.Close()
 	onProblem := o.OnProblem
 	if onProblem == nil {
 		onProblem = func(Problem) {}
 	}
 	return streamGroups(ctx, paths, o.Exclude, o.Jobs, onProblem,
-		func(g *group) []Entry { return entriesFor(g, v, reg, o) },
+		func(g *group) []Entry { return entriesFor(g, session, reg, o) },
 		func(g *group, p any) []Entry {
 			return []Entry{{Checkpoint: g.ckpt, CheckpointPresent: g.exists, Experiment: sidecar.Experiment(g.ckpt),
 				Source: SourceNone, Problem: fmt.Sprintf("internal error: %v", p)}}
@@ -169,7 +175,7 @@ func validRow(e *Entry) bool {
 
 // entriesFor lists one checkpoint's group: an entry per sidecar, or one for a present
 // checkpoint that has none.
-func entriesFor(g *group, v *validate.Validator, reg *schemas.Registry, o ListOptions) []Entry {
+func entriesFor(g *group, v *validate.Session, reg *schemas.Registry, o ListOptions) []Entry {
 	var out []Entry
 	for _, s := range g.sidecars() {
 		if len(g.yaml) > 0 && strings.HasSuffix(s, ".json") {
@@ -207,8 +213,27 @@ func entriesFor(g *group, v *validate.Validator, reg *schemas.Registry, o ListOp
 
 // sidecarEntry is the entry of one sidecar; ok is false for a file that is not checkpoint
 // metadata.
-func sidecarEntry(g *group, path string, v *validate.Validator, reg *schemas.Registry) (Entry, bool) {
-	res, doc := v.CheckFile(path)
+//
+// The fields come from the document and the errors found in it. They are read when the file is
+// checked (and kept with its verdict in the results cache) twice over when the content has
+// errors: with those errors, and with none. The neighbour checks add errors no field reads
+// (sidecar/conflict is at the document, sidecar/misplaced at the recorded path, which
+// RecordedPath keeps as written; list compares no fingerprint), or, for a superseded legacy
+// JSON, replace them all with a warning: so the fields of the final verdict are the first
+// reading when it has errors and the second when it has none.
+func sidecarEntry(g *group, path string, v *validate.Session, reg *schemas.Registry) (Entry, bool) {
+	res, fields := v.CheckFile(path, func(doc *validate.Document, content *validate.Result) []byte {
+		if doc == nil {
+			return nil
+		}
+		var out []byte
+		errs := errorsOf(content.Findings)
+		out = appendFields(out, readFields(doc, reg, errs))
+		if len(errs) > 0 {
+			out = appendFields(out, readFields(doc, reg, nil))
+		}
+		return out
+	})
 	if res.Status == validate.StatusSkipped {
 		return Entry{}, false
 	}
@@ -220,10 +245,7 @@ func sidecarEntry(g *group, path string, v *validate.Validator, reg *schemas.Reg
 			misplaced = misplaced || f.Rule == "sidecar/misplaced"
 		}
 	}
-	var e Entry
-	if doc != nil {
-		e = readFields(doc, reg, errs)
-	}
+	e := pickFields(fields, len(errs) > 0)
 	e.Checkpoint, e.CheckpointPresent, e.Sidecar, e.Source = g.ckpt, g.exists, path, SourceSidecar
 	if e.SchemaVersion == "" {
 		e.SchemaVersion = res.Version
@@ -235,6 +257,57 @@ func sidecarEntry(g *group, path string, v *validate.Validator, reg *schemas.Reg
 	}
 	e.Problem = problem(errs)
 	return e, true
+}
+
+// appendFields encodes what readFields reads, for the results cache.
+func appendFields(b []byte, e Entry) []byte {
+	var enc resultcache.Encoder
+	for _, s := range []string{e.SchemaVersion, e.Experiment, e.RecordedPath, e.Created, e.Architecture, e.Encoder} {
+		enc.String(s)
+	}
+	for _, n := range []*int64{e.Epoch, e.Step} {
+		enc.Bool(n != nil)
+		if n != nil {
+			enc.Int(*n)
+		}
+	}
+	for _, f := range []*float64{e.Precision, e.Recall, e.Hmean} {
+		enc.Bool(f != nil)
+		if f != nil {
+			enc.Uint(math.Float64bits(*f))
+		}
+	}
+	return append(b, enc.Bytes()...)
+}
+
+// pickFields decodes the fields appendFields wrote: the first reading when withErrors,
+// else the second when there is one (see sidecarEntry). Nothing (no document) is no field.
+func pickFields(b []byte, withErrors bool) Entry {
+	d := resultcache.NewDecoder(b)
+	e := decodeFields(d)
+	if !withErrors && len(b) > 0 && !d.Done() {
+		e = decodeFields(d)
+	}
+	return e
+}
+
+func decodeFields(d *resultcache.Decoder) (e Entry) {
+	for _, s := range []*string{&e.SchemaVersion, &e.Experiment, &e.RecordedPath, &e.Created, &e.Architecture, &e.Encoder} {
+		*s = d.String()
+	}
+	for _, n := range []**int64{&e.Epoch, &e.Step} {
+		if d.Bool() {
+			v := d.Int()
+			*n = &v
+		}
+	}
+	for _, f := range []**float64{&e.Precision, &e.Recall, &e.Hmean} {
+		if d.Bool() {
+			v := math.Float64frombits(d.Uint())
+			*f = &v
+		}
+	}
+	return e
 }
 
 // problem names the rules of a sidecar's errors, sorted ("schema/maximum, yaml/unquoted-version"),

@@ -169,11 +169,13 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 	vo := o.Validate
 	vo.NoStale = vo.NoStale || o.NoStale
 	v := validate.New(reg, vo)
+	session := v.Session("status", paths)
+	defer session.Close()
 	latest := reg.Latest().Version
 	c := &Coverage{Latest: latest}
 	byExp := map[string]*ExperimentCoverage{}
 	err := streamGroups(ctx, paths, o.Exclude, o.Jobs, func(p Problem) { c.Problems = append(c.Problems, p) },
-		func(g *group) []Item { return itemsFor(g, v, reg, latest) },
+		func(g *group) []Item { return itemsFor(g, session, reg, latest) },
 		func(g *group, p any) []Item {
 			return []Item{{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars(),
 				State: StateInvalid, Reason: fmt.Sprintf("internal error: %v", p)}}
@@ -209,7 +211,7 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 }
 
 // itemsFor decides the items of one group: one per checkpoint, or one per orphan sidecar.
-func itemsFor(g *group, v *validate.Validator, reg *schemas.Registry, latest string) []Item {
+func itemsFor(g *group, v *validate.Session, reg *schemas.Registry, latest string) []Item {
 	it := Item{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars()}
 	switch {
 	case !g.exists:
@@ -258,11 +260,17 @@ func first(s []string) string {
 const staleMessage = "checkpoint changed after this sidecar was made: "
 
 // judge decides the state of a checkpoint with exactly one YAML sidecar, or only legacy JSON,
-// from the validator's verdict on that sidecar.
-func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string) {
+// from the validator's verdict on that sidecar (through the results cache, when there is one:
+// the legacy-shape verdict, which reads the document, is kept with it).
+func judge(it *Item, v *validate.Session, reg *schemas.Registry, latest string) {
 	path := it.Sidecars[0] // YAML when there is one, else the preferred JSON
 	legacyOnly := filepath.Ext(path) == ".json"
-	res, doc := v.CheckFile(path)
+	res, shape := v.CheckFile(path, func(doc *validate.Document, content *validate.Result) []byte {
+		if content.Version != schemas.Legacy {
+			return nil
+		}
+		return []byte(legacyReason(doc, reg))
+	})
 	it.Version = res.Version
 	switch {
 	case res.Status == validate.StatusSkipped:
@@ -274,7 +282,7 @@ func judge(it *Item, v *validate.Validator, reg *schemas.Registry, latest string
 	case res.Version == schemas.Legacy && onlyLegacyErrors(res):
 		// The validator refuses every unversioned document (sidecar/legacy: migrate it). Status
 		// tells a well-formed legacy file, which migrate can upgrade, from a broken one.
-		it.State, it.Reason = StateLegacy, legacyReason(doc, reg)
+		it.State, it.Reason = StateLegacy, string(shape)
 		if it.Reason != "" {
 			it.State = StateInvalid
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckptmeta/ckptmeta/catalog"
 	"github.com/ckptmeta/ckptmeta/validate/report"
 )
 
@@ -31,6 +32,22 @@ func cacheRuns() []cacheRun {
 		cacheRun{"validate", "--no-stale", "-o", "json", "outputs"},
 		cacheRun{"validate", "--exclude", "**/exp-b/**", "-o", "json", "outputs"},
 		cacheRun{"validate", "-o", "json", "outputs/exp-a"},
+	)
+	for _, f := range catalog.StatusFormats() {
+		runs = append(runs, cacheRun{"status", "-o", f, "outputs"})
+	}
+	runs = append(runs,
+		cacheRun{"status", "--verbose", "outputs"},
+		cacheRun{"status", "--no-stale", "-o", "json", "outputs"},
+		cacheRun{"status", "--exclude", "**/exp-b/**", "-o", "json", "outputs"},
+	)
+	for _, f := range catalog.ListFormats() {
+		runs = append(runs, cacheRun{"list", "-o", f, "outputs"})
+	}
+	runs = append(runs,
+		cacheRun{"list", "--valid-only", "-o", "json", "outputs"},
+		cacheRun{"list", "--sort", "-hmean,epoch", "--filter", "epoch>0", "outputs"},
+		cacheRun{"list", "--exclude", "*.yaml", "-o", "json", "outputs"},
 	)
 	return runs
 }

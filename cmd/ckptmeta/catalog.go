@@ -19,6 +19,7 @@ func newStatusCmd() *cobra.Command {
 		output    string
 		failUnder float64
 		verbose   bool
+		cache     cacheFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "status [PATH...]",
@@ -30,6 +31,8 @@ was made), missing (no sidecar), orphan (no checkpoint), conflict (two sidecars)
 
 Formats (-o): table, json, prometheus (for node_exporter's textfile collector) and html (one
 self-contained page with a coverage chart, readable offline).
+
+` + cacheHelp + `
 
 ` + exitHelp("coverage under --fail-under, or a path does not exist or cannot be read",
 			noPathHelp+", unwritable --output"),
@@ -49,6 +52,8 @@ self-contained page with a coverage chart, readable offline).
 				return err
 			}
 			limitCatalogMemory()
+			o.Validate.Cache = cache.open(cmd)
+			defer cache.done(cmd, o.Validate.Cache)
 			cov, err := catalog.Status(cmd.Context(), paths, o)
 			if err != nil {
 				return err
@@ -93,6 +98,7 @@ self-contained page with a coverage chart, readable offline).
 	fl.BoolVar(&o.NoStale, "no-stale", false, "do not compare checkpoint fingerprints")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	addCacheFlags(cmd, &cache)
 	return cmd
 }
 
@@ -100,6 +106,7 @@ func newListCmd() *cobra.Command {
 	var (
 		o      catalog.ListOptions
 		format string
+		cache  cacheFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "list [PATH...]",
@@ -120,6 +127,8 @@ a leading - for descending (e.g. -hmean,epoch).
 
 Formats (-o): table, json (a stable, versioned shape a Python app can read instead of
 scanning the tree), csv.
+
+` + cacheHelp + `
 
 ` + exitHelp("a path does not exist or cannot be read", noPathHelp),
 		Example: `  ckptmeta list outputs/
@@ -151,6 +160,8 @@ scanning the tree), csv.
 				fmt.Fprintf(errw, "ckptmeta: error: %s: %s\n", oneLine(p.Path), oneLine(p.Err.Error()))
 			}
 			limitCatalogMemory()
+			o.Cache = cache.open(cmd)
+			defer cache.done(cmd, o.Cache)
 			if _, err := catalog.ListTo(cmd.Context(), paths, o, cmd.OutOrStdout(), format); err != nil {
 				return err
 			}
@@ -168,6 +179,7 @@ scanning the tree), csv.
 	fl.BoolVar(&o.ValidOnly, "valid-only", false, "only rows of present checkpoints whose sidecar has no error (and those without a sidecar)")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	addCacheFlags(cmd, &cache)
 	return cmd
 }
 
