@@ -86,6 +86,8 @@ type Migrated struct {
 	Data     []byte   // the migrated document (the input itself when unchanged)
 	JSON     bool     // the input was JSON; Data is YAML
 	Fixes    []string // certain corrections besides the steps ("checkpoint_path: a -> b")
+
+	recPtr, rec string // validate.RecordedCheckpoint of the input: what an unchanged verdict rests on
 }
 
 // MigrateBytes migrates one document on the default chain; see [Chain.MigrateBytes].
@@ -189,7 +191,9 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 			return nil, err
 		}
 	}
-	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON, Fixes: fixes}, nil
+	recPtr, rec := validate.RecordedCheckpoint(doc)
+	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON, Fixes: fixes,
+		recPtr: recPtr, rec: rec}, nil
 }
 
 // repoint corrects a misplaced sidecar (validate's sidecar/misplaced): when the file sits

@@ -16,6 +16,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/ckptmeta/ckptmeta/internal/ordered"
+	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
@@ -40,6 +41,10 @@ type Options struct {
 	Root         string           // outputs root: checkpoint paths are relative to it
 	Now          func() time.Time // clock for regeneration; nil = time.Now
 	ToolVersion  string           // written to provenance.tool_version
+	// Cache, when not nil and Check is set, keeps between runs which files were already at
+	// the target (or not checkpoint metadata), so they are not read again; the report is the
+	// same (see validate.Cache).
+	Cache *validate.Cache
 
 	// beside is the checkpoint the file sits beside, when it exists (set by Run for each
 	// file): a recorded checkpoint path that does not name it is re-pointed at it.
@@ -48,6 +53,8 @@ type Options struct {
 	roots *fsutil.Roots // set by Run: writes stay under its paths
 
 	regens chan struct{} // set by Run: one token per regeneration that may run at once
+
+	table *resultcache.Table // set by Run for --check with a Cache
 }
 
 // DefaultMemoryBudget is the estimated working memory Run admits files into (bytes in
@@ -173,6 +180,8 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		budget = DefaultMemoryBudget
 	}
 	o.regens = make(chan struct{}, MaxRegenerations)
+	o.table = c.openCheckCache(paths, o)
+	defer o.Cache.CloseTable(o.table)
 	// Reports stay in path order whatever the scheduling; at most 4×jobs results wait for
 	// the callback, so memory stays flat on large trees however slow it is; and files are
 	// admitted by their estimated cost, so it stays flat however large they are.
@@ -243,14 +252,22 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		r.Err = fmt.Errorf("migrate: %w", it.err)
 		return r
 	}
+	probe, payload, hit := o.table.Check(it.path)
+	if hit && cachedOutcome(r, payload) {
+		return r
+	}
 	snap, err := fsutil.ReadSnapshot(it.path, validate.MaxFileSize) // Parse reports a file over the limit
 	if err != nil {
 		r.Err = fmt.Errorf("migrate: %w", err)
 		return r
 	}
 	src := snap.Data
+	if payload, ok := o.table.Confirm(probe, src); ok && cachedOutcome(r, payload) {
+		return r
+	}
 	if notMetadata(it.path, src) {
 		r.Skipped = true
+		o.table.Put(probe, src, skippedOutcome())
 		return r
 	}
 	if o.FixOnly {
@@ -305,6 +322,7 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 	}
 	r.From, r.To, r.Steps, r.Changed, r.Fixes = m.From, m.To, m.Steps, m.Changed, m.Fixes
 	if !m.Changed {
+		o.table.Put(probe, src, unchangedOutcome(r, m))
 		return r
 	}
 	old := snap

@@ -3,12 +3,9 @@ package validate
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
-	"strings"
 	"sync"
 
 	"github.com/ckptmeta/ckptmeta/internal/resultcache"
@@ -169,29 +166,25 @@ var notVerdict = map[string]string{
 
 // optionsFingerprint is every verdict-changing field of o, by name, as JSON: a field added
 // to Options is in it unless notVerdict says why not.
-func optionsFingerprint(o Options) string {
-	rv := reflect.ValueOf(o)
-	rt := rv.Type()
-	var b strings.Builder
-	for i := range rt.NumField() {
-		f := rt.Field(i)
-		if _, skip := notVerdict[f.Name]; skip {
-			continue
-		}
-		var j []byte
-		err := fmt.Errorf("unexported field %s", f.Name)
-		if f.IsExported() {
-			j, err = json.Marshal(rv.Field(i).Interface())
-		}
-		if err != nil {
-			// A field JSON cannot spell (a func): fingerprint it as unknowable, so no table
-			// is shared, and TestOptionsFingerprintCoversEveryField fails.
-			j = []byte(fmt.Sprintf("%q", fmt.Sprintf("unfingerprintable %p", &o)))
-		}
-		b.WriteString(f.Name)
-		b.WriteByte('=')
-		b.Write(j)
-		b.WriteByte('\n')
+func optionsFingerprint(o Options) string { return resultcache.Fingerprint(o, notVerdict) }
+
+// RegistryDigest is the SHA-256 of a registry's versions and schema documents: part of the key
+// of every cache table whose verdicts read the schemas.
+func RegistryDigest(reg *schemas.Registry) string { return registryDigest(reg) }
+
+// OpenTable opens a table of the cache for a caller that keeps verdicts of its own (migrate
+// --check); key is everything they depend on besides the files' content and the tool's build
+// (which every table's key includes). Close it with CloseTable.
+func (c *Cache) OpenTable(key ...string) *resultcache.Table {
+	if c == nil {
+		return nil
 	}
-	return b.String()
+	return c.rc.Table(key...)
+}
+
+// CloseTable saves t (when anything changed); trouble is kept for Err.
+func (c *Cache) CloseTable(t *resultcache.Table) {
+	if c != nil {
+		c.fail(t.Close())
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,81 +15,9 @@ import (
 // that keys the cache's tables, unless notVerdict says why it cannot change a verdict. A
 // field added to Options (a rule switch, a config) fails here until it is one or the other.
 func TestOptionsFingerprintCoversEveryField(t *testing.T) {
-	rt := reflect.TypeOf(Options{})
-	for name := range notVerdict {
-		if _, ok := rt.FieldByName(name); !ok {
-			t.Errorf("notVerdict names %s, which Options does not have", name)
-		}
+	for _, f := range resultcache.Uncovered(Options{}, notVerdict) {
+		t.Errorf("Options.%s", f)
 	}
-	zero := optionsFingerprint(Options{})
-	for i := range rt.NumField() {
-		f := rt.Field(i)
-		if _, ok := notVerdict[f.Name]; ok {
-			continue
-		}
-		var o Options
-		fv := reflect.ValueOf(&o).Elem().Field(i)
-		if !setNonZero(fv) {
-			t.Errorf("Options.%s (%s): the test cannot make a value for it; teach setNonZero", f.Name, f.Type)
-			continue
-		}
-		fp := optionsFingerprint(o)
-		if fp == zero {
-			t.Errorf("Options.%s does not change the cache fingerprint", f.Name)
-		}
-		if strings.Contains(fp, "unfingerprintable") {
-			t.Errorf("Options.%s cannot be fingerprinted (%s): give it a JSON form or say in notVerdict why it cannot change a verdict", f.Name, f.Type)
-		}
-		if optionsFingerprint(o) != fp {
-			t.Errorf("Options.%s: the fingerprint is not stable", f.Name)
-		}
-	}
-}
-
-// setNonZero gives v a value other than its zero value.
-func setNonZero(v reflect.Value) bool {
-	if !v.CanSet() {
-		return false
-	}
-	switch v.Kind() {
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(7)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(7)
-	case reflect.Float32, reflect.Float64:
-		v.SetFloat(0.5)
-	case reflect.String:
-		v.SetString("x")
-	case reflect.Slice:
-		s := reflect.MakeSlice(v.Type(), 1, 1)
-		if !setNonZero(s.Index(0)) {
-			return false
-		}
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-		if !setNonZero(k) || !setNonZero(e) {
-			return false
-		}
-		m.SetMapIndex(k, e)
-		v.Set(m)
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		setNonZero(p.Elem())
-		v.Set(p)
-	case reflect.Struct:
-		ok := false
-		for i := range v.NumField() {
-			ok = setNonZero(v.Field(i)) || ok
-		}
-		return ok
-	default:
-		return false
-	}
-	return true
 }
 
 // TestVerdictRoundTrip: what the cache keeps of a verdict reads back as the very verdict and

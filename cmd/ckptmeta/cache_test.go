@@ -48,6 +48,11 @@ func cacheRuns() []cacheRun {
 		cacheRun{"list", "--valid-only", "-o", "json", "outputs"},
 		cacheRun{"list", "--sort", "-hmean,epoch", "--filter", "epoch>0", "outputs"},
 		cacheRun{"list", "--exclude", "*.yaml", "-o", "json", "outputs"},
+		cacheRun{"migrate", "--check", "outputs"},
+		cacheRun{"migrate", "--check", "-o", "json", "outputs"},
+		cacheRun{"migrate", "--check", "--to", "1.1", "-o", "json", "outputs"},
+		cacheRun{"migrate", "--check", "--no-regenerate", "--diff", "outputs"},
+		cacheRun{"migrate", "--check", "--root", "outputs/exp-a", "-o", "json", "outputs"},
 	)
 	return runs
 }
@@ -204,6 +209,12 @@ func TestCacheReportsWhatNoCacheReports(t *testing.T) {
 		}},
 		{"remove the conflict", func() {
 			os.Remove(filepath.Join(ckdir, "best.metadata.yaml"))
+		}},
+		{"a sidecar copied from another run, its checkpoint absent (orphan)", func() {
+			copyFile(t, filepath.Join(ckdir, "best.ckpt.metadata.yaml"), filepath.Join(dir, "outputs/exp-b/checkpoints/moved.ckpt.metadata.yaml"))
+		}},
+		{"its checkpoint appears (misplaced: migrate would re-point it)", func() {
+			copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "best.ckpt"), filepath.Join(dir, "outputs/exp-b/checkpoints/moved.ckpt"))
 		}},
 	}
 	for _, s := range steps {

@@ -141,6 +141,7 @@ func TestExitCodes(t *testing.T) {
 		{"migrate-check/missing-path", nil, []string{"migrate", "--check", "missing"}, 1},
 		{"migrate-check/no-path-no-outputs", emptyDir, []string{"migrate", "--check"}, 2},
 		{"migrate-check/per-file-failure", danglingSidecar, []string{"migrate", "--check", "outputs"}, 1},
+		{"migrate-check/clean-unusable-cache", blockedCache, []string{"migrate", "--check", "--cache-dir", badCache, "outputs"}, 0},
 		// fix: 1 when it changed a file (the invalid fixture's `pretrained: yes`), as pre-commit's fixers do
 		{"fix/clean", nil, []string{"fix", "outputs"}, 0},
 		{"fix/default-path", nil, []string{"fix"}, 0},
@@ -182,6 +183,7 @@ func TestExitCodes(t *testing.T) {
 		{"status/no-path-no-outputs", emptyDir, []string{"status"}, 2},
 		{"status/unwritable-output", nil, []string{"status", "--output", unwritable, "outputs"}, 2},
 		{"status/per-file-failure", danglingCkpt, []string{"status", "outputs"}, 1},
+		{"status/clean-unusable-cache", blockedCache, []string{"status", "--cache-dir", badCache, "outputs"}, 0},
 		// list
 		{"list/clean", nil, []string{"list", "outputs"}, 0},
 		{"list/default-path", nil, []string{"list"}, 0},
@@ -189,6 +191,7 @@ func TestExitCodes(t *testing.T) {
 		{"list/missing-path", nil, []string{"list", "missing"}, 1},
 		{"list/no-path-no-outputs", emptyDir, []string{"list"}, 2},
 		{"list/per-file-failure", danglingCkpt, []string{"list", "outputs"}, 1},
+		{"list/clean-unusable-cache", blockedCache, []string{"list", "--cache-dir", badCache, "outputs"}, 0},
 		// schema (reads nothing from disk: clean and usage only)
 		{"schema/clean", nil, []string{"schema", "show", "latest"}, 0},
 		{"schema/usage", nil, []string{"schema", "show", "9.9"}, 2},

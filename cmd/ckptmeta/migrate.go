@@ -41,6 +41,7 @@ func newMigrateCmd() *cobra.Command {
 	var (
 		o      migrate.Options
 		format string
+		cache  cacheFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "migrate [PATH...]",
@@ -67,6 +68,8 @@ root, its owner; a file with other hard links is reported, not split.
 --check writes nothing and exits 1 if any file would change: use it as a CI gate or as the
 ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
+` + cacheHelp + ` (Used by --check only.)
+
 ` + exitHelp("a file failed, a path does not exist or cannot be read, or with --check a file would change",
 			noPathHelp),
 		Example: `  ckptmeta migrate outputs/
@@ -87,6 +90,10 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 			args, err := pathsOrDefault("migrate", args)
 			if err != nil {
 				return err
+			}
+			if o.Check {
+				o.Cache = cache.open(cmd)
+				defer cache.done(cmd, o.Cache)
 			}
 			sum, interrupted, err := runMigrate(cmd, args, o, format, migrateOutput[migrateFileJSON]{
 				jsonVersion: migrateJSONVersion,
@@ -131,6 +138,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 	fl.StringVarP(&format, "format", "o", "text", "output format: text or json")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight at most (default: 4 × number of CPUs); files are also admitted by estimated memory, 256 MiB in all")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	addCacheFlags(cmd, &cache)
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -332,5 +333,33 @@ func TestNilTable(t *testing.T) {
 	tb.Put(p, nil, nil)
 	if err := tb.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUncovered: the fingerprint coverage check names what a test must fail on.
+func TestUncovered(t *testing.T) {
+	type opts struct {
+		Strict  bool
+		Rules   map[string]string
+		Jobs    int
+		Hook    func()
+		private int
+	}
+	got := Uncovered(opts{}, map[string]string{"Jobs": "speed only", "Gone": "no such field"})
+	want := map[string]bool{"Gone": false, "Hook": false, "private": false}
+	for _, g := range got {
+		name, _, _ := strings.Cut(g, " ")
+		if _, ok := want[name]; !ok {
+			t.Errorf("unexpected: %s", g)
+		}
+		want[name] = true
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("%s not reported (got %q)", name, got)
+		}
+	}
+	if Fingerprint(opts{Strict: true}, nil) == Fingerprint(opts{}, nil) {
+		t.Error("Strict does not change the fingerprint")
 	}
 }
