@@ -146,7 +146,7 @@ func listRows(ctx context.Context, paths []string, o ListOptions, filters Filter
 	if onProblem == nil {
 		onProblem = func(Problem) {}
 	}
-	return streamGroups(ctx, paths, o.Exclude, o.Jobs, onProblem,
+	return streamGroups(ctx, paths, o.Exclude, o.Jobs, nil, onProblem,
 		func(g *group) []Entry { return entriesFor(g, session, reg, o) },
 		func(g *group, p any) []Entry {
 			return []Entry{{Checkpoint: g.ckpt, CheckpointPresent: g.exists, Experiment: sidecar.Experiment(g.ckpt),

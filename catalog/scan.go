@@ -50,7 +50,7 @@ func lastMember(ckpt string) string { return strings.TrimSuffix(ckpt, ".ckpt") +
 // checkpoint order; callers sort what they keep). Paths that do not exist or cannot be read,
 // and links back to their own ancestor (*sidecar.LoopError), go to onProblem in walk order.
 // scan fails only when ctx is done.
-func scan(ctx context.Context, roots, exclude []string, onProblem func(Problem), emit func(*group)) error {
+func scan(ctx context.Context, roots, exclude []string, onDir func(string), onProblem func(Problem), emit func(*group)) error {
 	fileRoots := map[string]bool{}
 	for _, r := range roots {
 		if fi, err := os.Stat(r); err == nil && !fi.IsDir() {
@@ -87,7 +87,7 @@ func scan(ctx context.Context, roots, exclude []string, onProblem func(Problem),
 		}
 		return g
 	}
-	err := sidecar.Walk(ctx, roots, exclude, func(p string, kind sidecar.Kind, err error) {
+	err := sidecar.WalkDirs(ctx, roots, exclude, func(p string, kind sidecar.Kind, err error) {
 		slash := filepath.ToSlash(p)
 		closeBefore(slash, false)
 		if err != nil {
@@ -111,7 +111,7 @@ func scan(ctx context.Context, roots, exclude []string, onProblem func(Problem),
 		if len(fileRoots) > 0 && fileRoots[path.Clean(slash)] {
 			g.named = true
 		}
-	})
+	}, onDir)
 	if err != nil {
 		return err
 	}
@@ -182,14 +182,14 @@ func sortByPreference(paths []string, order map[string]int) {
 // streamGroups scans roots and runs work on each group on a bounded pool (internal/ordered),
 // handing the results to yield in scan order on the calling goroutine. A panic in work (a
 // decoder meeting hostile input) becomes onPanic's result for that group instead of a crash.
-func streamGroups[T any](ctx context.Context, roots, exclude []string, workers int, onProblem func(Problem),
+func streamGroups[T any](ctx context.Context, roots, exclude []string, workers int, onDir func(string), onProblem func(Problem),
 	work func(*group) T, onPanic func(*group, any) T, yield func(T)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	var scanErr error
 	pool.Stream(workers, 4*workers, func(emit func(*group)) {
-		scanErr = scan(ctx, roots, exclude, onProblem, emit)
+		scanErr = scan(ctx, roots, exclude, onDir, onProblem, emit)
 	}, func(g *group) (out T) {
 		defer func() {
 			if p := recover(); p != nil {

@@ -47,6 +47,10 @@ type StatusOptions struct {
 	Jobs     int               // files read at once; 0 = GOMAXPROCS
 	Registry *schemas.Registry // nil = schemas.Default()
 	Validate validate.Options  // options for the validator
+	// OnDir, when set, is called with each directory the walk enters, just before it is
+	// listed, from the walk's goroutine (`ckptmeta watch` adds its watches there; see
+	// sidecar.WalkDirs).
+	OnDir func(dir string)
 }
 
 // Item is the verdict on one checkpoint, or on one orphan sidecar.
@@ -172,29 +176,47 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 	session := v.Session("status", paths)
 	defer session.Close()
 	latest := reg.Latest().Version
-	c := &Coverage{Latest: latest}
-	byExp := map[string]*ExperimentCoverage{}
-	err := streamGroups(ctx, paths, o.Exclude, o.Jobs, func(p Problem) { c.Problems = append(c.Problems, p) },
+	var items []Item
+	var problems []Problem
+	names := map[string]string{} // one string per experiment, not one per item
+	err := streamGroups(ctx, paths, o.Exclude, o.Jobs, o.OnDir, func(p Problem) { problems = append(problems, p) },
 		func(g *group) []Item { return itemsFor(g, session, reg, latest) },
 		func(g *group, p any) []Item {
 			return []Item{{Checkpoint: g.ckpt, Experiment: sidecar.Experiment(g.ckpt), Sidecars: g.sidecars(),
 				State: StateInvalid, Reason: fmt.Sprintf("internal error: %v", p)}}
 		},
-		func(items []Item) {
-			for _, it := range items {
-				e := byExp[it.Experiment]
-				if e == nil {
-					e = &ExperimentCoverage{Name: it.Experiment}
-					byExp[it.Experiment] = e
+		func(got []Item) {
+			for _, it := range got {
+				name, ok := names[it.Experiment]
+				if !ok {
+					name = it.Experiment
+					names[name] = name
 				}
-				it.Experiment = e.Name // one string per experiment, not one per item
-				e.add(it.State)
-				c.Total.add(it.State)
-				c.Items = append(c.Items, it)
+				it.Experiment = name
+				items = append(items, it)
 			}
 		})
 	if err != nil {
 		return nil, err
+	}
+	return Summarize(latest, items, problems), nil
+}
+
+// Summarize makes a Coverage of items and problems (both are sorted in place and kept):
+// the totals, the tally per experiment, everything in Coverage's order. Status ends with
+// it; a caller that keeps items up to date one checkpoint at a time (`ckptmeta watch`)
+// makes its coverage with it too, so both count alike.
+func Summarize(latest string, items []Item, problems []Problem) *Coverage {
+	c := &Coverage{Latest: latest, Items: items, Problems: problems}
+	byExp := map[string]*ExperimentCoverage{}
+	for _, it := range items {
+		e := byExp[it.Experiment]
+		if e == nil {
+			e = &ExperimentCoverage{Name: it.Experiment}
+			byExp[it.Experiment] = e
+		}
+		e.add(it.State)
+		c.Total.add(it.State)
 	}
 	sort.SliceStable(c.Items, func(i, j int) bool {
 		if c.Items[i].Checkpoint != c.Items[j].Checkpoint {
@@ -207,7 +229,7 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 	}
 	sort.Slice(c.Experiments, func(i, j int) bool { return c.Experiments[i].Name < c.Experiments[j].Name })
 	sort.SliceStable(c.Problems, func(i, j int) bool { return c.Problems[i].Path < c.Problems[j].Path })
-	return c, nil
+	return c
 }
 
 // itemsFor decides the items of one group: one per checkpoint, or one per orphan sidecar.

@@ -31,6 +31,11 @@ type RunOptions struct {
 	Jobs int
 	// Exclude holds glob patterns of paths to skip (see sidecar.Walk).
 	Exclude []string
+	// Roots are the trees writes must stay inside (see internal/fsutil.Roots); nil means the
+	// paths given to Run. `ckptmeta watch` hands Run the few checkpoints that changed and
+	// keeps the trees it watches here, so a sidecar linked elsewhere in them is written
+	// through as `ckptmeta generate` over the whole tree would.
+	Roots []string
 
 	roots *fsutil.Roots // set by Run: writes stay under the paths given
 }
@@ -115,7 +120,11 @@ func Run(ctx context.Context, paths []string, o RunOptions, each func(*Result)) 
 	}
 	o.configs = &configCache{}
 	if !o.DryRun {
-		roots, err := fsutil.OpenRoots(paths)
+		rootPaths := paths
+		if o.Roots != nil {
+			rootPaths = o.Roots
+		}
+		roots, err := fsutil.OpenRoots(rootPaths)
 		if err != nil {
 			return sum, fmt.Errorf("generate: %w", err)
 		}

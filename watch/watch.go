@@ -12,10 +12,74 @@
 package watch
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/catalog"
+	"github.com/ckptmeta/ckptmeta/generate"
 )
+
+// Options configure Run and Once. The zero value watches with the defaults below.
+type Options struct {
+	// Generate holds what `ckptmeta generate` takes: the outputs root, the schema version
+	// and naming of new sidecars, the tool version for provenance, unsafe pickles.
+	Generate generate.Options
+	// Migrate also brings outdated, legacy and broken sidecars to the latest version, with
+	// the rules of `ckptmeta migrate` (a broken one is regenerated and its old bytes kept).
+	Migrate bool
+	// Exclude holds glob patterns of paths to leave alone (see sidecar.Walk).
+	Exclude []string
+	// Jobs bounds how many files are read at once; 0 means GOMAXPROCS.
+	Jobs int
+	// Logger receives what the watcher does, one record per action or finding; nil logs nothing.
+	Logger *slog.Logger
+	// Observer receives coverage and actions; nil is none.
+	Observer Observer
+
+	// Quiet is how long a checkpoint must go without events before it is read (debounce);
+	// 0 means DefaultQuiet.
+	Quiet time.Duration
+	// Settle is how long a checkpoint that is still incomplete (no zip end record yet) may
+	// stay unchanged before it is reported as failed rather than retried; 0 means DefaultSettle.
+	Settle time.Duration
+	// MaxPending caps the set of changed paths waiting to be handled; beyond it the watcher
+	// rescans the tree instead of remembering more. 0 means DefaultMaxPending.
+	MaxPending int
+
+	now func() time.Time // the clock; nil means time.Now (tests replace it)
+}
+
+// The defaults of Options.
+const (
+	DefaultQuiet      = 100 * time.Millisecond
+	DefaultSettle     = 10 * time.Second
+	DefaultMaxPending = 100_000
+	// coverageEvery throttles Observer.Coverage and the coverage log line.
+	coverageEvery = 250 * time.Millisecond
+	// maxRetryDelay caps the back-off between two reads of an incomplete checkpoint.
+	maxRetryDelay = 2 * time.Second
+)
+
+// Summary counts what Once did.
+type Summary struct {
+	Generated, Regenerated, Migrated, Validated, Failed int
+	// Coverage is the tree after the fixes.
+	Coverage *catalog.Coverage
+}
+
+// Complete reports whether the tree is as Once leaves a healthy one: no file failed, no path
+// was unreadable, and every checkpoint has a valid sidecar whose facts hold (current, or
+// outdated when migrate was not asked for).
+func (s *Summary) Complete(migrated bool) bool {
+	if s.Failed > 0 || s.Coverage == nil || len(s.Coverage.Problems) > 0 {
+		return false
+	}
+	t := s.Coverage.Total
+	if migrated {
+		return t.Current == t.Checkpoints
+	}
+	return t.Covered() == t.Checkpoints
+}
 
 // Action is what the watcher did about one file.
 type Action string

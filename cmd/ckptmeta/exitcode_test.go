@@ -192,6 +192,22 @@ func TestExitCodes(t *testing.T) {
 		{"list/no-path-no-outputs", emptyDir, []string{"list"}, 2},
 		{"list/per-file-failure", danglingCkpt, []string{"list", "outputs"}, 1},
 		{"list/clean-unusable-cache", blockedCache, []string{"list", "--cache-dir", badCache, "outputs"}, 0},
+		// watch --once (the daemon's 0 on SIGTERM is TestWatchSignalExitsZero; it exits 2 before
+		// watching for usage and no path)
+		{"watch-once/clean", nil, []string{"watch", "--once", "outputs"}, 0},
+		{"watch-once/default-path", nil, []string{"watch", "--once"}, 0},
+		{"watch-once/fixed", func(t *testing.T, dir string) {
+			fixture(t, dir, "ckpt/best.ckpt", "outputs/exp/checkpoints/other.ckpt")
+		}, []string{"watch", "--once", "outputs"}, 0},
+		{"watch-once/findings", invalid, []string{"watch", "--once", "outputs"}, 1},
+		{"watch-once/usage", nil, []string{"watch", "--once", "--log-format", "xml", "outputs"}, 2},
+		{"watch-once/missing-path", nil, []string{"watch", "--once", "missing"}, 1},
+		{"watch-once/no-path-no-outputs", emptyDir, []string{"watch", "--once"}, 2},
+		{"watch-once/per-file-failure", func(t *testing.T, dir string) {
+			fixture(t, dir, "ckpt/not_a_checkpoint.ckpt", "outputs/exp/checkpoints/junk.ckpt")
+		}, []string{"watch", "--once", "outputs"}, 1},
+		{"watch/usage", nil, []string{"watch", "--no-such-flag"}, 2},
+		{"watch/no-path-no-outputs", emptyDir, []string{"watch"}, 2},
 		// schema (reads nothing from disk: clean and usage only)
 		{"schema/clean", nil, []string{"schema", "show", "latest"}, 0},
 		{"schema/usage", nil, []string{"schema", "show", "9.9"}, 2},
@@ -220,7 +236,7 @@ func TestExitCodes(t *testing.T) {
 // TestNoPathMessage: every command without a path says what it looked for, in one message.
 func TestNoPathMessage(t *testing.T) {
 	dir := t.TempDir()
-	for _, command := range []string{"validate", "migrate", "generate", "status", "list"} {
+	for _, command := range []string{"validate", "migrate", "generate", "status", "list", "watch"} {
 		code, out := ckptmeta(t, dir, command)
 		want := "ckptmeta: error: no PATH given and there is no ./outputs directory here\n" +
 			"ckptmeta: hint: name what to look at: ckptmeta " + command + " path/to/outputs\n"

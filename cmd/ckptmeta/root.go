@@ -198,6 +198,7 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 		newFixCmd(),
 		newStatusCmd(),
 		newListCmd(),
+		newWatchCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -51,7 +51,15 @@ type WalkFunc func(path string, kind Kind, err error)
 // Walk collects the paths before calling fn (a few bytes per file; the order needs it). When
 // ctx is cancelled it stops, calls fn no more, and returns ctx's error.
 func Walk(ctx context.Context, roots []string, exclude []string, fn WalkFunc) error {
-	w := &walker{ctx: ctx, exclude: exclude, dirs: map[dirID]bool{}, files: map[fileKey]bool{}}
+	return WalkDirs(ctx, roots, exclude, fn, nil)
+}
+
+// WalkDirs is [Walk] that also calls onDir (when not nil) for each directory it enters, just
+// before listing it, from the calling goroutine and before fn sees any path. A watcher adds
+// its watch there: a file created after the listing raises an event, one created before
+// is listed, so none falls between the two.
+func WalkDirs(ctx context.Context, roots []string, exclude []string, fn WalkFunc, onDir func(dir string)) error {
+	w := &walker{ctx: ctx, exclude: exclude, dirs: map[dirID]bool{}, files: map[fileKey]bool{}, onDir: onDir}
 	sorted := append([]string(nil), roots...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		return filepath.ToSlash(filepath.Clean(sorted[i])) < filepath.ToSlash(filepath.Clean(sorted[j]))
@@ -144,6 +152,7 @@ type walker struct {
 	links   []link           // links to directories not followed yet
 	found   []found
 	chain   []ancestor // the directories above the one being walked
+	onDir   func(dir string)
 }
 
 func (w *walker) add(p string, kind Kind, err error) {
@@ -215,6 +224,9 @@ func (w *walker) dir(dir string, info fs.FileInfo) {
 		return
 	}
 	w.dirs[id] = true
+	if w.onDir != nil {
+		w.onDir(dir)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		w.add(dir, KindUnknown, describe(err))

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/ckptmeta/ckptmeta/internal/sidecar"
+	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/watch"
+	"github.com/spf13/cobra"
+)
+
+func newWatchCmd() *cobra.Command {
+	var (
+		o         watch.Options
+		once      bool
+		version   string
+		naming    string
+		logFormat string
+		logLevel  string
+	)
+	cmd := &cobra.Command{
+		Use:   "watch [PATH...]",
+		Short: "Keep sidecars current while training runs: generate them as checkpoints appear",
+		Long: `Watch scans PATH (default: outputs/) once, as status sees it, generates the missing
+sidecars and regenerates the stale ones (the rules of generate --stale), then follows
+file-system events: a new or overwritten checkpoint gets its sidecar once it is complete
+(quiet for a moment and its zip end record written: a checkpoint still being written is never
+read half-way), new run and checkpoints/ directories are watched as they appear, and an edited
+sidecar is re-validated and its findings logged. With --migrate, outdated, legacy and broken
+sidecars are also brought to the latest version (the rules of migrate; a regenerated one's
+old bytes are kept as .bak).
+
+Everything it does is logged to standard error, one record per action (--log-format text or
+json). SIGINT or SIGTERM finishes the file in hand and exits 0; nothing is lost by stopping or
+by a crash, since the next start's scan catches up. --once runs the scan and the fixes, waits
+for checkpoints still being written, and exits (for cron).
+
+On Linux each watched directory takes one inotify watch; when fs.inotify.max_user_watches is
+reached, watch says so and how to raise it.
+
+Exit codes:
+  0    stopped by SIGINT or SIGTERM (a daemon's normal end); --once: every checkpoint has a
+       valid, up-to-date sidecar afterwards (current, or outdated without --migrate)
+  1    --once: a file failed, a path does not exist or cannot be read, or a sidecar is left
+       missing, stale, invalid, legacy or in conflict
+  2    usage error, no PATH given and no ./outputs, or watching cannot start (the system's
+       watch limit is reached)
+  130  --once interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started`,
+		Example: `  ckptmeta watch                          # watch outputs/ until stopped
+  ckptmeta watch --log-format json runs/   # JSON log records for a log collector
+  ckptmeta watch --once --migrate outputs/ # from cron: fix what is there, then exit`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if version != "" && version != "latest" {
+				s, err := schemas.Default().Lookup(version)
+				if err != nil || s.Version == schemas.Legacy {
+					return usagef("--schema-version: %q is not a version ckptmeta writes (%s)", version, "1.0, 1.1, 2.0, latest")
+				}
+				o.Generate.Version = s.Version
+			}
+			n, err := sidecar.ParseNaming(naming)
+			if err != nil {
+				return &usageError{err}
+			}
+			o.Generate.Naming = n
+			o.Generate.ToolVersion = toolVersion()
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel, quiet(cmd))
+			if err != nil {
+				return err
+			}
+			o.Logger = logger
+			if args, err = pathsOrDefault("watch", args); err != nil {
+				return err
+			}
+			limitCatalogMemory()
+			if !once {
+				err := watch.Run(cmd.Context(), args, o)
+				var le *watch.LimitError
+				if errors.As(err, &le) {
+					return &hintError{err, le.Hint()}
+				}
+				return err // nil when stopped by a signal: a daemon's normal end
+			}
+			sum, err := watch.Once(cmd.Context(), args, o)
+			if err != nil {
+				if errors.Is(err, context.Canceled) && cmd.Context().Err() != nil {
+					return errInterrupted
+				}
+				return err
+			}
+			t := sum.Coverage.Total
+			logger.Info("summary", "checkpoints", t.Checkpoints, "generated", sum.Generated, "regenerated", sum.Regenerated,
+				"migrated", sum.Migrated, "failed", sum.Failed, "covered", t.Covered(), "current", t.Current,
+				"unreadable_paths", len(sum.Coverage.Problems))
+			if !sum.Complete(o.Migrate) {
+				return errFindings
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&once, "once", false, "scan, fix what needs it, wait for checkpoints being written, and exit")
+	fl.BoolVar(&o.Migrate, "migrate", false, "also migrate outdated, legacy and broken sidecars to the latest version (the rules of migrate)")
+	fl.StringVar(&logFormat, "log-format", "text", "log records on stderr: text or json")
+	fl.StringVar(&logLevel, "log-level", "info", "least important records logged: debug, info, warn or error (-q means warn)")
+	fl.StringVar(&version, "schema-version", "latest", "schema_version of new sidecars: 1.0, 1.1, 2.0 or latest")
+	fl.StringVar(&naming, "naming", "ckpt", "sidecar name: ckpt (X.ckpt.metadata.yaml) or stem (X.metadata.yaml)")
+	fl.StringVar(&o.Generate.Root, "root", "", "outputs root that paths in the sidecar are relative to (default: nearest ancestor named outputs)")
+	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
+	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	fl.DurationVar(&o.Quiet, "debounce", watch.DefaultQuiet, "how long a checkpoint must go without changes before it is read")
+	fl.BoolVar(&o.Generate.AllowUnsafe, "allow-unsafe-pickle", false, "generate even when the pickle references dangerous globals (nothing is executed either way)")
+	return cmd
+}
+
+// newLogger builds the structured logger of a long-running command on w (stderr).
+func newLogger(w io.Writer, format, level string, quiet bool) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("--log-level: want debug, info, warn or error, got %q", level)
+	}
+	if quiet && lv < slog.LevelWarn {
+		lv = slog.LevelWarn
+	}
+	ho := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, usagef("--log-format: want text or json, got %q", format)
+}

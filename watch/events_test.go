@@ -1,0 +1,268 @@
+package watch
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ckptmeta/ckptmeta/catalog"
+)
+
+// chanObserver forwards what Run reports to the test, which runs on another goroutine.
+type chanObserver struct {
+	mu        sync.Mutex
+	events    []Event
+	coverages []*catalog.Coverage
+	changed   chan struct{}
+}
+
+func newChanObserver() *chanObserver { return &chanObserver{changed: make(chan struct{}, 1)} }
+
+func (o *chanObserver) Coverage(c *catalog.Coverage) {
+	o.mu.Lock()
+	o.coverages = append(o.coverages, c)
+	o.mu.Unlock()
+	o.poke()
+}
+
+func (o *chanObserver) Handled(e Event) {
+	o.mu.Lock()
+	o.events = append(o.events, e)
+	o.mu.Unlock()
+	o.poke()
+}
+
+func (o *chanObserver) poke() {
+	select {
+	case o.changed <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor waits until cond holds of what was reported, for at most d.
+func (o *chanObserver) waitFor(t *testing.T, what string, d time.Duration, cond func(events []Event, cov *catalog.Coverage) bool) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		o.mu.Lock()
+		var cov *catalog.Coverage
+		if len(o.coverages) > 0 {
+			cov = o.coverages[len(o.coverages)-1]
+		}
+		ok := cond(o.events, cov)
+		o.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-o.changed:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			t.Fatalf("timed out waiting for %s; events so far:\n%v", what, o.events)
+		}
+	}
+}
+
+func (o *chanObserver) failures() []Event {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var f []Event
+	for _, e := range o.events {
+		if e.Action == ActionFailed {
+			f = append(f, e)
+		}
+	}
+	return f
+}
+
+func has(events []Event, path string, a Action) bool {
+	for _, e := range events {
+		if e.Path == path && e.Action == a {
+			return true
+		}
+	}
+	return false
+}
+
+func count(events []Event, path string, a Action) int {
+	n := 0
+	for _, e := range events {
+		if e.Path == path && e.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// startRun runs Run on root until the test ends, and waits for its start-up scan.
+func startRun(t *testing.T, root string, o Options) *chanObserver {
+	t.Helper()
+	obs := newChanObserver()
+	o.Observer = obs
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, []string{root}, o) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v after cancel, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return within 10 s of cancel")
+		}
+	})
+	obs.waitFor(t, "the start-up scan", 10*time.Second, func(_ []Event, c *catalog.Coverage) bool { return c != nil })
+	// The scan has published; the watches were added before it listed each directory.
+	return obs
+}
+
+// TestRunFollowsEvents drives a running watcher through what training does to a tree: a
+// new run directory, a checkpoint written in place slowly (its zip incomplete for a while),
+// one renamed into place, one overwritten, a run directory moved in whole, a sidecar edited
+// by hand, a run removed. Every checkpoint ends with a sidecar status calls current, and no
+// read of a half-written file is reported as a failure.
+func TestRunFollowsEvents(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "outputs")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	obs := startRun(t, root, Options{Quiet: 50 * time.Millisecond, Logger: testLogger(t)})
+	slash := func(p string) string { return filepath.ToSlash(p) }
+	ckpts := filepath.Join(root, "run1", "checkpoints")
+
+	// A new run: its directories appear, then a checkpoint written in place.
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(ckpts, "epoch=0-step=10.ckpt"))
+	a := slash(filepath.Join(ckpts, "epoch=0-step=10.ckpt"))
+	obs.waitFor(t, "a sidecar for a checkpoint in a new directory", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, a, ActionGenerated)
+	})
+
+	// A checkpoint written slowly: four chunks, 300 ms apart (longer than the debounce), so
+	// the watcher looks while the zip has no end record yet.
+	full, err := os.ReadFile(filepath.Join("..", "testdata", "ckpt", "lightning2.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := filepath.Join(ckpts, "slow.ckpt")
+	f, err := os.Create(slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		chunk := full[i*len(full)/4 : (i+1)*len(full)/4]
+		if _, err := f.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	obs.waitFor(t, "the slowly written checkpoint's sidecar", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, slash(slow), ActionGenerated)
+	})
+
+	// Renamed into place, as a careful writer does.
+	tmp := filepath.Join(ckpts, "tmp-save.part")
+	copyFile(t, "ckpt/best.ckpt", tmp)
+	renamed := filepath.Join(ckpts, "last.ckpt")
+	if err := os.Rename(tmp, renamed); err != nil {
+		t.Fatal(err)
+	}
+	obs.waitFor(t, "the renamed checkpoint's sidecar", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, slash(renamed), ActionGenerated)
+	})
+
+	// Overwritten: last.ckpt gets new bytes; its sidecar is stale and rebuilt.
+	copyFile(t, "ckpt/lightning2.ckpt", renamed)
+	obs.waitFor(t, "the overwritten checkpoint's regeneration", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, slash(renamed), ActionRegenerated)
+	})
+
+	// A directory moved in whole: its files were there before any watch could be added.
+	staging := filepath.Join(dir, "staging", "run2")
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(staging, "checkpoints", "x.ckpt"))
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(staging, "checkpoints", "deeper", "y.ckpt"))
+	if err := os.Rename(staging, filepath.Join(root, "run2")); err != nil {
+		t.Fatal(err)
+	}
+	x := slash(filepath.Join(root, "run2", "checkpoints", "x.ckpt"))
+	y := slash(filepath.Join(root, "run2", "checkpoints", "deeper", "y.ckpt"))
+	obs.waitFor(t, "the sidecars of a directory moved in", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, x, ActionGenerated) && has(ev, y, ActionGenerated)
+	})
+	// ... and that directory is watched now.
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(root, "run2", "checkpoints", "deeper", "z.ckpt"))
+	z := slash(filepath.Join(root, "run2", "checkpoints", "deeper", "z.ckpt"))
+	obs.waitFor(t, "a sidecar in the moved directory", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, z, ActionGenerated)
+	})
+
+	// A sidecar edited by hand is validated and its findings counted; our own writes are not
+	// taken for edits.
+	side := a + ".metadata.yaml"
+	b, err := os.ReadFile(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(side, append(b, []byte("my_note: hello\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	obs.waitFor(t, "the edited sidecar's validation", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		for _, e := range ev {
+			if e.Path == side && e.Action == ActionValidated && e.Findings == 1 {
+				return true
+			}
+		}
+		return false
+	})
+
+	obs.waitFor(t, "coverage of 6 current checkpoints", 10*time.Second, func(_ []Event, c *catalog.Coverage) bool {
+		return c != nil && c.Total.Checkpoints == 6 && c.Total.Current == 6
+	})
+	assertStatus(t, root, catalog.Counts{Checkpoints: 6, Current: 6})
+
+	// A run removed: its checkpoints leave the coverage.
+	if err := os.RemoveAll(filepath.Join(root, "run2")); err != nil {
+		t.Fatal(err)
+	}
+	obs.waitFor(t, "coverage without the removed run", 10*time.Second, func(_ []Event, c *catalog.Coverage) bool {
+		return c != nil && c.Total.Checkpoints == 3 && c.Total.Current == 3
+	})
+
+	if f := obs.failures(); len(f) > 0 {
+		t.Errorf("failures reported: %v", f)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	for _, e := range obs.events {
+		if e.Action == ActionValidated && e.Path != side {
+			t.Errorf("our own write was taken for an edit: %+v", e)
+		}
+	}
+	if n := count(obs.events, slash(slow), ActionGenerated); n != 1 {
+		t.Errorf("the slow checkpoint was generated %d times, want 1", n)
+	}
+}
+
+// testLogger logs to the test's output, debug records included.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
