@@ -44,7 +44,11 @@ func (w *watcher) addWatch(dir string) {
 	}
 	w.watched[dir] = true
 	w.mu.Unlock()
-	err := w.fw.Add(dir)
+	add := w.fw.Add
+	if w.o.addWatch != nil {
+		add = w.o.addWatch
+	}
+	err := add(dir)
 	if err == nil {
 		return
 	}

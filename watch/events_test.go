@@ -2,11 +2,13 @@ package watch
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -266,3 +268,44 @@ func (w tWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
 }
+
+// More changed paths than MaxPending at once: the set stops growing, the watcher rescans,
+// and nothing is lost.
+func TestRunRescansPastMaxPending(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "outputs")
+	dir := filepath.Join(root, "run", "checkpoints")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var rescans atomic.Int64
+	obs := startRun(t, root, Options{MaxPending: 5, Quiet: 200 * time.Millisecond, Logger: slog.New(countingHandler{"too many changes", &rescans})})
+	for i := 0; i < 40; i++ {
+		copyFile(t, "ckpt/best.ckpt", filepath.Join(dir, fmt.Sprintf("e%02d.ckpt", i)))
+	}
+	obs.waitFor(t, "40 current checkpoints", 30*time.Second, func(_ []Event, c *catalog.Coverage) bool {
+		return c != nil && c.Total.Checkpoints == 40 && c.Total.Current == 40
+	})
+	assertStatus(t, root, catalog.Counts{Checkpoints: 40, Current: 40})
+	if f := obs.failures(); len(f) > 0 {
+		t.Errorf("failures: %v", f)
+	}
+	if rescans.Load() == 0 {
+		t.Error("40 paths changed with MaxPending 5, and no rescan")
+	}
+}
+
+// countingHandler counts the log records whose message starts with prefix.
+type countingHandler struct {
+	prefix string
+	n      *atomic.Int64
+}
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, h.prefix) {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countingHandler) WithGroup(string) slog.Handler      { return h }

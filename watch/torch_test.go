@@ -116,19 +116,6 @@ func (o *shaObserver) Handled(e Event) {
 	o.chanObserver.Handled(e)
 }
 
-// countingHandler counts log records by message (how often an incomplete file was met).
-type countingHandler struct{ incomplete *atomic.Int64 }
-
-func (h countingHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
-	if strings.HasPrefix(r.Message, "checkpoint incomplete") {
-		h.incomplete.Add(1)
-	}
-	return nil
-}
-func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h countingHandler) WithGroup(string) slog.Handler      { return h }
-
 // TestTorchWriters: three training runs save checkpoints with the real torch.save while
 // Run watches: one in place (the final name, written sequentially, central directory last),
 // one by rename, one with 16 MB saves overwriting last.ckpt back to back; their run and
@@ -152,7 +139,7 @@ func TestTorchWriters(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, []string{root}, Options{Observer: obs, Logger: slog.New(countingHandler{&incomplete})})
+		done <- Run(ctx, []string{root}, Options{Observer: obs, Logger: slog.New(countingHandler{"checkpoint incomplete", &incomplete})})
 	}()
 	defer func() {
 		cancel()
