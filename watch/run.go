@@ -359,7 +359,13 @@ func (w *watcher) generate(ctx context.Context, ckpts []string, seen map[string]
 			}
 		case generate.Failed:
 			if w.incomplete(c, r.Err, before[c]) {
-				if since := w.now().Sub(before[c].mtime); since < w.settle {
+				// Unchanged since when? The file's mtime, or (watching) its last event: a copy
+				// that keeps the source's mtime is still being written while events come.
+				last := before[c].mtime
+				if w.fw != nil && seen[c].seen.After(last) {
+					last = seen[c].seen
+				}
+				if since := w.now().Sub(last); since < w.settle {
 					w.log.Debug("checkpoint incomplete; will look again", "checkpoint", c, "tries", seen[c].tries+1, "err", errText(r.Err))
 					w.mu.Lock()
 					w.q.retry(c, seen[c], w.now(), w.quiet, maxRetryDelay)
