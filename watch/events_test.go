@@ -309,3 +309,38 @@ func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// With Migrate, a sidecar written in an older version while watching is migrated; one
+// removed is generated again (what the start-up scan would do after a restart).
+func TestRunMigratesAndRestores(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "outputs")
+	dir := filepath.Join(root, "exp", "checkpoints")
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(dir, "seed.ckpt"))
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(dir, "keep.ckpt"))
+	obs := startRun(t, root, Options{Migrate: true, Quiet: 50 * time.Millisecond})
+	seed, keep := filepath.ToSlash(filepath.Join(dir, "seed.ckpt")), filepath.ToSlash(filepath.Join(dir, "keep.ckpt"))
+	obs.waitFor(t, "the start-up scan's sidecars", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, seed, ActionGenerated) && has(ev, keep, ActionGenerated)
+	})
+	// A person writes an old 1.0 sidecar (from another run: misplaced too) over seed's.
+	copyFile(t, "sidecars/valid/seed.ckpt.metadata.yaml", seed+".metadata.yaml")
+	obs.waitFor(t, "the old sidecar migrated", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return has(ev, seed, ActionMigrated)
+	})
+	if b, err := os.ReadFile(seed + ".metadata.yaml"); err != nil || !strings.Contains(string(b), "schema_version: '2.0'") {
+		t.Errorf("after migration: %v\n%s", err, b)
+	}
+	// keep's sidecar is removed: it comes back.
+	if err := os.Remove(keep + ".metadata.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	obs.waitFor(t, "the removed sidecar generated again", 10*time.Second, func(ev []Event, _ *catalog.Coverage) bool {
+		return count(ev, keep, ActionGenerated) == 2
+	})
+	obs.waitFor(t, "2 current checkpoints", 10*time.Second, func(_ []Event, c *catalog.Coverage) bool {
+		return c != nil && c.Total.Checkpoints == 2 && c.Total.Current == 2
+	})
+	if f := obs.failures(); len(f) > 0 {
+		t.Errorf("failures: %v", f)
+	}
+}

@@ -287,8 +287,15 @@ func (w *watcher) handleDue(ctx context.Context) {
 		if edited {
 			w.validated(s, seen[s])
 		}
+		c := key(sidecar.CheckpointFor(s))
 		if edited || gone {
-			touched[key(sidecar.CheckpointFor(s))] = true
+			touched[c] = true
+		}
+		if _, queued := seen[c]; gone && !queued {
+			// A removed sidecar leaves its checkpoint without one (or with its other one):
+			// generate --stale decides, as the start-up scan would after a restart.
+			ckpts = append(ckpts, c)
+			seen[c] = seen[s]
 		}
 	}
 	if len(ckpts) > 0 {
@@ -358,6 +365,10 @@ func (w *watcher) generate(ctx context.Context, ckpts []string, seen map[string]
 				w.log.Warn("generate warning", "checkpoint", c, "warning", warn)
 			}
 		case generate.Failed:
+			if errors.Is(r.Err, fsutil.ErrChanged) {
+				w.superseded(c, seen[c], r.Err)
+				return
+			}
 			if w.incomplete(c, r.Err, before[c]) {
 				// Unchanged since when? The file's mtime, or (watching) its last event: a copy
 				// that keeps the source's mtime is still being written while events come.
@@ -399,6 +410,20 @@ func (w *watcher) leftAlone(c string) bool {
 	return false
 }
 
+// superseded puts a checkpoint back when the sidecar about to be replaced changed while it
+// was worked on (someone wrote it; fsutil.ErrChanged kept their bytes): that write raises its
+// own events, and the checkpoint is looked at again after it, not reported as failed.
+func (w *watcher) superseded(c string, p pending, err error) {
+	if p.tries >= 5 { // rewritten under us again and again: say so rather than chase it forever
+		w.handled(Event{Path: c, Action: ActionFailed, Lag: w.now().Sub(p.seen), Err: err})
+		return
+	}
+	w.log.Debug("sidecar changed while being replaced; will look again", "checkpoint", c, "err", errText(err))
+	w.mu.Lock()
+	w.q.retry(c, p, w.now(), w.quiet, maxRetryDelay)
+	w.mu.Unlock()
+}
+
 // incomplete says whether a failed read met a checkpoint still being written: the file ends
 // before its zip end record (or its pickle), or it is not the file it was when the batch began.
 func (w *watcher) incomplete(c string, err error, before stamp) bool {
@@ -417,6 +442,8 @@ func (w *watcher) migrate(ctx context.Context, sidecars []string, seen map[strin
 		c := key(sidecar.CheckpointFor(r.Path))
 		lag := w.now().Sub(seen[c].seen)
 		switch {
+		case errors.Is(r.Err, fsutil.ErrChanged):
+			w.superseded(c, seen[c], r.Err)
 		case r.Err != nil:
 			w.handled(Event{Path: key(r.Path), Action: ActionFailed, Lag: lag, Err: r.Err})
 		case r.Written:
