@@ -44,11 +44,13 @@ func (w *watcher) addWatch(dir string) {
 	}
 	w.watched[dir] = true
 	w.mu.Unlock()
-	add := w.fw.Add
-	if w.o.addWatch != nil {
-		add = w.o.addWatch
+	var err error
+	if w.o.failWatch != nil {
+		err = w.o.failWatch(dir)
 	}
-	err := add(dir)
+	if err == nil {
+		err = w.fw.Add(dir)
+	}
 	if err == nil {
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
+
 	"github.com/ckptmeta/ckptmeta/catalog"
 )
 
@@ -342,5 +344,57 @@ func TestRunMigratesAndRestores(t *testing.T) {
 	})
 	if f := obs.failures(); len(f) > 0 {
 		t.Errorf("failures: %v", f)
+	}
+}
+
+// fsnotify's ErrEventOverflow (the kernel's queue overflowed: events were lost) makes the
+// watcher rescan, which finds what the lost events were about.
+func TestEventOverflowRescans(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "outputs")
+	dir := filepath.Join(root, "run", "checkpoints")
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(dir, "a.ckpt"))
+	var rescans atomic.Int64
+	w := newWatcher([]string{root}, Options{Logger: slog.New(countingHandler{"too many changes", &rescans})})
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.fw = fw
+	ctx := context.Background()
+	collected := make(chan struct{})
+	go func() { w.collect(ctx); close(collected) }()
+	if err := w.scan(ctx, w.addWatch); err != nil {
+		t.Fatal(err)
+	}
+	w.handleDue(ctx)
+	// A checkpoint whose events are lost: written, and the overflow reported instead.
+	copyFile(t, "ckpt/best.ckpt", filepath.Join(dir, "lost.ckpt"))
+	fw.Errors <- fsnotify.ErrEventOverflow
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.mu.Lock()
+		overflow := w.q.overflow
+		if overflow {
+			clear(w.q.m) // as if lost.ckpt's events never came; the overflow flag stays
+		}
+		w.mu.Unlock()
+		if overflow {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ErrEventOverflow did not mark the queue overflowed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.handleDue(ctx) // rescans: lost.ckpt is found missing and queued as due now
+	w.handleDue(ctx)
+	fw.Close()
+	<-collected
+	c := w.coverage()
+	if c.Total.Checkpoints != 2 || c.Total.Current != 2 {
+		t.Fatalf("after the overflow: %+v", c.Total)
+	}
+	if rescans.Load() != 1 {
+		t.Errorf("%d rescans after one overflow, want 1", rescans.Load())
 	}
 }

@@ -46,8 +46,8 @@ type Options struct {
 	// rescans the tree instead of remembering more. 0 means DefaultMaxPending.
 	MaxPending int
 
-	now      func() time.Time   // the clock; nil means time.Now (tests replace it)
-	addWatch func(string) error // adds a watch; nil means the fsnotify watcher's Add (tests replace it)
+	now       func() time.Time       // the clock; nil means time.Now (tests replace it)
+	failWatch func(dir string) error // tests: an error here stands for Add's (the kernel's limits)
 }
 
 // The defaults of Options.
