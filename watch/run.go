@@ -92,6 +92,11 @@ func Run(ctx context.Context, paths []string, o Options) error {
 	if err := w.startErr(); err != nil {
 		return err
 	}
+	for _, p := range w.paths {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			w.log.Warn("not a directory: scanned, not watched (name its directory to follow it)", "path", p)
+		}
+	}
 	w.log.Info("watching", "paths", w.paths, "directories", w.watchedCount())
 	for {
 		w.handleDue(ctx)

@@ -78,6 +78,7 @@ func TestSignalStopsWithinASecond(t *testing.T) {
 		{[]string{"generate", "--dry-run", "--force", "outputs"}, syscall.SIGTERM, true},
 		{[]string{"status", "outputs"}, syscall.SIGTERM, false},
 		{[]string{"list", "outputs"}, syscall.SIGINT, false},
+		{[]string{"watch", "--once", "outputs"}, syscall.SIGTERM, false}, // the daemon's 0 is TestWatchSignalExitsZero
 		{[]string{"migrate", "outputs"}, syscall.SIGTERM, true}, // last: it changes the tree
 	}
 	for _, c := range cases {
