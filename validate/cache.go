@@ -132,12 +132,13 @@ func (s *Session) check(name string, dirs *dirNames, derive func(*Document, *Res
 			return v.withNeighbours(name, res, f, dirs), extra
 		}
 	}
-	res, doc := v.Check(name, src)
+	res, doc, sup := v.content(name, src)
 	var extra []byte
 	if derive != nil {
 		extra = derive(doc, res)
 	}
 	f := factsOf(doc)
+	f.sup = sup
 	if table != nil {
 		// Put stores a copy: res is completed in place by withNeighbours.
 		table.Put(probe, src, encodeVerdict(res, f, extra))

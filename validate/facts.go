@@ -22,6 +22,8 @@ type facts struct {
 	fp            ckpt.Fingerprint
 	fpPtr         string
 	fpLine, fpCol int
+
+	sup *suppressions // the file's suppression comments, with what they suppressed in its content
 }
 
 // factsOf reads the facts of doc (nil: not parsed).
@@ -75,6 +77,7 @@ func encodeVerdict(res *Result, f facts, extra []byte) []byte {
 	e.String(f.fpPtr)
 	e.Int(int64(f.fpLine))
 	e.Int(int64(f.fpCol))
+	f.sup.encode(&e)
 	e.Blob(extra)
 	return e.Bytes()
 }
@@ -111,6 +114,7 @@ func decodeVerdict(name string, p []byte) (res *Result, f facts, extra []byte, o
 	}
 	f.fp.PickleSHA256, f.fpPtr = d.String(), d.String()
 	f.fpLine, f.fpCol = int(d.Int()), int(d.Int())
+	f.sup = decodeSuppressions(d, name)
 	extra = d.Bytes()
 	if !d.Done() || (res.Status != StatusValid && res.Status != StatusInvalid && res.Status != StatusSkipped) {
 		return nil, f, nil, false

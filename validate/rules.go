@@ -3,6 +3,7 @@ package validate
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ruleDescriptions are the stable rule ids of DESIGN.md's rule table with their one-line
@@ -42,6 +43,8 @@ var ruleDescriptions = map[string]string{
 	"schema/internal":         "The schema could not be applied (a bug in ckptmeta)",
 	"internal/error":          "A bug in ckptmeta was caught while checking the file",
 	"file/unreadable":         "The file could not be read or checked",
+	"suppression/unused":      "A suppression comment that suppressed nothing",
+	"suppression/invalid":     "A suppression comment that cannot work as written",
 }
 
 // schemaKeywords are the JSON Schema (draft 2020-12) keywords whose failures become
@@ -98,20 +101,28 @@ func KnownRule(id string) bool {
 // SuggestRule returns the known rule id closest to an unknown one (for "did you mean"), or
 // "" when none is close: at most a third of the id's characters apart (edit distance).
 func SuggestRule(id string) string {
+	if len(id) > 64 { // no rule id is that long; spare the quadratic distance
+		return ""
+	}
 	best, bestDist := "", len(id)/3+1
-	try := func(c string) {
+	for _, c := range ruleCandidates() {
 		if d := editDistance(id, c); d < bestDist || d == bestDist && best != "" && c < best {
 			best, bestDist = c, d
 		}
 	}
-	for _, c := range Rules() {
-		try(c)
-	}
-	for _, k := range schemaKeywords {
-		try("schema/" + k)
-	}
 	return best
 }
+
+// ruleCandidates are the ids SuggestRule chooses from: the listed rules and the schema
+// keyword rules, sorted.
+var ruleCandidates = sync.OnceValue(func() []string {
+	out := Rules()
+	for _, k := range schemaKeywords {
+		out = append(out, "schema/"+k)
+	}
+	sort.Strings(out)
+	return out
+})
 
 // editDistance is the Levenshtein distance between a and b, in bytes (rule ids are ASCII).
 func editDistance(a, b string) int {

@@ -71,21 +71,42 @@ func (v *Validator) ValidateBytes(name string, src []byte) *Result {
 // Check is ValidateBytes that also returns the parsed document (nil when the YAML could not
 // be parsed), for callers that read the values after validating them.
 func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
+	res, doc, sup := v.content(name, src)
+	if sup != nil {
+		res.Findings = append(res.Findings, sup.report()...)
+		v.finish(res)
+	}
+	return res, doc
+}
+
+// content is the verdict on a file's content alone, before the neighbour checks: the
+// findings its suppression comments leave, finished. The suppressions come back with what
+// they have suppressed so far, so the neighbour checks' findings go through them too and
+// an unused suppression is reported once every finding is in ([suppressions.report]).
+func (v *Validator) content(name string, src []byte) (*Result, *Document, *suppressions) {
 	res := &Result{Path: name}
 	doc, findings := Parse(name, src)
 	if doc != nil && !IsCheckpointMetadata(doc) {
 		res.Status = StatusSkipped
-		return res, doc
+		v.finish(res)
+		return res, doc, nil
 	}
 	res.Findings = findings
+	var sup *suppressions
 	if doc != nil {
 		res.Version = doc.Version
 		res.Findings = append(res.Findings, v.checkDocument(doc)...)
+		// Only a file that parsed is checked in full; a suppression in a file that did not
+		// would be reported unused for no fault of its own.
+		sup = readSuppressions(name, src)
+		res.Findings = sup.filter(res.Findings)
 	}
 	v.finish(res)
-	return res, doc
+	return res, doc, sup
 }
 
+// finish completes a result once every finding is in (suppressed ones already dropped):
+// the findings are bounded, placed and sorted, and the status follows.
 func (v *Validator) finish(res *Result) {
 	res.Findings = truncateFindings(res.Findings)
 	placeFindings(res.Findings)
@@ -434,11 +455,13 @@ func (v *Validator) validateFileDoc(name string, dirs *dirNames, docOut **Docume
 
 // checkFile checks src as the content of the file name, with the checks of its neighbours.
 func (v *Validator) checkFile(name string, src []byte, dirs *dirNames, docOut **Document) *Result {
-	res, doc := v.Check(name, src)
+	res, doc, sup := v.content(name, src)
 	if docOut != nil {
 		*docOut = doc
 	}
-	return v.withNeighbours(name, res, factsOf(doc), dirs)
+	f := factsOf(doc)
+	f.sup = sup
+	return v.withNeighbours(name, res, f, dirs)
 }
 
 // withNeighbours completes res, the verdict on a file's content alone ([Validator.Check]'s),
@@ -458,11 +481,13 @@ func (v *Validator) withNeighbours(name string, res *Result, f facts, dirs *dirN
 		res.Findings = []Finding{{Path: name, Line: line, Column: col, Rule: "sidecar/superseded", Severity: SeverityWarning,
 			Message: "legacy JSON sidecar superseded by " + filepath.ToSlash(successor),
 			Hint:    "run `ckptmeta migrate --prune-legacy " + name + "`"}}
+		res.Findings = f.sup.filter(res.Findings) // its content is not checked: no unused report
 		res.Status = StatusValid
 		v.finish(res)
 		return res
 	}
-	res.Findings = append(res.Findings, v.neighbours(name, f, dirs)...)
+	res.Findings = append(res.Findings, f.sup.filter(v.neighbours(name, f, dirs))...)
+	res.Findings = append(res.Findings, f.sup.report()...)
 	v.finish(res)
 	return res
 }

@@ -208,6 +208,7 @@ type scanner struct {
 	indents            []int
 	allowSimpleKey     bool
 	possibleSimpleKeys map[int]*simpleKey
+	comments           *commentLog // nil unless Comments asked for them
 }
 
 func newScanner(buf []rune) *scanner {
@@ -320,6 +321,9 @@ func (s *scanner) needMoreTokens() bool {
 
 func (s *scanner) fetchMoreTokens() {
 	s.scanToNextToken()
+	if s.comments != nil && !s.atEnd() {
+		s.comments.tokenAt(s.line)
+	}
 	s.staleSimpleKeys()
 	s.unwindIndent(s.column)
 	ch := s.peek(0)
@@ -577,9 +581,7 @@ func (s *scanner) scanToNextToken() {
 			s.forward(1)
 		}
 		if s.peek(0) == '#' {
-			for !isIn(s.peek(0), zBreakOrEnd) {
-				s.forward(1)
-			}
+			s.skipComment()
 		}
 		if s.scanLineBreak() != "" {
 			if s.flowLevel == 0 {
@@ -650,9 +652,7 @@ func (s *scanner) scanDirective() token {
 		s.forward(1)
 	}
 	if s.peek(0) == '#' {
-		for !isIn(s.peek(0), zBreakOrEnd) {
-			s.forward(1)
-		}
+		s.skipComment()
 	}
 	if !isIn(s.peek(0), zBreakOrEnd) {
 		s.fail("while scanning a directive", &start, "expected a comment or a line break, but found "+reprChar(string(s.peek(0))), s.mark())
@@ -773,9 +773,7 @@ func (s *scanner) scanBlockScalar(folded bool) token {
 		s.forward(1)
 	}
 	if s.peek(0) == '#' {
-		for !isIn(s.peek(0), zBreakOrEnd) {
-			s.forward(1)
-		}
+		s.skipComment()
 	}
 	if !isIn(s.peek(0), zBreakOrEnd) {
 		s.fail("while scanning a block scalar", &start, "expected a comment or a line break, but found "+reprChar(string(s.peek(0))), s.mark())
