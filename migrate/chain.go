@@ -84,6 +84,16 @@ var defaultChain = sync.OnceValue(func() *Chain {
 // Default returns the chain of the real steps over the embedded schemas.
 func Default() *Chain { return defaultChain() }
 
+// ForRegistry returns the chain of the real steps over reg: a registry with schema
+// extensions (schemas.Registry.WithExtensions) validates every step's result, and the
+// fixes, against the extended schemas. reg must hold the built-in versions.
+func ForRegistry(reg *schemas.Registry) (*Chain, error) {
+	if reg == nil || reg == schemas.Default() {
+		return Default(), nil
+	}
+	return NewChain(reg, steps()...)
+}
+
 // Registry returns the registry the chain was checked against.
 func (c *Chain) Registry() *schemas.Registry { return c.reg }
 

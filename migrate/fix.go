@@ -12,6 +12,7 @@ import (
 
 	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
+	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -51,13 +52,19 @@ type edit struct {
 // again: when a fixed finding is still there or a new error appears, nothing is changed
 // and every finding is in Unfixed. Errors are *ParseError (the file cannot be read as YAML).
 func FixBytes(name string, src []byte, beside, root string) (fx *Fixed, err error) {
+	return fixBytes(nil, name, src, beside, root)
+}
+
+// fixBytes is FixBytes judging by reg's schemas (schemas.Default() when nil): a chain's
+// fixes see the schema extensions its registry holds.
+func fixBytes(reg *schemas.Registry, name string, src []byte, beside, root string) (fx *Fixed, err error) {
 	defer func() {
 		if r := recover(); r != nil { // untrusted input must not crash the caller
 			fx, err = nil, fmt.Errorf("migrate: %s: internal error: %v", name, r)
 		}
 	}()
 	fx = &Fixed{Data: src}
-	v := validate.New(nil, validate.Options{})
+	v := validate.New(reg, validate.Options{})
 	before, doc := v.Check(name, src)
 	if doc == nil {
 		for _, f := range before.Findings {

@@ -362,7 +362,7 @@ func (c *Chain) fix(r *FileResult, it item, snap *fsutil.Snapshot, o *Options) {
 	if ckpt := sidecar.CheckpointFor(it.path); isRegular(ckpt) {
 		beside = ckpt
 	}
-	fx, err := FixBytes(it.path, snap.Data, beside, o.Root)
+	fx, err := fixBytes(c.reg, it.path, snap.Data, beside, o.Root)
 	if err != nil {
 		r.Err = err
 		return

@@ -7,8 +7,14 @@
 // pseudo-version [Legacy] ("0") covers every shape written before schema_version existed.
 //
 // Each schema is compiled at most once per process, on first use, so a run that only sees
-// 1.0 files never pays for compiling 2.0. Nothing here touches the network: schema
-// references resolve only to the embedded files.
+// 1.0 files never pays for compiling 2.0. Nothing here touches the network or the file
+// system: schema references resolve only to the embedded files and to the documents given.
+//
+// A team's own fields: an extension file (a JSON Schema naming the versions it extends
+// with "x-ckptmeta-versions", see [ParseExtension]) is combined with those versions by
+// allOf in a new registry ([Registry.WithExtensions]); the keys it defines are then no
+// longer unknown keys, and every package that takes a registry (validate, catalog,
+// migrate) sees the combined schemas.
 package schemas
 
 import (
@@ -59,8 +65,14 @@ func (s *Schema) Validate(instance any) error {
 }
 
 // Registry is the ordered set of known schema versions.
+//
+// A registry is immutable once made: [Registry.WithExtensions] returns a new one. Its
+// [Registry.Digest] identifies its content (for caches keyed on what a check depends on).
 type Registry struct {
-	list []*Schema // ascending
+	list       []*Schema // ascending
+	extensions []string  // the extension files combined in, in order
+	digestOnce sync.Once
+	digest     string
 }
 
 // UnknownVersionError reports a schema_version the registry does not have.

@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -88,7 +86,7 @@ func (v *Validator) Session(scope string, roots []string) *Session {
 		return &Session{v: v}
 	}
 	wd, _ := os.Getwd()
-	key := []string{"validate/" + scope, registryDigest(v.reg), optionsFingerprint(v.opts), wd}
+	key := []string{"validate/" + scope, RegistryDigest(v.reg), optionsFingerprint(v.opts), wd}
 	for _, r := range roots {
 		key = append(key, filepath.ToSlash(r))
 	}
@@ -146,16 +144,6 @@ func (s *Session) check(name string, dirs *dirNames, derive func(*Document, *Res
 	return v.withNeighbours(name, res, f, dirs), extra
 }
 
-// registryDigest is the SHA-256 of the registry's versions and schema documents.
-func registryDigest(reg *schemas.Registry) string {
-	h := sha256.New()
-	for _, s := range reg.All() {
-		fmt.Fprintf(h, "%q %d\n", s.Version, len(s.Source()))
-		h.Write(s.Source())
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // notVerdict names the Options fields that cannot change a verdict on a file's content or
 // its neighbour checks, with why; every other field is part of the fingerprint.
 // TestOptionsFingerprintCoversEveryField fails for a field in neither.
@@ -169,9 +157,10 @@ var notVerdict = map[string]string{
 // to Options is in it unless notVerdict says why not.
 func optionsFingerprint(o Options) string { return resultcache.Fingerprint(o, notVerdict) }
 
-// RegistryDigest is the SHA-256 of a registry's versions and schema documents: part of the key
-// of every cache table whose verdicts read the schemas.
-func RegistryDigest(reg *schemas.Registry) string { return registryDigest(reg) }
+// RegistryDigest is the SHA-256 of a registry's versions and schema documents
+// ([schemas.Registry.Digest], schema extensions included): part of the key of every cache
+// table whose verdicts read the schemas.
+func RegistryDigest(reg *schemas.Registry) string { return reg.Digest() }
 
 // OpenTable opens a table of the cache for a caller that keeps verdicts of its own (migrate
 // --check); key is everything they depend on besides the files' content and the tool's build

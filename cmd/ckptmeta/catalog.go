@@ -51,6 +51,9 @@ self-contained page with a coverage chart, readable offline).
 			if err != nil {
 				return err
 			}
+			if o.Registry, err = registry(cmd); err != nil {
+				return err
+			}
 			limitCatalogMemory()
 			o.Validate.Cache = cache.open(cmd)
 			defer cache.done(cmd, o.Validate.Cache)
@@ -149,6 +152,9 @@ scanning the tree), csv.
 				return err
 			}
 			o.Generate.ToolVersion = toolVersion()
+			if o.Registry, err = registry(cmd); err != nil {
+				return err
+			}
 			failed := false
 			errw := cmd.ErrOrStderr()
 			o.OnProblem = func(p catalog.Problem) {

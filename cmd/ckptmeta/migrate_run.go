@@ -42,7 +42,15 @@ func runMigrate[F any](cmd *cobra.Command, args []string, o migrate.Options, for
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	perFile := perFileWriter(cmd, out)
 	files := []F{}
-	sum, err := migrate.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
+	reg, err := registry(cmd)
+	if err != nil {
+		return migrate.Summary{}, false, err
+	}
+	chain, err := migrate.ForRegistry(reg)
+	if err != nil {
+		return migrate.Summary{}, false, err
+	}
+	sum, err := chain.Run(cmd.Context(), args, o, func(r *migrate.FileResult) {
 		if format == "json" {
 			files = append(files, p.fileJSON(r))
 			return

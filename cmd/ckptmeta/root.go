@@ -189,6 +189,8 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 	root.PersistentFlags().BoolP(quietFlag, "q", false, "print only the summary and what fails the run: no per-file lines (exit codes do not change)")
 	color := colorAuto
 	root.PersistentFlags().Var(&color, colorFlag, "colour the output: auto (a terminal, unless NO_COLOR is non-empty or TERM=dumb), always, never")
+	root.PersistentFlags().StringArray(extensionFlag, nil, "experimental: a schema extension file (JSON Schema with x-ckptmeta-versions), combined with the versions it names; repeatable")
+	_ = root.PersistentFlags().MarkHidden(extensionFlag) // the documented way is the configuration's extensions key
 	root.AddCommand(
 		newValidateCmd(),
 		newSchemaCmd(),

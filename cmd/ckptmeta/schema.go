@@ -31,7 +31,10 @@ language server at it with a modeline on the first line of a sidecar:
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tTITLE")
-			reg := schemas.Default()
+			reg, err := registry(cmd)
+			if err != nil {
+				return err
+			}
 			for _, s := range reg.All() {
 				title := s.Title
 				if s == reg.Latest() {
@@ -50,7 +53,11 @@ language server at it with a modeline on the first line of a sidecar:
 			return append(schemas.Default().Versions(), "latest"), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := schemas.Default().Lookup(args[0])
+			reg, err := registry(cmd)
+			if err != nil {
+				return err
+			}
+			s, err := reg.Lookup(args[0])
 			if err != nil {
 				var uv *schemas.UnknownVersionError
 				if errors.As(err, &uv) {

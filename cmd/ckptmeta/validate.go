@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 
-	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 	"github.com/ckptmeta/ckptmeta/validate/report"
 	"github.com/spf13/cobra"
@@ -108,12 +107,16 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			}
 			reporters = append([]report.Reporter{term}, reporters...)
 
+			reg, err := registry(cmd)
+			if err != nil {
+				return err
+			}
 			vopts := validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale}
 			if !stdin {
 				vopts.Cache = cache.open(cmd)
 				defer cache.done(cmd, vopts.Cache)
 			}
-			v := validate.New(schemas.Default(), vopts)
+			v := validate.New(reg, vopts)
 			var sum validate.Summary
 			failed := false
 			var reportErr error
