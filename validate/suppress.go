@@ -188,7 +188,9 @@ func (s *suppressions) filter(fs []Finding) []Finding {
 	kept := fs[:0]
 	for _, f := range fs {
 		suppressed := false
-		if ok, _ := suppressible(f.Rule); ok && f.Rule != ruleUnused {
+		// A mapping or sequence as a key is yaml/non-string-key too, but safe_load refuses it.
+		complexKey := f.Rule == "yaml/non-string-key" && f.Message == msgComplexKey
+		if ok, _ := suppressible(f.Rule); ok && f.Rule != ruleUnused && !complexKey {
 			for i := range s.entries {
 				e := &s.entries[i]
 				if (e.rule == f.Rule || e.rule == suppressAll) && (e.target == 0 || e.target == f.Line) {
@@ -214,19 +216,14 @@ func (s *suppressions) report() []Finding {
 		if e.used || e.excused || s.quiet {
 			continue
 		}
-		where := fmt.Sprintf("at line %d", e.target)
+		msg := fmt.Sprintf("suppression of %s for line %d suppressed nothing", e.rule, e.target)
 		switch {
 		case e.target == 0:
-			where = "in this file"
+			msg = fmt.Sprintf("file-wide suppression of %s suppressed nothing", e.rule)
 		case e.target < 0:
-			where = "after it"
+			msg = fmt.Sprintf("suppression of %s suppressed nothing: no YAML follows it", e.rule)
 		}
-		what := "no " + e.rule + " finding"
-		if e.rule == suppressAll {
-			what = "no finding"
-		}
-		out = append(out, s.finding(ruleUnused, e.line, e.col,
-			fmt.Sprintf("suppression of %s is unused: %s %s", e.rule, what, where), "remove it, or the rule from it"))
+		out = append(out, s.finding(ruleUnused, e.line, e.col, msg, "remove it, or the rule from it"))
 	}
 	return append(out, s.invalid...)
 }

@@ -85,6 +85,9 @@ func TestSuppressions(t *testing.T) {
 		{"a refusal cannot be suppressed",
 			"schema_version: '1.0'\nexp: = # ckptmeta: disable=yaml/unloadable,schema/unknown-key\n" + okBody,
 			"2:6 yaml/unloadable\n2:28 suppression/invalid\n", false},
+		{"a mapping as a key is refused by safe_load, though its rule also names number keys",
+			"schema_version: '1.0'\n? [a, b] # ckptmeta: disable=yaml/non-string-key\n: x\n1: y # ckptmeta: disable=yaml/non-string-key\n" + okBody,
+			"2:3 yaml/non-string-key\n2:10 suppression/unused\n4:1 schema/unknown-key\n", false},
 		{"a '#' in a quoted scalar is no comment",
 			"schema_version: '1.0'\nteam: 'x # ckptmeta: disable=schema/unknown-key'\n" + okBody,
 			"2:1 schema/unknown-key\n", true},
@@ -115,8 +118,13 @@ func TestSuppressionMessages(t *testing.T) {
 	want := []string{
 		`2:31 warning suppression names unknown rule "yaml/truty"; did you mean "yaml/truthy"? [suppression/invalid]`,
 		`2:61 warning yaml/syntax cannot be suppressed: yaml.safe_load refuses the file, so the Python apps cannot read it [suppression/invalid]`,
-		`15:1 warning suppression of sidecar/orphan is unused: no sidecar/orphan finding in this file [suppression/unused]`,
+		`15:1 warning file-wide suppression of sidecar/orphan suppressed nothing [suppression/unused]`,
 	}
+	r2 := v.ValidateBytes("x.metadata.yaml", []byte("schema_version: '1.0'\nteam: yes # ckptmeta: disable=yaml/truthy\n"+okBody+"# ckptmeta: disable=all\n"))
+	want = append(want,
+		`2:1 warning team: unknown key [schema/unknown-key]`,
+		`15:1 warning suppression of all suppressed nothing: no YAML follows it [suppression/unused]`)
+	r.Findings = append(r.Findings, r2.Findings...)
 	got := dump(r.Findings)
 	for _, w := range want {
 		if !strings.Contains(got, "  "+w+"\n") {
