@@ -16,10 +16,11 @@ import (
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
-// FixRules are the validate rules whose findings [FixBytes] corrects: what PyYAML would
-// misread in a plain scalar, plus sidecar/misplaced (a recorded checkpoint path that does
-// not name the checkpoint the file sits beside).
-var FixRules = []string{"sidecar/misplaced", "yaml/non-string-key", "yaml/truthy", "yaml/unquoted-timestamp", "yaml/unquoted-version"}
+// FixRules are the validate rules whose findings `ckptmeta fix` corrects ([validate.FixRules],
+// the one list): what PyYAML would misread in a plain scalar, a duplicate key that repeats
+// its value, sidecar/misplaced (a recorded checkpoint path that does not name the checkpoint
+// the file sits beside) — all by [FixBytes] — and sidecar/yml-name (a rename, by [Run]).
+var FixRules = validate.FixRules
 
 var fixQuoting = map[string]bool{"yaml/non-string-key": true, "yaml/truthy": true, "yaml/unquoted-timestamp": true, "yaml/unquoted-version": true}
 
@@ -86,6 +87,14 @@ func fixBytes(reg *schemas.Registry, name string, src []byte, beside, root strin
 	lines := lineStarts(src)
 	var edits []edit
 	for _, f := range before.Findings {
+		if f.Rule == "yaml/duplicate-key" {
+			if e, why := duplicateEdit(src, lines, doc.File, f); why != "" {
+				fx.Unfixed = append(fx.Unfixed, fmt.Sprintf("line %d: %s [%s]: %s", f.Line, f.Message, f.Rule, why))
+			} else {
+				edits = append(edits, e)
+			}
+			continue
+		}
 		if !fixQuoting[f.Rule] {
 			continue
 		}
@@ -124,31 +133,185 @@ func fixBytes(reg *schemas.Registry, name string, src []byte, beside, root strin
 	sort.Slice(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
 	var out bytes.Buffer
 	last := 0
+	applied := edits[:0:0]
 	for _, e := range edits {
-		if e.off < last { // two findings on one scalar: keep the first
+		if e.off < last { // two findings on one scalar, or inside a removed entry: the first edit does it
 			continue
 		}
 		out.Write(src[last:e.off])
 		out.WriteString(e.text)
 		last = e.end
+		applied = append(applied, e)
 	}
 	out.Write(src[last:])
 	data := out.Bytes()
 
-	if why := verifyFix(v, name, before, data, edits, beside); why != "" || checkOutput(name, data) != nil {
-		if why == "" {
-			why = checkOutput(name, data).Error()
-		}
-		for _, e := range edits {
+	// verifyFix refuses any error the input did not have; an error it had and fix does not
+	// cover (a key repeated with another value) stays the user's, and does not keep the
+	// certain fixes from being made.
+	why := verifyFix(v, name, before, data, edits, beside)
+	if why == "" && len(data) > validate.MaxFileSize {
+		why = fmt.Sprintf("the fixed file would be %d bytes, over the %d bytes validate reads", len(data), validate.MaxFileSize)
+	}
+	if why != "" {
+		for _, e := range applied {
 			fx.Unfixed = append(fx.Unfixed, fmt.Sprintf("line %d: %s [%s]: left as it is, the fixed file would not check (%s)", e.line, e.desc, e.rule, why))
 		}
 		return fx, nil
 	}
-	for _, e := range edits {
+	for _, e := range applied {
 		fx.Fixes = append(fx.Fixes, fmt.Sprintf("line %d: %s", e.line, e.desc))
 	}
 	fx.Data, fx.Changed = data, !bytes.Equal(data, src)
 	return fx, nil
+}
+
+// duplicateEdit removes a later occurrence of a duplicate key (the finding f, at that key)
+// whose key and value repeat the first ([validate.SameValue]; validate's hint then runs
+// `ckptmeta fix`). The entry's lines go: its key's line and the lines after it that are
+// indented more (its value), up to the last such line. A comment on those lines that the first
+// entry does not carry too stays, as a line of its own at the key's indentation; comment lines
+// above the key are left where they are. why says why the duplicate was left as it is.
+func duplicateEdit(src []byte, lines []int, root *yaml.Node, f validate.Finding) (e edit, why string) {
+	m, i := mappingOfKey(root, f.Line, f.Column)
+	if m == nil {
+		return e, "the key was not found at its position"
+	}
+	key, val := m.Content[i], m.Content[i+1]
+	i0 := -1
+	for j := 0; j < i; j += 2 {
+		if m.Content[j].Kind == yaml.ScalarNode && m.Content[j].Value == key.Value {
+			i0 = j
+			break
+		}
+	}
+	switch {
+	case i0 < 0 || !validate.SameValue(m.Content[i0], key) || !validate.SameValue(m.Content[i0+1], val):
+		return e, "the values differ: keep the right one by hand (PyYAML keeps the last)"
+	case m.Style&yaml.FlowStyle != 0:
+		return e, "in a flow mapping ({...}): remove it by hand"
+	case !validate.Fixable(f):
+		return e, "the key is repeated with another value too: keep the right one by hand (PyYAML keeps the last)"
+	}
+	start, end, ok := entryLines(src, lines, key)
+	if !ok || lastLine(val) > end || (i+2 < len(m.Content) && m.Content[i+2].Line <= end) {
+		return e, "the entry does not stand on lines of its own; remove it by hand"
+	}
+	kept := map[string]bool{}
+	if s0, e0, ok := entryLines(src, lines, m.Content[i0]); ok {
+		for _, c := range entryComments(src, lines, s0, e0, m.Content[i0], m.Content[i0+1]) {
+			kept[c] = true
+		}
+	}
+	indent := strings.Repeat(" ", key.Column-1)
+	var keep strings.Builder
+	for _, c := range entryComments(src, lines, start, end, key, val) {
+		if !kept[c] {
+			kept[c] = true
+			keep.WriteString(indent + c + "\n")
+		}
+	}
+	off := lines[start-1]
+	stop := len(src)
+	if end < len(lines) {
+		stop = lines[end]
+	}
+	desc := fmt.Sprintf("%s: removed the repeated key (same value as line %d)", dotted(f.Pointer), m.Content[i0].Line)
+	if end > start {
+		desc = fmt.Sprintf("%s: removed the repeated key, lines %d-%d (same value as line %d)", dotted(f.Pointer), start, end, m.Content[i0].Line)
+	}
+	return edit{off: off, end: stop, text: keep.String(), line: f.Line, rule: f.Rule, pointer: f.Pointer, desc: desc}, ""
+}
+
+// mappingOfKey finds the mapping whose key node starts at line:col, and that key's index.
+func mappingOfKey(n *yaml.Node, line, col int) (*yaml.Node, int) {
+	if n == nil {
+		return nil, 0
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Line == line && k.Column == col {
+				return n, i
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if m, i := mappingOfKey(c, line, col); m != nil {
+			return m, i
+		}
+	}
+	return nil, 0
+}
+
+// entryLines is the span of lines (1-based, inclusive) of the block-mapping entry whose key is
+// key: the key must begin its line (only spaces before it); the entry runs on over the lines
+// indented more than the key, blank and comment lines between them included, and stops
+// before trailing blank or comment lines (they belong to what follows).
+func entryLines(src []byte, lines []int, key *yaml.Node) (start, end int, ok bool) {
+	start = key.Line
+	if start < 1 || start > len(lines) {
+		return 0, 0, false
+	}
+	lineText := func(n int) []byte {
+		b := src[lines[n-1]:]
+		if n < len(lines) {
+			b = src[lines[n-1]:lines[n]]
+		}
+		return bytes.TrimRight(b, "\r\n")
+	}
+	if prefix := lineText(start); len(prefix) < key.Column-1 || strings.Trim(string(prefix[:key.Column-1]), " ") != "" {
+		return 0, 0, false
+	}
+	end = start
+	for n := start + 1; n <= len(lines); n++ {
+		t := lineText(n)
+		body := bytes.TrimLeft(t, " ")
+		switch {
+		case len(body) == 0 || body[0] == '#':
+			continue // belongs to the entry only if more of it follows
+		case len(t)-len(body) > key.Column-1:
+			end = n
+		default:
+			return start, end, true
+		}
+	}
+	return start, end, true
+}
+
+// lastLine is the last line any node of n's subtree starts on.
+func lastLine(n *yaml.Node) int {
+	l := n.Line
+	for _, c := range n.Content {
+		l = max(l, lastLine(c))
+	}
+	return l
+}
+
+// entryComments lists, trimmed, the comments on lines start..end of the entry key: value:
+// whole comment lines, and the comments yaml.v3 attached to the end of a line of its nodes.
+func entryComments(src []byte, lines []int, start, end int, key, val *yaml.Node) []string {
+	var out []string
+	for n := start; n <= end && n <= len(lines); n++ {
+		stop := len(src)
+		if n < len(lines) {
+			stop = lines[n]
+		}
+		if body := strings.TrimSpace(string(src[lines[n-1]:stop])); strings.HasPrefix(body, "#") {
+			out = append(out, body)
+		}
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if c := strings.TrimSpace(n.LineComment); c != "" && n.Line >= start && n.Line <= end {
+			out = append(out, c)
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(key)
+	walk(val)
+	return out
 }
 
 // verifyFix checks the fixed bytes: every fixed finding is gone, no error appears that was

@@ -150,3 +150,79 @@ func FuzzFixBytes(f *testing.F) {
 		}
 	})
 }
+
+// TestFixBytesDuplicateKeys removes repeated keys that hold the same value as the first
+// (whole lines: a nested value goes with its key), keeps a comment the first does not
+// carry, and leaves keys repeated with another value, saying why.
+func TestFixBytesDuplicateKeys(t *testing.T) {
+	src, err := os.ReadFile("../testdata/sidecars/valid/convert-omits-nulls.metadata.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := string(src)
+	v := validate.New(nil, validate.Options{})
+	cases := []struct {
+		name, from, to, want string
+		unfixed              string // "" when the fix applies
+	}{
+		{name: "scalar", from: "  global_step: 205\n", to: "  global_step: 205\n  epoch: 0\n", want: "  global_step: 205\n"},
+		{name: "quoted and plain strings are equal", from: "exp_name: my_experiment\n", to: "exp_name: my_experiment\nexp_name: 'my_experiment'\n", want: "exp_name: my_experiment\n"},
+		{name: "comment kept", from: "  global_step: 205\n", to: "  global_step: 205\n  epoch: 0   # from the log\n", want: "  global_step: 205\n  # from the log\n"},
+		{name: "same comment goes", from: "  epoch: 0\n  global_step: 205\n", to: "  epoch: 0  # e\n  global_step: 205\n  epoch: 0  # e\n", want: "  epoch: 0  # e\n  global_step: 205\n"},
+		{name: "nested value", from: "checkpointing:\n", to: "loss_twice:\n", want: ""}, // replaced below
+		{name: "differs", from: "  global_step: 205\n", to: "  global_step: 205\n  epoch: 1\n", unfixed: "the values differ"},
+		{name: "int and string differ", from: "  global_step: 205\n", to: "  global_step: 205\n  epoch: '0'\n", unfixed: "the values differ"},
+		{name: "flow mapping", from: "  mode: max\n", to: "  mode: max\n  x: {a: 1, a: 1}\n", unfixed: "in a flow mapping"},
+	}
+	nested := "  loss:\n    name: db_loss\n    params: {}\n"
+	cases[4] = struct {
+		name, from, to, want string
+		unfixed              string
+	}{name: "nested value", from: nested, to: nested + "  loss:   # again\n    name: db_loss\n\n    params: {}\n# trailing\n", want: nested + "  # again\n# trailing\n"}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := strings.Replace(base, c.from, c.to, 1)
+			if in == base {
+				t.Fatalf("fixture lacks %q", c.from)
+			}
+			if !hasRule(v.ValidateBytes("x.metadata.yaml", []byte(in)), "yaml/duplicate-key") {
+				t.Fatal("input has no duplicate-key finding")
+			}
+			fx, err := FixBytes("x.metadata.yaml", []byte(in), "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.unfixed != "" {
+				if fx.Changed || len(fx.Unfixed) != 1 || !strings.Contains(fx.Unfixed[0], c.unfixed) || !strings.Contains(fx.Unfixed[0], "[yaml/duplicate-key]") {
+					t.Fatalf("changed %v, unfixed %q", fx.Changed, fx.Unfixed)
+				}
+				for _, f := range v.ValidateBytes("x.metadata.yaml", []byte(in)).Findings {
+					if validate.Fixable(f) {
+						t.Errorf("validate calls it fixable: %s %q", f.Rule, f.Hint)
+					}
+				}
+				return
+			}
+			if !fx.Changed || len(fx.Fixes) != 1 || len(fx.Unfixed) != 0 {
+				t.Fatalf("changed %v, fixes %q, unfixed %q", fx.Changed, fx.Fixes, fx.Unfixed)
+			}
+			if got, exp := string(fx.Data), strings.Replace(in, c.to, c.want, 1); got != exp {
+				t.Errorf("fixed file:\n%s\nwant:\n%s", got, exp)
+			}
+			if r := v.ValidateBytes("x.metadata.yaml", fx.Data); hasRule(r, "yaml/duplicate-key") || r.Status != validate.StatusValid {
+				t.Errorf("after the fix: %v", r.Findings)
+			}
+		})
+	}
+	// Three times the same value: both later ones go. Twice the same, then another value: the
+	// key is left whole (removing the second would not settle the third), and validate does
+	// not promise a fix for any of them.
+	in := strings.Replace(base, "  global_step: 205\n", "  global_step: 205\n  epoch: 0\n  epoch: 0\n", 1)
+	if fx, err := FixBytes("x.metadata.yaml", []byte(in), "", ""); err != nil || string(fx.Data) != base || len(fx.Fixes) != 2 {
+		t.Errorf("three equal: %+v, %v", fx, err)
+	}
+	in = strings.Replace(base, "  global_step: 205\n", "  global_step: 205\n  epoch: 0\n  epoch: 3\n", 1)
+	if fx, err := FixBytes("x.metadata.yaml", []byte(in), "", ""); err != nil || fx.Changed || len(fx.Unfixed) != 2 {
+		t.Errorf("equal then different: %+v, %v", fx, err)
+	}
+}

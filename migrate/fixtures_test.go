@@ -38,6 +38,7 @@ func TestRunSharedSidecars(t *testing.T) {
 		"broken-syntax.metadata.yaml":                  {check: isRegenNoCkpt},
 		"design-drift.metadata.yaml":                   {check: isRegenNoCkpt},
 		"duplicate-key.ckpt.metadata.yaml":             {check: isRegenNoCkpt},
+		"repeated-same-value.metadata.yml":             {check: isRegenNoCkpt},
 		"two-documents.metadata.yaml":                  {check: isRegenNoCkpt},
 		"future-version.metadata.yaml":                 {check: isNewer},
 	}

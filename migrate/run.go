@@ -86,6 +86,7 @@ type FileResult struct {
 	Written     bool     // Output was written
 	Regenerated bool     // rebuilt from the checkpoint instead of migrated
 	Pruned      bool     // the legacy JSON was removed (PruneLegacy; never in DryRun or Check)
+	Renamed     bool     // FixOnly: Path is (or would be) renamed to Output (sidecar/yml-name)
 	Skipped     bool     // not checkpoint metadata (validate.IsCheckpointMetadata): left alone
 	Fixes       []string // certain corrections made besides the steps ("checkpoint_path: a -> b")
 	Unfixed     []string // FixOnly: findings FixBytes's rules cover that were left as they were, and why
@@ -368,21 +369,80 @@ func (c *Chain) fix(r *FileResult, it item, snap *fsutil.Snapshot, o *Options) {
 		return
 	}
 	r.Fixes, r.Unfixed, r.Changed = fx.Fixes, fx.Unfixed, fx.Changed
-	if !fx.Changed {
+	to, why := renameTarget(it.path)
+	if why != "" {
+		r.Unfixed = append(r.Unfixed, why)
+	}
+	if to != "" {
+		r.Output, r.Renamed, r.Changed = to, true, true
+		r.Fixes = append([]string{"renamed to " + filepath.Base(to) + " (the name readers look for)"}, r.Fixes...)
+	}
+	if !r.Changed {
 		return
 	}
 	if o.Diff {
-		r.Diff = unifiedDiff(it.path, it.path, snap.Data, fx.Data)
+		r.Diff = renameDiff(it.path, r.Output, snap.Data, fx.Data)
 	}
 	if o.DryRun || o.Check {
 		return
 	}
-	written, err := write(o.roots, it.path, it.path, snap, fx.Data, o.Backup)
+	if r.Renamed {
+		// The rename first (it never replaces a file), then the edits under the new name: the
+		// file is the same one, so what was read still describes it.
+		if _, err := o.roots.Rename(it.path, to, fsutil.RenameOptions{Old: snap}); err != nil {
+			if errors.Is(err, fsutil.ErrExists) {
+				r.Output, r.Renamed, r.Fixes, r.Changed = it.path, false, r.Fixes[1:], fx.Changed
+				r.Unfixed = append(r.Unfixed, fmt.Sprintf("not renamed to %s: a file of that name appeared [sidecar/yml-name]", filepath.Base(to)))
+				if !fx.Changed {
+					return
+				}
+			} else {
+				r.Err = fmt.Errorf("migrate: %w", err)
+				return
+			}
+		} else {
+			r.Written = true
+		}
+	}
+	if !fx.Changed {
+		return
+	}
+	written, err := write(o.roots, r.Output, r.Output, snap, fx.Data, o.Backup)
 	if err != nil {
 		r.Err = err
 		return
 	}
-	r.Written = written
+	r.Written = r.Written || written
+}
+
+// renameTarget is the name `fix` gives a sidecar named .metadata.yml (sidecar/yml-name): the
+// .metadata.yaml name of the same naming family, the one readers look for. It is certain
+// only while the checkpoint has no other YAML sidecar; otherwise why says so (that is
+// sidecar/conflict, which fix does not settle).
+func renameTarget(p string) (to, why string) {
+	to, ok := sidecar.ReadName(p)
+	if !ok {
+		return "", ""
+	}
+	for _, c := range sidecar.Existing(sidecar.CheckpointFor(p)) {
+		if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != filepath.Clean(p) {
+			return "", fmt.Sprintf("not renamed to %s: %s exists for the same checkpoint (sidecar/conflict: keep one by hand)", filepath.Base(to), filepath.Base(c))
+		}
+	}
+	return to, ""
+}
+
+// renameDiff is a unified diff that shows a rename as one, as git does: "rename from" and
+// "rename to" lines, then the changed lines if the content changed too.
+func renameDiff(from, to string, a, b []byte) string {
+	if from == to {
+		return unifiedDiff(from, to, a, b)
+	}
+	head := "rename from " + filepath.ToSlash(from) + "\nrename to " + filepath.ToSlash(to) + "\n"
+	if bytes.Equal(a, b) {
+		return head
+	}
+	return head + unifiedDiff(from, to, a, b)
 }
 
 // regenerate rebuilds the sidecar of it from its checkpoint after cause made migration

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -165,9 +166,92 @@ func (p *parser) result(doc *Document) (*Document, []Finding) {
 	return doc, p.findings
 }
 
-// fixHint is the hint of the findings `ckptmeta fix` corrects (migrate.FixRules): quoting
-// what PyYAML misreads, or writing true/false where the schema wants a boolean.
+// FixRules are the rules whose findings `ckptmeta fix` corrects (migrate.FixBytes and the
+// rename of a .yml sidecar), sorted. A finding of one of them is fixable when its hint runs
+// `ckptmeta fix` ([Fixable]): every one is, except a duplicate key whose values differ (which
+// value is right is the user's call) or that sits in a flow mapping. Hints name `ckptmeta
+// fix` for these rules only; a test runs every such hint.
+var FixRules = []string{"sidecar/misplaced", "sidecar/yml-name", "yaml/duplicate-key", "yaml/non-string-key",
+	"yaml/truthy", "yaml/unquoted-timestamp", "yaml/unquoted-version"}
+
+// Fixable reports whether `ckptmeta fix` corrects the finding: its rule is one of
+// [FixRules] and its hint says to run `ckptmeta fix`.
+func Fixable(f Finding) bool {
+	return slices.Contains(FixRules, f.Rule) && strings.Contains(f.Hint, "`ckptmeta fix ")
+}
+
+// fixHint is the hint of the findings `ckptmeta fix` corrects (FixRules): quoting what
+// PyYAML misreads, writing true/false where the schema wants a boolean, removing a
+// duplicate key that repeats its value.
 func (p *parser) fixHint() string { return runOn("ckptmeta fix", p.path) }
+
+// removableDuplicates maps each key of a mapping that appears more than once to whether it
+// appears each time with the same key and value as the first ([SameValue]): then, in a block
+// mapping, `ckptmeta fix` removes the later ones. A key repeated with another value anywhere
+// is false (which one is right is the user's call).
+func removableDuplicates(n *yaml.Node) map[string]bool {
+	var out map[string]bool
+	first := map[string]int{}
+	bad := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode {
+			continue
+		}
+		i0, dup := first[k.Value]
+		if !dup {
+			first[k.Value] = i
+			continue
+		}
+		if out == nil {
+			out = map[string]bool{}
+		}
+		same := SameValue(n.Content[i0], k) && SameValue(n.Content[i0+1], n.Content[i+1])
+		out[k.Value] = same && !bad[k.Value]
+		if !same {
+			bad[k.Value] = true
+		}
+	}
+	return out
+}
+
+// SameValue reports whether two YAML values are certainly equal as PyYAML's safe_load
+// builds them: the same kind, scalars with the same tag (a plain scalar's as PyYAML's
+// resolver gives it) and text, mappings with the same keys in the same order and equal
+// values, sequences item by item. Anchors and aliases are never equal (removing one would
+// change what an alias names), so false may mean "not known to be equal".
+func SameValue(a, b *yaml.Node) bool {
+	if a == nil || b == nil || a.Kind != b.Kind || a.Anchor != "" || b.Anchor != "" || len(a.Content) != len(b.Content) {
+		return false
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		return a.Value == b.Value && scalarTag(a) == scalarTag(b)
+	case yaml.MappingNode, yaml.SequenceNode:
+		if a.ShortTag() != b.ShortTag() {
+			return false
+		}
+		for i := range a.Content {
+			if !SameValue(a.Content[i], b.Content[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // aliases, documents
+}
+
+// scalarTag is the tag safe_load gives a scalar: an explicit tag as written, a quoted or
+// block scalar's str, a plain one's from PyYAML's implicit resolvers.
+func scalarTag(n *yaml.Node) string {
+	switch {
+	case n.Style&yaml.TaggedStyle != 0:
+		return n.ShortTag()
+	case n.Style == 0:
+		return pyyaml.Resolve(n.Value).Short()
+	}
+	return pyyaml.Str.Short()
+}
 
 // runOn is the hint to run command on the sidecar path; the commands that rewrite a file
 // cannot take standard input, so for [StdinName] the hint says to save it first.
@@ -267,7 +351,8 @@ func (p *parser) value(n *yaml.Node, depth int) (any, error) {
 
 func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
-	firstLine := make(map[string]int, len(n.Content)/2)
+	first := make(map[string]int, len(n.Content)/2) // key → index of its first key node
+	removable := removableDuplicates(n)
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -300,10 +385,17 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 			}
 		}
 		p.stack = append(p.stack, key)
-		if line, dup := firstLine[key]; dup {
-			p.add(k.Line, k.Column, p.pointer(), "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, line), "keep one of them")
+		if i0, dup := first[key]; dup {
+			hint := "keep one of them: the values differ (PyYAML keeps the last)"
+			if removable[key] {
+				hint = p.fixHint() + " to remove the later one (both hold the same value)"
+				if n.Style&yaml.FlowStyle != 0 {
+					hint = "remove the later one (both hold the same value; ckptmeta fix does not edit flow mappings)"
+				}
+			}
+			p.add(k.Line, k.Column, p.pointer(), "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, n.Content[i0].Line), hint)
 		} else {
-			firstLine[key] = k.Line
+			first[key] = i
 		}
 		var val any
 		var err error

@@ -39,6 +39,7 @@ var ruleDescriptions = map[string]string{
 	"sidecar/stale":           "The sidecar does not match its checkpoint",
 	"sidecar/superseded":      "A legacy JSON sidecar beside the YAML sidecar that replaced it",
 	"sidecar/misplaced":       "The sidecar's checkpoint path names another checkpoint than the one beside it",
+	"sidecar/yml-name":        "The sidecar is named .metadata.yml, which no reader looks for",
 	"checkpoint/unreadable":   "The checkpoint beside the sidecar cannot be fingerprinted",
 	"schema/internal":         "The schema could not be applied (a bug in ckptmeta)",
 	"internal/error":          "A bug in ckptmeta was caught while checking the file",

@@ -224,3 +224,71 @@ func TestFingerprintErrorsAreFindings(t *testing.T) {
 		})
 	}
 }
+
+// A .metadata.yml sidecar is a warning whose hint renames it (to the .yaml name of its own
+// family), unless another YAML sidecar of the checkpoint exists: then it is a conflict.
+func TestYmlName(t *testing.T) {
+	dir := t.TempDir()
+	v := New(nil, Options{})
+	body := seedNaming(t, "best.ckpt")
+	for _, name := range []string{"best.ckpt", "best.metadata.yml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	side := filepath.Join(dir, "best.metadata.yml")
+	r := v.ValidateFile(side)
+	if len(r.Findings) != 1 || r.Status != StatusValid {
+		t.Fatalf("%v", dump(r.Findings))
+	}
+	f := r.Findings[0]
+	if f.Rule != "sidecar/yml-name" || f.Severity != SeverityWarning || f.Line != 1 || f.Column != 1 || !Fixable(f) ||
+		f.Hint != "run `ckptmeta fix "+side+"` to rename it to best.metadata.yaml" {
+		t.Errorf("%+v", f)
+	}
+	if r := New(nil, Options{Strict: true}).ValidateFile(side); !r.Failed(true) {
+		t.Error("--strict: a .yml sidecar passes")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "best.ckpt.metadata.yaml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = v.ValidateFile(side)
+	if len(r.Findings) != 1 || r.Findings[0].Rule != "sidecar/conflict" {
+		t.Errorf("beside another sidecar: %v", dump(r.Findings))
+	}
+}
+
+// A duplicate key's hint runs `ckptmeta fix` only when every repetition holds the first's
+// key and value, in a block mapping.
+func TestDuplicateKeyHints(t *testing.T) {
+	v := New(nil, Options{})
+	for src, fixable := range map[string]bool{
+		"exp_name: a\nexp_name: a\n":                                          true,
+		"exp_name: a\nexp_name: 'a'\n":                                        true,
+		"training: {epoch: 1}\ntraining: {epoch: 1}\n":                        true,
+		"exp_name: a\nexp_name: b\n":                                          false,
+		"exp_name: a\nexp_name: a\nexp_name: b\n":                             false,
+		"training: {epoch: 1, epoch: 1}\n":                                    false,
+		"exp_name: e\nmetrics: {hmean: 1}\nmetrics: {hmean: 1.0}\n":           false,
+		"exp_name: &x a\nexp_name: a\n":                                       false,
+		"exp_name: e\ncreated_at: 2025-01-01\ncreated_at: '2025-01-01'\n":     false,
+		"training:\n  epoch: 1\ntraining:\n  epoch: 1\n":                      true,
+		"training:\n  epoch: 1\ntraining:\n  global_step: 1\n":                false,
+		"exp_name: e\nmodel:\n  encoder: [1, 2]\nmodel:\n  encoder: [1, 2]\n": true,
+	} {
+		r := v.ValidateBytes("x.metadata.yaml", []byte(src))
+		n := 0
+		for _, f := range r.Findings {
+			if f.Rule != "yaml/duplicate-key" {
+				continue
+			}
+			n++
+			if Fixable(f) != fixable {
+				t.Errorf("%q: fixable = %v, want %v (hint %q)", src, Fixable(f), fixable, f.Hint)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%q: no duplicate-key finding", src)
+		}
+	}
+}

@@ -45,6 +45,8 @@ func TestCorpus(t *testing.T) {
 		{"invalid/unquoted-version-and-timestamp.metadata.yaml", StatusInvalid, "1.0", []at{
 			{"yaml/unquoted-version", 2, 17, E}, {"yaml/unquoted-timestamp", 5, 13, E}}},
 		{"invalid/duplicate-key.ckpt.metadata.yaml", StatusInvalid, "1.0", []at{{"yaml/duplicate-key", 8, 3, E}}},
+		{"invalid/repeated-same-value.metadata.yml", StatusInvalid, "1.0", []at{
+			{"sidecar/yml-name", 1, 1, W}, {"yaml/duplicate-key", 11, 3, E}, {"yaml/duplicate-key", 34, 1, E}}},
 		{"invalid/bounds-and-types.metadata.yaml", StatusInvalid, "1.0", []at{
 			{"sidecar/path-escapes", 2, 18, E}, {"schema/minimum", 6, 10, E}, {"schema/enum", 8, 19, E},
 			{"schema/minimum", 9, 15, E}, {"yaml/truthy", 14, 17, W}, {"schema/type", 17, 22, E},

@@ -589,6 +589,8 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 		}
 		if len(others) > 0 {
 			out = append(out, conflict(name, ckptPath, others))
+		} else if to, ok := sidecar.ReadName(name); ok {
+			out = append(out, ymlName(name, to))
 		}
 	}
 	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
@@ -623,6 +625,15 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 			Message: "checkpoint changed after this sidecar was made: " + reason, Hint: "run `ckptmeta generate --stale " + filepath.ToSlash(ckptPath) + "`"})
 	}
 	return out
+}
+
+// ymlName flags a sidecar named .metadata.yml: the original catalogs and consoles look for
+// .metadata.yaml only, so no reader finds it. Renaming it within its naming family (the
+// name `ckptmeta fix` gives it, when no other sidecar of the checkpoint exists) is certain.
+func ymlName(name, to string) Finding {
+	return Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/yml-name", Severity: SeverityWarning,
+		Message: "sidecar named .metadata.yml: the catalogs and consoles read only " + filepath.Base(to),
+		Hint:    runOn("ckptmeta fix", name) + " to rename it to " + filepath.Base(to)}
 }
 
 // conflict names the other sidecars of the checkpoint; its hint keeps the preferred name

@@ -109,6 +109,28 @@ func TestExitCodes(t *testing.T) {
 	// A cache directory that cannot be made (under a file): a warning, never another exit code.
 	blockedCache := func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "blocker"), "") }
 	badCache := filepath.Join("blocker", "cache")
+	sidecarOf := func(dir string) string { return filepath.Join(dir, "outputs/exp/checkpoints/best.ckpt.metadata.yaml") }
+	ymlName := func(t *testing.T, dir string) { // the clean sidecar under the name no reader looks for
+		if err := os.Rename(sidecarOf(dir), strings.TrimSuffix(sidecarOf(dir), ".yaml")+".yml"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ymlBesideYAML := func(t *testing.T, dir string) { // a .yml and a .yaml for one checkpoint: a conflict fix leaves
+		b, err := os.ReadFile(sidecarOf(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, strings.TrimSuffix(sidecarOf(dir), ".yaml")+".yml", string(b))
+	}
+	duplicate := func(line string) func(t *testing.T, dir string) { // the clean sidecar with line appended
+		return func(t *testing.T, dir string) {
+			b, err := os.ReadFile(sidecarOf(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, sidecarOf(dir), string(b)+line+"\n")
+		}
+	}
 
 	cases := []situation{
 		// validate
@@ -151,6 +173,13 @@ func TestExitCodes(t *testing.T) {
 		{"fix/missing-path", nil, []string{"fix", "missing"}, 1},
 		{"fix/no-path-no-outputs", emptyDir, []string{"fix"}, 2},
 		{"fix/per-file-failure", brokenSidecar, []string{"fix", "outputs"}, 1},
+		{"fix/renamed", ymlName, []string{"fix", "outputs"}, 1},
+		{"fix/rename-dry-run", ymlName, []string{"fix", "--dry-run", "--diff", "outputs"}, 1},
+		{"fix/rename-blocked", ymlBesideYAML, []string{"fix", "outputs/exp/checkpoints/best.ckpt.metadata.yml"}, 1},
+		{"fix/duplicate-equal", duplicate("schema_version: '2.0'"), []string{"fix", "outputs"}, 1},
+		{"fix/duplicate-differs", duplicate("schema_version: '1.1'"), []string{"fix", "outputs"}, 1},
+		{"validate/yml-name", ymlName, []string{"validate", "outputs"}, 0},
+		{"validate/yml-name-strict", ymlName, []string{"validate", "--strict", "outputs"}, 1},
 		// generate
 		{"generate/clean", nil, []string{"generate", "outputs"}, 0},
 		{"generate/default-path", nil, []string{"generate"}, 0},

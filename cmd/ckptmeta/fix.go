@@ -19,6 +19,7 @@ type fixFileJSON struct {
 	Path        string   `json:"path"`
 	Changed     bool     `json:"changed"`
 	Written     bool     `json:"written"`
+	RenamedTo   string   `json:"renamed_to,omitempty"`
 	Fixes       []string `json:"fixes"`
 	Unfixed     []string `json:"unfixed"`
 	Error       string   `json:"error,omitempty"`
@@ -34,21 +35,30 @@ func newFixCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "fix [PATH...]",
-		Short: "Apply the certain fixes to sidecars, in place (quoting, misplaced checkpoint_path)",
+		Short: "Apply the certain fixes to sidecars, in place (quoting, duplicate keys, misplaced checkpoint_path, .yml names)",
 		Long: `Fix applies only fixes that are certain, in place, atomically, as minimal text edits (every
 other byte of the file stays as it was):
   - quotes what PyYAML would misread: an unquoted schema_version such as 1.0, an unquoted
     timestamp, a plain key PyYAML reads as a number or a date;
   - writes a yes/no/on/off value as true/false where the schema does not want a string
     (so readers get what they got before), and quotes it where the schema wants a string;
+  - removes a repeated key whose value is the same as the first one's (yaml/duplicate-key):
+    its lines go; a comment on them the first does not carry stays, as a line of its own.
+    A key repeated with another value is left (which one is right is your call);
   - re-points a checkpoint_path (2.0: checkpoint.path) that names another checkpoint than
-    the one the sidecar sits beside (sidecar/misplaced).
-It never changes schema_version or migrates (that is ckptmeta migrate). Each fixed file is
-parsed and validated again before it is written: if a fixed finding would stay or a new error
-appear, the file is left as it was and the finding is reported as not fixed.
+    the one the sidecar sits beside (sidecar/misplaced);
+  - renames X.metadata.yml to X.metadata.yaml and X.ckpt.metadata.yml to
+    X.ckpt.metadata.yaml (sidecar/yml-name: readers look for .yaml only), when the
+    checkpoint has no other YAML sidecar. A rename never replaces a file.
+It never changes schema_version, migrates, or converts a legacy .metadata.json (that is
+ckptmeta migrate). Each fixed file is parsed and validated again before it is written: if a
+fixed finding would stay or a new error appear, the file is left as it was and the finding
+is reported as not fixed. Whatever it could not fix is printed on stderr, one line each:
+"ckptmeta: not fixed: FILE: line N: ... [rule]: why".
 
 As pre-commit's fixers do, fix exits 1 when it changed a file (run validate after it), and
 when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit hook.
+--dry-run and --diff show a rename as "rename from"/"rename to" lines.
 
 ` + exitHelp("a file was changed (or with --dry-run would be), a finding could not be fixed, a file failed, or a path does not exist or cannot be read",
 			noPathHelp),
@@ -107,6 +117,9 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 func fixToJSON(r *migrate.FileResult) fixFileJSON {
 	j := fixFileJSON{Path: r.Path, Changed: r.Changed, Written: r.Written, Fixes: r.Fixes, Unfixed: r.Unfixed,
 		Diff: r.Diff, Skipped: r.Skipped, NotFollowed: r.NotFollowed}
+	if r.Renamed {
+		j.RenamedTo = r.Output
+	}
 	if j.Fixes == nil {
 		j.Fixes = []string{}
 	}

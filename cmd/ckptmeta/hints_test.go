@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/validate"
 )
 
 // hintCommand is how a hint names a command: "run `ckptmeta migrate X`", "run `ckptmeta fix X`".
@@ -31,43 +34,7 @@ func TestHintsWork(t *testing.T) {
 		t.Skip("the conflict hint is a POSIX rm command")
 	}
 	bin := realBinary(t)
-	work := t.TempDir()
-	for _, d := range []string{"outputs", "sidecars"} {
-		if err := os.CopyFS(filepath.Join(work, d), os.DirFS(filepath.Join("..", "..", "testdata", d))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	copyFile := func(from, to string) {
-		t.Helper()
-		b, err := os.ReadFile(from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(to, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Two more cases the committed tree does not have: a sidecar copied from another run
-	// (misplaced), and a checkpoint overwritten after its 2.0 sidecar was made (stale).
-	copyFile(filepath.Join(work, "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/epoch-18_step-003895.ckpt.metadata.yaml"),
-		filepath.Join(work, "outputs/canonical-fix2-dbnet-fpn_decoder-mobilenetv3_small_050/checkpoints/last.ckpt.metadata.yaml"))
-	copyFile("../../testdata/ckpt/lightning2.ckpt",
-		filepath.Join(work, "outputs/experiments/train/ocr/parseq_baseline/20260111_104512_42/checkpoints/epoch-01_step-000412.ckpt"))
-
-	// The committed tree has unquoted versions and timestamps and a yes where a boolean goes;
-	// a free-text value written off and a key PyYAML reads as a number are added here.
-	src, err := os.ReadFile(filepath.Join(work, "sidecars/valid/convert-omits-nulls.metadata.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixable := strings.Replace(strings.Replace(string(src), "exp_name: my_experiment", "exp_name: off", 1),
-		"  additional_metrics:\n", "  additional_metrics:\n    2024: 0.5\n", 1)
-	if fixable == string(src) || !strings.Contains(fixable, "exp_name: off") || !strings.Contains(fixable, "2024: 0.5") {
-		t.Fatal("the fixture to edit has changed; update the replacements")
-	}
-	if err := os.WriteFile(filepath.Join(work, "sidecars/valid/fixable.metadata.yaml"), []byte(fixable), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	work := fixableTree(t)
 
 	ckptmeta := func(args ...string) ([]byte, error) {
 		cmd := exec.Command(bin, args...)
@@ -75,7 +42,7 @@ func TestHintsWork(t *testing.T) {
 		cmd.Env = append(os.Environ(), "NO_COLOR=1")
 		return cmd.Output()
 	}
-	validate := func() []hintFinding {
+	lint := func() []hintFinding {
 		t.Helper()
 		out, err := ckptmeta("validate", "-o", "json", "outputs", "sidecars")
 		if err != nil && len(out) == 0 {
@@ -105,9 +72,12 @@ func TestHintsWork(t *testing.T) {
 	ran := map[string]bool{}   // commands run
 	fixed := map[string]bool{} // rules whose hint was run and checked
 	for round := 0; round < 4; round++ {
-		findings := validate()
+		findings := lint()
 		todo := map[string][]hintFinding{} // command → the findings it should fix
 		for _, f := range findings {
+			if strings.Contains(f.hint, "`ckptmeta fix ") && !slices.Contains(validate.FixRules, f.rule) {
+				t.Errorf("%s [%s]: the hint runs ckptmeta fix, but the rule is not one fix covers (validate.FixRules): %q", f.path, f.rule, f.hint)
+			}
 			m := hintCommand.FindStringSubmatch(f.hint)
 			if m == nil {
 				if strings.Contains(f.hint, "`ckptmeta") {
@@ -152,7 +122,7 @@ func TestHintsWork(t *testing.T) {
 			}
 		}
 		after := map[hintFinding]bool{}
-		for _, f := range validate() {
+		for _, f := range lint() {
 			after[hintFinding{f.path, f.rule, ""}] = true
 		}
 		for _, c := range cmds {
@@ -167,17 +137,59 @@ func TestHintsWork(t *testing.T) {
 	}
 	t.Logf("hint commands run: %q", keys(ran))
 	// The test must have exercised every rule whose hint is a command.
-	for _, rule := range []string{"sidecar/legacy", "sidecar/superseded", "sidecar/conflict", "sidecar/misplaced", "sidecar/stale",
-		"yaml/unquoted-version", "yaml/unquoted-timestamp", "yaml/truthy", "yaml/non-string-key"} {
+	for _, rule := range append([]string{"sidecar/legacy", "sidecar/superseded", "sidecar/conflict", "sidecar/stale"}, validate.FixRules...) {
 		if !fixed[rule] {
 			t.Errorf("no %s finding had its hint run and checked (ran %v)", rule, keys(ran))
 		}
 	}
-	for _, f := range validate() {
+	for _, f := range lint() {
 		if hintCommand.MatchString(f.hint) {
 			t.Errorf("%s [%s]: a command hint is left after %d rounds: %q", f.path, f.rule, 4, f.hint)
 		}
 	}
+}
+
+// fixableTree is a copy of testdata/outputs and testdata/sidecars with the cases the
+// committed trees lack: a sidecar copied from another run (misplaced), a checkpoint
+// overwritten after its 2.0 sidecar was made (stale), a free-text value written `off` and a
+// key PyYAML reads as a number. The sidecars corpus has the rest of what fix covers
+// (unquoted versions and timestamps, yes where a boolean goes, keys repeated with the same
+// value and with another, a .yml name).
+func fixableTree(t *testing.T) string {
+	t.Helper()
+	work := t.TempDir()
+	for _, d := range []string{"outputs", "sidecars"} {
+		if err := os.CopyFS(filepath.Join(work, d), os.DirFS(filepath.Join("..", "..", "testdata", d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile := func(from, to string) {
+		t.Helper()
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(filepath.Join(work, "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/epoch-18_step-003895.ckpt.metadata.yaml"),
+		filepath.Join(work, "outputs/canonical-fix2-dbnet-fpn_decoder-mobilenetv3_small_050/checkpoints/last.ckpt.metadata.yaml"))
+	copyFile("../../testdata/ckpt/lightning2.ckpt",
+		filepath.Join(work, "outputs/experiments/train/ocr/parseq_baseline/20260111_104512_42/checkpoints/epoch-01_step-000412.ckpt"))
+	src, err := os.ReadFile(filepath.Join(work, "sidecars/valid/convert-omits-nulls.metadata.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixable := strings.Replace(strings.Replace(string(src), "exp_name: my_experiment", "exp_name: off", 1),
+		"  additional_metrics:\n", "  additional_metrics:\n    2024: 0.5\n", 1)
+	if fixable == string(src) || !strings.Contains(fixable, "exp_name: off") || !strings.Contains(fixable, "2024: 0.5") {
+		t.Fatal("the fixture to edit has changed; update the replacements")
+	}
+	if err := os.WriteFile(filepath.Join(work, "sidecars/valid/fixable.metadata.yaml"), []byte(fixable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return work
 }
 
 func keys(m map[string]bool) []string {

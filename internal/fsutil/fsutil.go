@@ -16,7 +16,9 @@
 // refused with [ErrOutsideRoots], directories are opened through os.Root), replaces a file
 // only while it still holds what the caller read ([ErrChanged]), keeps the replaced bytes
 // in a never-overwritten backup chain (X.bak, X.bak.1, …) when asked, keeps mode and owner,
-// and refuses files with other hard links ([ErrHardLinked]).
+// and refuses files with other hard links ([ErrHardLinked]). [Roots.Rename] renames a file
+// within its directory without ever replacing one ([ErrExists]): link, unlink, fsync of the
+// directory.
 //
 // Platform notes: on Linux and macOS the reader uses raw non-blocking system calls; elsewhere
 // it goes through os.File. Go's (*os.File).Sync is F_FULLFSYNC on macOS, so the data reaches

@@ -28,6 +28,8 @@ var (
 	// names would keep the old content) and writing in place is not atomic, so it is left
 	// alone; break the link (cp, then mv) to let ckptmeta write it.
 	ErrHardLinked = errors.New("has other hard links")
+	// ErrExists: [Roots.Rename]'s new name is taken. The file there is never replaced.
+	ErrExists = errors.New("the new name exists already")
 )
 
 // Snapshot is a file as a caller read it: its bytes and what identifies that state (size,
@@ -498,6 +500,88 @@ func (r *Roots) remove(path string, o RemoveOptions) (w Written, err error) {
 	}
 	return w, r.syncs.sync(filepath.Dir(t.real), d)
 }
+
+// RenameOptions say how [Roots.Rename] renames a file.
+type RenameOptions struct {
+	Old *Snapshot // what the caller read from the old name: the file is renamed only while it still holds that
+}
+
+// Rename gives the file at from the name to, in the same directory, without ever replacing
+// a file at to ([ErrExists]) and only while from still holds what o.Old says ([ErrChanged]).
+// The new name is made as a hard link to the file (link(2) never replaces: the check that
+// to is free and the naming are one step), then the old name is removed and the directory
+// fsynced: each name appears or goes whole, and a crash between the two steps leaves both
+// names on the one file, never a lost or partial one. Only a regular, singly linked file is
+// renamed (a symbolic link is refused with [ErrNotRegular]; other hard links with
+// [ErrHardLinked]). On a file system without hard links it falls back to rename(2) after
+// checking that to is free, which leaves a window of a few system calls in which a file
+// created at to would be replaced. Errors are *fs.PathError (Op "rename") naming from.
+func (r *Roots) Rename(from, to string, o RenameOptions) (Written, error) {
+	w, err := r.rename(from, to, o)
+	if err != nil {
+		return w, &fs.PathError{Op: "rename", Path: from, Err: err}
+	}
+	return w, nil
+}
+
+func (r *Roots) rename(from, to string, o RenameOptions) (w Written, err error) {
+	if o.Old == nil {
+		return w, errors.New("fsutil: Rename needs the snapshot the caller read")
+	}
+	t, err := r.locate(from, false)
+	if err != nil {
+		return w, err
+	}
+	if filepath.Clean(filepath.Dir(from)) != filepath.Clean(filepath.Dir(to)) || filepath.Base(to) == filepath.Base(from) {
+		return w, fmt.Errorf("fsutil: Rename only renames within one directory, to another name: %s", to)
+	}
+	newBase := filepath.Base(to)
+	w.Path = filepath.Join(filepath.Dir(t.real), newBase)
+	defer r.lock(t.real).Unlock()
+	d, err := t.root.root.OpenRoot(t.dir)
+	if err != nil {
+		return w, err
+	}
+	defer d.Close()
+	cur, err := d.Lstat(t.base)
+	if err != nil {
+		return w, err
+	}
+	if !cur.Mode().IsRegular() {
+		return w, fmt.Errorf("%w: %s", ErrNotRegular, cur.Mode().Type())
+	}
+	if err := unchanged(d, t.base, o.Old); err != nil {
+		return w, err
+	}
+	if _, err := d.Lstat(newBase); err == nil {
+		return w, fmt.Errorf("%w: %s", ErrExists, to)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return w, err
+	}
+	if testHookBeforeLink != nil {
+		testHookBeforeLink()
+	}
+	switch err := d.Link(t.base, newBase); {
+	case err == nil:
+		if err := d.Remove(t.base); err != nil {
+			return w, err
+		}
+	case errors.Is(err, fs.ErrExist):
+		return w, fmt.Errorf("%w: %s", ErrExists, to)
+	default: // no hard links here (FAT, some network file systems): check, then rename
+		if _, lerr := d.Lstat(newBase); !errors.Is(lerr, fs.ErrNotExist) {
+			return w, fmt.Errorf("%w: %s", ErrExists, to)
+		}
+		if err := d.Rename(t.base, newBase); err != nil {
+			return w, err
+		}
+	}
+	return w, r.syncs.sync(filepath.Dir(t.real), d)
+}
+
+// testHookBeforeLink runs between Rename's check that the new name is free and the link
+// (tests create the file there).
+var testHookBeforeLink func()
 
 // RemoveTemps removes, in each of dirs that lies inside the roots, the regular files whose
 // names isTemp recognises: what a write interrupted by a crash or a kill left behind. A

@@ -461,3 +461,112 @@ func TestSameFileTwoNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRename(t *testing.T) {
+	dir := t.TempDir()
+	r := roots(t, dir)
+	from, to := filepath.Join(dir, "x.metadata.yml"), filepath.Join(dir, "x.metadata.yaml")
+	put(t, from, "a: 1\n")
+	if err := os.Chmod(from, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := snap(t, from)
+
+	// Edited since it was read: left alone.
+	put(t, from, "a: 2\n")
+	if _, err := r.Rename(from, to, RenameOptions{Old: old}); !errors.Is(err, ErrChanged) {
+		t.Fatalf("edited: err = %v, want ErrChanged", err)
+	}
+	if got := names(t, dir); strings.Join(got, " ") != "x.metadata.yml" {
+		t.Fatalf("edited: files %v", got)
+	}
+	put(t, from, "a: 1\n")
+	if err := os.Chmod(from, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	before, _ = os.Stat(from)
+	old = snap(t, from)
+
+	// The new name is taken: never replaced, whether it was there at the check or came
+	// between the check and the link.
+	put(t, to, "mine\n")
+	if _, err := r.Rename(from, to, RenameOptions{Old: old}); !errors.Is(err, ErrExists) {
+		t.Fatalf("taken: err = %v, want ErrExists", err)
+	}
+	if read(t, to) != "mine\n" || read(t, from) != "a: 1\n" {
+		t.Fatal("taken: a file changed")
+	}
+	if err := os.Remove(to); err != nil {
+		t.Fatal(err)
+	}
+	testHookBeforeLink = func() { put(t, to, "raced\n") }
+	_, err = r.Rename(from, to, RenameOptions{Old: old})
+	testHookBeforeLink = nil
+	if !errors.Is(err, ErrExists) || read(t, to) != "raced\n" || read(t, from) != "a: 1\n" {
+		t.Fatalf("raced: err = %v, files %v", err, names(t, dir))
+	}
+	if err := os.Remove(to); err != nil {
+		t.Fatal(err)
+	}
+
+	// The rename: same file (inode, mode, bytes) under the new name, the old name gone,
+	// nothing else left in the directory.
+	w, err := r.Rename(from, to, RenameOptions{Old: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) || after.Mode().Perm() != 0o640 || read(t, to) != "a: 1\n" || filepath.Base(w.Path) != "x.metadata.yaml" {
+		t.Errorf("renamed: same=%v mode=%v path=%s", os.SameFile(before, after), after.Mode().Perm(), w.Path)
+	}
+	if got := names(t, dir); strings.Join(got, " ") != "x.metadata.yaml" {
+		t.Errorf("renamed: files %v", got)
+	}
+	// The snapshot still describes the file under its new name: a content write may follow.
+	if _, err := r.WriteFile(to, []byte("a: '1'\n"), WriteOptions{Old: old}); err != nil {
+		t.Errorf("write after rename: %v", err)
+	}
+
+	// Another directory, or a name outside the roots: refused.
+	put(t, from, "b\n")
+	if _, err := r.Rename(from, filepath.Join(dir, "sub", "x.metadata.yaml"), RenameOptions{Old: snap(t, from)}); err == nil {
+		t.Error("rename into another directory: no error")
+	}
+	outside := filepath.Join(t.TempDir(), "y.metadata.yml")
+	put(t, outside, "c\n")
+	if _, err := r.Rename(outside, strings.TrimSuffix(outside, ".yml")+".yaml", RenameOptions{Old: snap(t, outside)}); !errors.Is(err, ErrOutsideRoots) {
+		t.Errorf("outside the roots: err = %v", err)
+	}
+}
+
+func TestRenameRefusesLinks(t *testing.T) {
+	needUnix(t, "symbolic and hard links")
+	dir := t.TempDir()
+	r := roots(t, dir)
+	real := filepath.Join(dir, "real.yaml")
+	put(t, real, "a: 1\n")
+	link := filepath.Join(dir, "x.metadata.yml")
+	if err := os.Symlink("real.yaml", link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Rename(link, filepath.Join(dir, "x.metadata.yaml"), RenameOptions{Old: snap(t, link)}); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("symlink: err = %v, want ErrNotRegular", err)
+	}
+	hard := filepath.Join(dir, "h.metadata.yml")
+	if err := os.Link(real, hard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Rename(hard, filepath.Join(dir, "h.metadata.yaml"), RenameOptions{Old: snap(t, hard)}); !errors.Is(err, ErrHardLinked) {
+		t.Errorf("hard link: err = %v, want ErrHardLinked", err)
+	}
+	if got := names(t, dir); strings.Join(got, " ") != "h.metadata.yml real.yaml x.metadata.yml" {
+		t.Errorf("files %v", got)
+	}
+}

@@ -131,6 +131,17 @@ func Candidates(ckptPath string) []string {
 	}
 }
 
+// ReadName is the name readers look for, for a sidecar named "X.metadata.yml" or
+// "X.ckpt.metadata.yml": the same name ending in ".metadata.yaml" (same naming family, so
+// the same readers; only .yaml is read by the original catalogs and consoles). ok is false
+// for every other name.
+func ReadName(sidecarPath string) (name string, ok bool) {
+	if base := path.Base(filepath.ToSlash(sidecarPath)); len(base) <= len(".metadata.yml") || !strings.HasSuffix(base, ".metadata.yml") {
+		return "", false
+	}
+	return strings.TrimSuffix(sidecarPath, ".yml") + ".yaml", true
+}
+
 // Existing returns the candidates of ckptPath that exist, in order of preference.
 func Existing(ckptPath string) []string {
 	var out []string

@@ -179,3 +179,22 @@ func TestWalkUnreadableDir(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+func TestReadName(t *testing.T) {
+	for in, want := range map[string]string{
+		"a/best.metadata.yml":      "a/best.metadata.yaml",
+		"a/best.ckpt.metadata.yml": "a/best.ckpt.metadata.yaml",
+		"a/best.metadata.yaml":     "",
+		"a/best.metadata.json":     "",
+		"a/.metadata.yml":          "",
+		"a/best.yml":               "",
+	} {
+		got, ok := ReadName(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ReadName(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+		if ok && CheckpointFor(got) != CheckpointFor(in) {
+			t.Errorf("ReadName(%q) = %q describes another checkpoint", in, got)
+		}
+	}
+}
