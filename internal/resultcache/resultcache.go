@@ -28,8 +28,8 @@
 //   - Bounded: after a table is written, the directory's tables are evicted least recently
 //     used first (by mtime: a run that changes nothing touches its table) until their sizes
 //     add up to at most the cache's byte limit ([DefaultMaxBytes]).
-//   - Memory: a run holds 16 bytes per record of the table it read and 24 per record it
-//     will write; records themselves stay on disk and are read one at a time.
+//   - Memory: a run holds 16 bytes (and a bit) per record of the table it read and 24 per
+//     record it will write; records themselves stay on disk and are read one at a time.
 //
 // A nil *Table is a valid, empty, never-writing table: callers need no "cache off" branch.
 package resultcache
@@ -206,7 +206,8 @@ type Table struct {
 	w     *bufio.Writer
 	off   int64
 	refs  []ref
-	kept  map[uint32]bool // old records already kept (by offset)
+	kept  []uint64 // bit i: old record i is kept (one bit a record)
+	nkept int
 	dirty bool
 	err   error
 }
@@ -221,8 +222,9 @@ func (c *Cache) Table(key ...string) *Table {
 		h.Write(n[:binary.PutUvarint(n[:], uint64(len(k)))])
 		io.WriteString(h, k)
 	}
-	t := &Table{c: c, name: filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil)[:16])+tableSuffix), kept: map[uint32]bool{}}
+	t := &Table{c: c, name: filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil)[:16])+tableSuffix)}
 	t.load()
+	t.kept = make([]uint64, (len(t.oldIdx)+63)/64)
 	return t
 }
 
@@ -294,10 +296,10 @@ type record struct {
 	payload []byte
 }
 
-// lookup finds path's record in the old table.
-func (t *Table) lookup(path string) (record, entry, bool) {
+// lookup finds path's record in the old table, and its index there.
+func (t *Table) lookup(path string) (record, int, bool) {
 	if t.old == nil {
-		return record{}, entry{}, false
+		return record{}, 0, false
 	}
 	h := pathHash(path)
 	i := sort.Search(len(t.oldIdx), func(i int) bool { return t.oldIdx[i].hash >= h })
@@ -309,10 +311,10 @@ func (t *Table) lookup(path string) (record, entry, bool) {
 		}
 		r, ok := decodeRecord(buf)
 		if ok && r.path == path {
-			return r, e, true
+			return r, i, true
 		}
 	}
-	return record{}, entry{}, false
+	return record{}, 0, false
 }
 
 // Probe is what Check learnt about one file, for Confirm and Put.
@@ -341,7 +343,7 @@ func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
 		return p, nil, false // not cached: the caller reports what it finds
 	}
 	p.sig, p.statOK = sigOf(info), true
-	r, e, ok := t.lookup(path)
+	r, i, ok := t.lookup(path)
 	if !ok {
 		return p, nil, false
 	}
@@ -350,9 +352,10 @@ func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
 		return p, nil, false
 	}
 	t.mu.Lock()
-	if !t.kept[e.off] {
-		t.kept[e.off] = true
-		t.refs = append(t.refs, ref{entry: e, old: true})
+	if t.kept[i/64]&(1<<(i%64)) == 0 {
+		t.kept[i/64] |= 1 << (i % 64)
+		t.nkept++
+		t.refs = append(t.refs, ref{entry: t.oldIdx[i], old: true})
 	}
 	t.mu.Unlock()
 	p.settled = true
@@ -440,7 +443,7 @@ func (t *Table) Close() error {
 			t.old = nil
 		}
 	}()
-	if !t.dirty && len(t.kept) == len(t.oldIdx) {
+	if !t.dirty && t.nkept == len(t.oldIdx) {
 		if t.old != nil {
 			now := time.Now()
 			os.Chtimes(t.name, now, now) // least recently used is what eviction removes
