@@ -390,9 +390,9 @@ func (c *Chain) fix(r *FileResult, it item, snap *fsutil.Snapshot, o *Options) {
 		// The rename first (it never replaces a file), then the edits under the new name: the
 		// file is the same one, so what was read still describes it.
 		if _, err := o.roots.Rename(it.path, to, fsutil.RenameOptions{Old: snap}); err != nil {
-			if errors.Is(err, fsutil.ErrExists) {
+			if why := renameRefused(err); why != "" {
 				r.Output, r.Renamed, r.Fixes, r.Changed = it.path, false, r.Fixes[1:], fx.Changed
-				r.Unfixed = append(r.Unfixed, fmt.Sprintf("not renamed to %s: a file of that name appeared [sidecar/yml-name]", filepath.Base(to)))
+				r.Unfixed = append(r.Unfixed, fmt.Sprintf("not renamed to %s: %s [sidecar/yml-name]", filepath.Base(to), why))
 				if !fx.Changed {
 					return
 				}
@@ -430,6 +430,20 @@ func renameTarget(p string) (to, why string) {
 		}
 	}
 	return to, ""
+}
+
+// renameRefused says why the writer left a file unrenamed for a reason the user settles
+// (the new name taken, a symbolic link, other hard links), or "" for a failure.
+func renameRefused(err error) string {
+	switch {
+	case errors.Is(err, fsutil.ErrExists):
+		return "a file of that name exists"
+	case errors.Is(err, fsutil.ErrNotRegular):
+		return "it is not a regular file (a symbolic link?); rename it by hand"
+	case errors.Is(err, fsutil.ErrHardLinked):
+		return "it has other hard links; rename it by hand"
+	}
+	return ""
 }
 
 // renameDiff is a unified diff that shows a rename as one, as git does: "rename from" and

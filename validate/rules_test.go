@@ -249,6 +249,16 @@ func TestYmlName(t *testing.T) {
 	if r := New(nil, Options{Strict: true}).ValidateFile(side); !r.Failed(true) {
 		t.Error("--strict: a .yml sidecar passes")
 	}
+	// A symbolic link named .yml: fix renames regular files only, so the hint promises no fix.
+	if err := os.Symlink("best.metadata.yml", filepath.Join(dir, "last.metadata.yml")); err == nil {
+		if err := os.WriteFile(filepath.Join(dir, "last.ckpt"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := v.ValidateFile(filepath.Join(dir, "last.metadata.yml"))
+		if len(r.Findings) == 0 || r.Findings[0].Rule != "sidecar/yml-name" || Fixable(r.Findings[0]) {
+			t.Errorf("a .yml symlink: %v", dump(r.Findings))
+		}
+	}
 	if err := os.WriteFile(filepath.Join(dir, "best.ckpt.metadata.yaml"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

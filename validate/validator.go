@@ -631,9 +631,14 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 // .metadata.yaml only, so no reader finds it. Renaming it within its naming family (the
 // name `ckptmeta fix` gives it, when no other sidecar of the checkpoint exists) is certain.
 func ymlName(name, to string) Finding {
+	hint := runOn("ckptmeta fix", name) + " to rename it to " + filepath.Base(to)
+	if info, err := os.Lstat(name); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		// fsutil.Roots.Rename renames regular files only: a link is the user's to move.
+		hint = "rename it to " + filepath.Base(to) + " (a symbolic link: ckptmeta fix renames only regular files)"
+	}
 	return Finding{Path: name, Line: 1, Column: 1, Rule: "sidecar/yml-name", Severity: SeverityWarning,
 		Message: "sidecar named .metadata.yml: the catalogs and consoles read only " + filepath.Base(to),
-		Hint:    runOn("ckptmeta fix", name) + " to rename it to " + filepath.Base(to)}
+		Hint:    hint}
 }
 
 // conflict names the other sidecars of the checkpoint; its hint keeps the preferred name
