@@ -305,3 +305,43 @@ func TestCacheConcurrentRuns(t *testing.T) {
 		t.Errorf("want one table, got %d", tableCount(t, cacheDir))
 	}
 }
+
+// TestCacheRebuiltBinaryUsesItsOwnTable: another build of ckptmeta (here another version
+// linked in) keys its own table, never the one this build wrote, and reports what --no-cache
+// reports. (TestCacheKeyedByBuild in validate proves a table of another build is not read even
+// when it holds a wrong verdict.)
+func TestCacheRebuiltBinaryUsesItsOwnTable(t *testing.T) {
+	dir := cacheTree(t)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	other := filepath.Join(t.TempDir(), "ckptmeta-other")
+	if out, err := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-cache-test", "-o", other, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if _, _, code := ckptmetaOut(t, dir, nil, "validate", "--cache-dir", cacheDir, "outputs"); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if n := tableCount(t, cacheDir); n != 1 {
+		t.Fatalf("want 1 table, got %d", n)
+	}
+	run := func(args ...string) (string, int) {
+		cmd := exec.Command(other, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "NO_COLOR=1")
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	want, wantCode := run("validate", "--no-cache", "-o", "json", "outputs")
+	for range 2 {
+		got, code := run("validate", "--cache-dir", cacheDir, "-o", "json", "outputs")
+		if got != want || code != wantCode {
+			t.Errorf("the other build's cached run differs from its --no-cache run (exit %d, want %d)", code, wantCode)
+		}
+	}
+	if n := tableCount(t, cacheDir); n != 2 {
+		t.Errorf("the other build shared this build's table: %d tables", n)
+	}
+}
