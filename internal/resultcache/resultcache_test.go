@@ -11,6 +11,18 @@ import (
 	"time"
 )
 
+// at sets the clock to d after p's mtime (and ctime: written together), whatever time it is.
+func at(t *testing.T, p string, d time.Duration) {
+	t.Helper()
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := now
+	now = func() time.Time { return info.ModTime().Add(d) }
+	t.Cleanup(func() { now = old })
+}
+
 // later moves the clock past the racy window of every file written so far.
 func later(t *testing.T) {
 	t.Helper()
@@ -69,6 +81,7 @@ func TestRacyThenClean(t *testing.T) {
 	c := openCache(t)
 	p := filepath.Join(t.TempDir(), "a.yaml")
 	write(t, p, "one")
+	at(t, p, time.Second) // judged a second after the write: racy, however slow the machine
 	steps := []struct{ want, how string }{
 		{"verdict on one", "computed"},
 		{"verdict on one", "content"}, // racy: the file was written just before it was read
@@ -81,7 +94,7 @@ func TestRacyThenClean(t *testing.T) {
 		}
 		closeTable(t, tb)
 	}
-	later(t)
+	at(t, p, 3*time.Second)
 	tb := c.Table("k")
 	if got, how := judge(t, tb, p); how != "content" || got != "verdict on one" {
 		t.Fatalf("after the window, first run: %q by %s", got, how) // still the racy record
@@ -93,6 +106,7 @@ func TestRacyThenClean(t *testing.T) {
 	}
 	closeTable(t, tb)
 	write(t, p, "two") // same size
+	at(t, p, 3*time.Second)
 	tb = c.Table("k")
 	if got, how := judge(t, tb, p); how != "computed" || got != "verdict on two" {
 		t.Fatalf("after an edit: %q by %s", got, how)
@@ -106,6 +120,7 @@ func TestRacyRecordIgnoresEqualStat(t *testing.T) {
 	c := openCache(t)
 	p := filepath.Join(t.TempDir(), "a.yaml")
 	write(t, p, "one")
+	at(t, p, time.Second)
 	tb := c.Table("k")
 	judge(t, tb, p)
 	closeTable(t, tb)
