@@ -220,15 +220,17 @@ func (w *watcher) scan(ctx context.Context, onDir func(string)) error {
 			w.log.Error("cannot read", "path", p.Path, "err", p.Err.Error())
 		}
 	}
+	toFix := 0
 	w.mu.Lock()
 	for _, it := range cov.Items {
 		w.items[it.Checkpoint] = append(w.items[it.Checkpoint], it)
 		if w.needsWork(it) {
 			w.q.touch(it.Checkpoint, kindCheckpoint, start, 0)
+			toFix++
 		}
 	}
 	w.mu.Unlock()
-	w.log.Info("scanned", "paths", w.paths, "checkpoints", cov.Total.Checkpoints, "to_fix", w.q.len(),
+	w.log.Info("scanned", "paths", w.paths, "checkpoints", cov.Total.Checkpoints, "to_fix", toFix,
 		"coverage_percent", round2(cov.Total.Percent()), "elapsed_ms", w.now().Sub(start).Milliseconds())
 	for _, it := range cov.Items {
 		if !w.needsWork(it) && it.State != catalog.StateCurrent && it.State != catalog.StateOutdated && it.State != catalog.StateOrphan {
@@ -370,6 +372,9 @@ func (w *watcher) generate(ctx context.Context, ckpts []string, seen map[string]
 				w.log.Warn("generate warning", "checkpoint", c, "warning", warn)
 			}
 		case generate.Failed:
+			if !exists(c) {
+				return // removed meanwhile (a run deleted): its verdict is refreshed, nothing failed
+			}
 			if errors.Is(r.Err, fsutil.ErrChanged) {
 				w.superseded(c, seen[c], r.Err)
 				return
@@ -449,6 +454,8 @@ func (w *watcher) migrate(ctx context.Context, sidecars []string, seen map[strin
 		switch {
 		case errors.Is(r.Err, fsutil.ErrChanged):
 			w.superseded(c, seen[c], r.Err)
+		case r.Err != nil && !exists(r.Path):
+			// removed meanwhile: its verdict is refreshed, nothing failed
 		case r.Err != nil:
 			w.handled(Event{Path: key(r.Path), Action: ActionFailed, Lag: lag, Err: r.Err})
 		case r.Written:
@@ -643,6 +650,11 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 func statOf(p string) (stamp, error) {
