@@ -79,7 +79,7 @@ func TestSignalStopsWithinASecond(t *testing.T) {
 		{[]string{"status", "outputs"}, syscall.SIGTERM, false},
 		{[]string{"list", "outputs"}, syscall.SIGINT, false},
 		{[]string{"watch", "--once", "outputs"}, syscall.SIGTERM, false}, // the daemon's 0 is TestWatchSignalExitsZero
-		{[]string{"migrate", "outputs"}, syscall.SIGTERM, true}, // last: it changes the tree
+		{[]string{"migrate", "outputs"}, syscall.SIGTERM, true},          // last: it changes the tree
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, "_")+"_"+c.sig.String(), func(t *testing.T) {
