@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
@@ -75,7 +76,13 @@ type htmlPage struct {
 	Total       htmlRow
 	Problems    []Problem
 	Items       []Item
+	Live        bool
+	Refresh     int // seconds; 0 = no <meta http-equiv="refresh">
+	Note        string
+	Events      []htmlEvent
 }
+
+type htmlEvent struct{ Time, Action, Path, Detail string }
 
 func f2(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
@@ -123,6 +130,16 @@ func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
 				it.Sidecars[i] = safetext.Line(s)
 			}
 			p.Items = append(p.Items, it)
+		}
+	}
+	if l := o.Live; l != nil {
+		p.Live, p.Note = true, safetext.Line(l.Note)
+		if l.Refresh > 0 {
+			p.Refresh = max(1, int(l.Refresh.Round(time.Second)/time.Second))
+		}
+		for _, e := range l.Events {
+			p.Events = append(p.Events, htmlEvent{Time: e.Time.UTC().Format("2006-01-02 15:04:05.000"),
+				Action: safetext.Line(e.Action), Path: safetext.Line(e.Path), Detail: safetext.Line(e.Detail)})
 		}
 	}
 	p.Problems = nil

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 type promSample struct {
@@ -251,15 +253,7 @@ func TestListCSVAndJSONAgree(t *testing.T) {
 // TestHTMLInChromium renders the status page in headless Chromium and checks, in the DOM it
 // built, that the chart has a bar per non-zero state and the table a row per experiment.
 func TestHTMLInChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if chromium, err = exec.LookPath("/usr/bin/chromium"); err != nil {
-			if os.Getenv("CI") != "" { // .ci/run installs it
-				t.Fatal("chromium is not installed; .ci/run installs it (apt-get install chromium)")
-			}
-			t.Skip("chromium is not installed (apt-get install chromium): the HTML page is checked only by its golden file")
-		}
-	}
+	chromium := testenv.Chromium(t)
 	root := buildTree(t)
 	c, err := Status(context.Background(), []string{root}, StatusOptions{})
 	if err != nil {
@@ -277,13 +271,10 @@ func TestHTMLInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	shot := filepath.Join(dir, "status.png")
-	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + filepath.Join(dir, "profile")}
-	dom, err := exec.CommandContext(ctx, chromium, append(args, "--dump-dom", "file://"+page)...).Output()
+	d, err := chromium.DOM(ctx, "file://"+page)
 	if err != nil {
-		t.Fatalf("chromium --dump-dom: %v", err)
+		t.Fatal(err)
 	}
-	d := string(dom)
 	bars := regexp.MustCompile(`<rect class="bar state-([a-z]+)"[^>]*data-count="(\d+)"`).FindAllStringSubmatch(d, -1)
 	nonzero := 0
 	for _, e := range c.Experiments {
@@ -311,8 +302,8 @@ func TestHTMLInChromium(t *testing.T) {
 	if !strings.Contains(d, "coverage of outputs/") || strings.Contains(d, "ZgotmplZ") {
 		t.Error("title missing or a value was rejected by html/template")
 	}
-	if out, err := exec.CommandContext(ctx, chromium, append(args, "--screenshot="+shot, "--window-size=1100,900", "file://"+page)...).CombinedOutput(); err != nil {
-		t.Fatalf("chromium --screenshot: %v\n%s", err, out)
+	if err := chromium.Screenshot(ctx, "file://"+page, shot, 1100, 900); err != nil {
+		t.Fatal(err)
 	}
 	if fi, err := os.Stat(shot); err != nil || fi.Size() < 1000 {
 		t.Errorf("no screenshot: %v", err)

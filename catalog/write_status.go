@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
@@ -24,6 +25,24 @@ type WriteOptions struct {
 	Verbose bool
 	// Title heads the HTML page; "" = "ckptmeta status".
 	Title string
+	// Live, when set, makes the HTML page a live one (the page `ckptmeta watch --listen` serves):
+	// it reloads itself and lists the latest events. Other formats ignore it.
+	Live *LivePage
+}
+
+// LivePage is what the live HTML page adds to the status page.
+type LivePage struct {
+	Refresh time.Duration // the page reloads itself this often (<meta http-equiv="refresh">, no script); 0 = never
+	Note    string        // a line under the summary ("start-up scan in progress"); "" = none
+	Events  []PageEvent   // the latest events, in the order to show them; none still shows the (empty) section
+}
+
+// PageEvent is one row of the live page's events table. Every field is rendered as an untrusted name.
+type PageEvent struct {
+	Time   time.Time
+	Action string
+	Path   string
+	Detail string
 }
 
 // WriteStatus renders c in format ("" = table). An unknown format is a *FormatError.
@@ -210,47 +229,93 @@ func statusJSON(w io.Writer, c *Coverage) error {
 
 // Prometheus text exposition (version 0.0.4), for node_exporter's textfile collector.
 
-// escapeLabel escapes a label value as the exposition format defines (backslash, double quote, line feed),
-// so a name round-trips exactly; other control characters and invalid UTF-8, which the format cannot
-// carry safely, are rendered by safetext first.
-func escapeLabel(s string) string {
+// promFloat writes whole numbers (the counts, ratios 0 and 1) without an exponent, and other
+// values in Go's shortest form.
+func promFloat(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// MetricFamily is one Prometheus metric family of a coverage: the one naming of ckptmeta's
+// coverage metrics, shared by `status -o prometheus` and the /metrics of `ckptmeta watch`.
+type MetricFamily struct {
+	Name    string // ckptmeta_…
+	Help    string
+	Type    string // "gauge"
+	Labels  []string
+	Samples []MetricSample
+}
+
+// MetricSample is one sample: its label values in the order of MetricFamily.Labels, and its value.
+type MetricSample struct {
+	LabelValues []string
+	Value       float64
+}
+
+// MetricFamilies returns c as Prometheus gauges. Label values are names as the exposition
+// carries them: exact, except that control characters other than line feed and invalid UTF-8
+// are rendered by safetext (the format's own escapes of backslash, quote and line feed are the
+// writer's job).
+func MetricFamilies(c *Coverage) []MetricFamily {
+	exp := []string{"experiment"}
+	var (
+		checkpoints = MetricFamily{Name: "ckptmeta_checkpoints", Help: "Checkpoints by sidecar state and experiment.", Type: "gauge", Labels: []string{"experiment", "state"}}
+		orphans     = MetricFamily{Name: "ckptmeta_orphan_sidecars", Help: "Sidecars whose checkpoint does not exist, by experiment.", Type: "gauge", Labels: exp}
+		coverage    = MetricFamily{Name: "ckptmeta_coverage_ratio", Help: "Share of checkpoints with a valid, not stale sidecar (current or outdated), by experiment.", Type: "gauge", Labels: exp}
+		current     = MetricFamily{Name: "ckptmeta_current_ratio", Help: "Share of checkpoints whose sidecar is at the latest schema_version and not stale, by experiment.", Type: "gauge", Labels: exp}
+	)
+	for _, e := range c.Experiments {
+		name := labelValue(e.Name)
+		for _, s := range tableStates {
+			checkpoints.Samples = append(checkpoints.Samples, MetricSample{[]string{name, string(s)}, float64(e.Get(s))})
+		}
+		orphans.Samples = append(orphans.Samples, MetricSample{[]string{name}, float64(e.Orphans)})
+		coverage.Samples = append(coverage.Samples, MetricSample{[]string{name}, e.Percent() / 100})
+		current.Samples = append(current.Samples, MetricSample{[]string{name}, e.CurrentPercent() / 100})
+	}
+	return []MetricFamily{checkpoints, orphans, coverage, current,
+		{Name: "ckptmeta_overall_coverage_ratio", Help: "Share of all checkpoints with a valid, not stale sidecar.", Type: "gauge",
+			Samples: []MetricSample{{nil, c.Total.Percent() / 100}}},
+		{Name: "ckptmeta_overall_current_ratio", Help: "Share of all checkpoints whose sidecar is current.", Type: "gauge",
+			Samples: []MetricSample{{nil, c.Total.CurrentPercent() / 100}}},
+		{Name: "ckptmeta_scan_problems", Help: "Paths the scan could not read.", Type: "gauge",
+			Samples: []MetricSample{{nil, float64(len(c.Problems))}}},
+	}
+}
+
+// labelValue renders a name for a label value: line feeds stay (the format escapes them), every
+// other control character and invalid UTF-8 is rendered by safetext.
+func labelValue(s string) string {
 	parts := strings.Split(s, "\n")
 	for i, p := range parts {
 		parts[i] = safetext.Line(p)
 	}
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(strings.Join(parts, "\n"))
+	return strings.Join(parts, "\n")
 }
 
-func promFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+// escapeLabel escapes a label value as the exposition format defines (backslash, double quote, line feed).
+var escapeLabel = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace
 
 func statusPrometheus(w io.Writer, c *Coverage) error {
 	bw := bufio.NewWriter(w)
-	family := func(name, typ, help string) {
-		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
-	}
-	family("ckptmeta_checkpoints", "gauge", "Checkpoints by sidecar state and experiment.")
-	for _, e := range c.Experiments {
-		for _, s := range tableStates {
-			fmt.Fprintf(bw, "ckptmeta_checkpoints{experiment=\"%s\",state=\"%s\"} %d\n", escapeLabel(e.Name), s, e.Get(s))
+	for _, f := range MetricFamilies(c) {
+		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", f.Name, f.Help, f.Name, f.Type)
+		for _, s := range f.Samples {
+			bw.WriteString(f.Name)
+			if len(f.Labels) > 0 {
+				bw.WriteByte('{')
+				for i, l := range f.Labels {
+					if i > 0 {
+						bw.WriteByte(',')
+					}
+					fmt.Fprintf(bw, "%s=\"%s\"", l, escapeLabel(s.LabelValues[i]))
+				}
+				bw.WriteByte('}')
+			}
+			fmt.Fprintf(bw, " %s\n", promFloat(s.Value))
 		}
 	}
-	family("ckptmeta_orphan_sidecars", "gauge", "Sidecars whose checkpoint does not exist, by experiment.")
-	for _, e := range c.Experiments {
-		fmt.Fprintf(bw, "ckptmeta_orphan_sidecars{experiment=\"%s\"} %d\n", escapeLabel(e.Name), e.Orphans)
-	}
-	family("ckptmeta_coverage_ratio", "gauge", "Share of checkpoints with a valid, not stale sidecar (current or outdated), by experiment.")
-	for _, e := range c.Experiments {
-		fmt.Fprintf(bw, "ckptmeta_coverage_ratio{experiment=\"%s\"} %s\n", escapeLabel(e.Name), promFloat(e.Percent()/100))
-	}
-	family("ckptmeta_current_ratio", "gauge", "Share of checkpoints whose sidecar is at the latest schema_version and not stale, by experiment.")
-	for _, e := range c.Experiments {
-		fmt.Fprintf(bw, "ckptmeta_current_ratio{experiment=\"%s\"} %s\n", escapeLabel(e.Name), promFloat(e.CurrentPercent()/100))
-	}
-	family("ckptmeta_overall_coverage_ratio", "gauge", "Share of all checkpoints with a valid, not stale sidecar.")
-	fmt.Fprintf(bw, "ckptmeta_overall_coverage_ratio %s\n", promFloat(c.Total.Percent()/100))
-	family("ckptmeta_overall_current_ratio", "gauge", "Share of all checkpoints whose sidecar is current.")
-	fmt.Fprintf(bw, "ckptmeta_overall_current_ratio %s\n", promFloat(c.Total.CurrentPercent()/100))
-	family("ckptmeta_scan_problems", "gauge", "Paths the scan could not read.")
-	fmt.Fprintf(bw, "ckptmeta_scan_problems %d\n", len(c.Problems))
 	return bw.Flush()
 }

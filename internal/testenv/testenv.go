@@ -1,13 +1,16 @@
-// Package testenv finds the outside tools the tests compare ckptmeta with (Debian's python3
-// and its modules). It is for tests only. When a tool is missing, the test skips with an
+// Package testenv finds the outside tools the tests compare ckptmeta with or run it against
+// (Debian's python3 and its modules, headless Chromium, Prometheus). It is for tests only. When a tool is missing, the test skips with an
 // install hint on a developer's machine and fails under CI (CI set), because .ci/run
 // installs every tool: a skipped comparison must never pass for a done one there.
 package testenv
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,4 +44,54 @@ func missing(t testing.TB, msg string) {
 		t.Fatal(msg + " (.ci/run installs it)")
 	}
 	t.Skip(msg)
+}
+
+// Command returns the path of the outside program name: on PATH, else in /usr/bin or
+// /usr/sbin. When it is missing the test skips with "apt-get install pkg" (fails under CI).
+func Command(t testing.TB, name, pkg string) string {
+	t.Helper()
+	if exe, err := exec.LookPath(name); err == nil {
+		return exe
+	}
+	for _, dir := range []string{"/usr/bin", "/usr/sbin"} {
+		exe := filepath.Join(dir, name)
+		if fi, err := os.Stat(exe); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return exe
+		}
+	}
+	missing(t, name+" not found; apt-get install "+pkg)
+	return ""
+}
+
+// Browser is headless Chromium with a profile of its own, for tests that render pages.
+type Browser struct {
+	exe  string
+	args []string
+}
+
+// Chromium returns headless Chromium (Debian's chromium package), skipping or failing as
+// Command does when it is missing.
+func Chromium(t testing.TB) *Browser {
+	t.Helper()
+	exe := Command(t, "chromium", "chromium")
+	return &Browser{exe: exe, args: []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}}
+}
+
+// DOM loads url (file:// or http://) and returns the DOM as Chromium built it.
+func (b *Browser) DOM(ctx context.Context, url string) (string, error) {
+	out, err := exec.CommandContext(ctx, b.exe, append(b.args, "--dump-dom", url)...).Output()
+	if err != nil {
+		return "", fmt.Errorf("chromium --dump-dom %s: %w", url, err)
+	}
+	return string(out), nil
+}
+
+// Screenshot loads url in a window of width × height pixels and saves it as the PNG file.
+func (b *Browser) Screenshot(ctx context.Context, url, file string, width, height int) error {
+	args := append(b.args, "--screenshot="+file, fmt.Sprintf("--window-size=%d,%d", width, height), url)
+	if out, err := exec.CommandContext(ctx, b.exe, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("chromium --screenshot %s: %w\n%s", url, err, out)
+	}
+	return nil
 }
