@@ -78,9 +78,11 @@ func Chromium(t testing.TB) *Browser {
 		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}}
 }
 
-// DOM loads url (file:// or http://) and returns the DOM as Chromium built it.
-func (b *Browser) DOM(ctx context.Context, url string) (string, error) {
-	out, err := exec.CommandContext(ctx, b.exe, append(b.args, "--dump-dom", url)...).Output()
+// DOM loads url (file:// or http://) and returns the DOM as Chromium built it. Extra
+// switches go before the URL (--virtual-time-budget=MS lets timers and reloads run first).
+func (b *Browser) DOM(ctx context.Context, url string, extra ...string) (string, error) {
+	args := append(append(append([]string(nil), b.args...), extra...), "--dump-dom", url)
+	out, err := exec.CommandContext(ctx, b.exe, args...).Output()
 	if err != nil {
 		return "", fmt.Errorf("chromium --dump-dom %s: %w", url, err)
 	}
@@ -89,7 +91,7 @@ func (b *Browser) DOM(ctx context.Context, url string) (string, error) {
 
 // Screenshot loads url in a window of width × height pixels and saves it as the PNG file.
 func (b *Browser) Screenshot(ctx context.Context, url, file string, width, height int) error {
-	args := append(b.args, "--screenshot="+file, fmt.Sprintf("--window-size=%d,%d", width, height), url)
+	args := append(append([]string(nil), b.args...), "--screenshot="+file, fmt.Sprintf("--window-size=%d,%d", width, height), url)
 	if out, err := exec.CommandContext(ctx, b.exe, args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("chromium --screenshot %s: %w\n%s", url, err, out)
 	}
