@@ -237,6 +237,9 @@ func TestExitCodes(t *testing.T) {
 		}, []string{"watch", "--once", "outputs"}, 1},
 		{"watch/usage", nil, []string{"watch", "--no-such-flag"}, 2},
 		{"watch/no-path-no-outputs", emptyDir, []string{"watch"}, 2},
+		{"watch/listen-bad-address", nil, []string{"watch", "--listen", "no-port", "outputs"}, 2},
+		{"watch/listen-with-once", nil, []string{"watch", "--once", "--listen", "127.0.0.1:0", "outputs"}, 2},
+		// (a --listen port in use: TestWatchListenPortInUse)
 		// schema (reads nothing from disk: clean and usage only)
 		{"schema/clean", nil, []string{"schema", "show", "latest"}, 0},
 		{"schema/usage", nil, []string{"schema", "show", "9.9"}, 2},

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/watch"
+	"github.com/ckptmeta/ckptmeta/watch/serve"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +22,7 @@ func newWatchCmd() *cobra.Command {
 		naming    string
 		logFormat string
 		logLevel  string
+		listen    string
 	)
 	cmd := &cobra.Command{
 		Use:   "watch [PATH...]",
@@ -38,6 +41,12 @@ json). SIGINT or SIGTERM finishes the file in hand and exits 0; nothing is lost 
 by a crash, since the next start's scan catches up. --once runs the scan and the fixes, waits
 for checkpoints still being written, and exits (for cron).
 
+--listen ADDR (host:port; off by default) serves, while watching, /metrics for Prometheus
+(the coverage gauges of status -o prometheus, action counters, the event-lag histogram),
+/healthz (503 until the start-up scan has finished, then 200 ok) and / (the status page,
+live: coverage per experiment and the latest events, reloaded every 5 s). Bind to
+127.0.0.1 unless something scrapes from another host: the page shows file names.
+
 On Linux each watched directory takes one inotify watch; when fs.inotify.max_user_watches is
 reached, watch says so and how to raise it.
 
@@ -47,10 +56,11 @@ Exit codes:
   1    --once: a file failed, a path does not exist or cannot be read, or a sidecar is left
        missing, stale, invalid, legacy or in conflict
   2    usage error, no PATH given and no ./outputs, or watching cannot start (the system's
-       watch limit is reached)
+       watch limit is reached, the --listen address is in use or not valid)
   130  --once interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started`,
 		Example: `  ckptmeta watch                          # watch outputs/ until stopped
   ckptmeta watch --log-format json runs/   # JSON log records for a log collector
+  ckptmeta watch --listen 127.0.0.1:9478   # with /metrics, /healthz and a live page
   ckptmeta watch --once --migrate outputs/ # from cron: fix what is there, then exit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if version != "" && version != "latest" {
@@ -71,11 +81,33 @@ Exit codes:
 				return err
 			}
 			o.Logger = logger
+			if listen != "" && once {
+				return usagef("--listen serves a running watch; --once exits after the scan")
+			}
 			if args, err = pathsOrDefault("watch", args); err != nil {
 				return err
 			}
 			limitCatalogMemory()
 			if !once {
+				if listen != "" {
+					// Opened before the scan starts, so a port in use is reported at once.
+					ln, err := serve.Listen(listen)
+					if err != nil {
+						return err
+					}
+					srv := serve.New(serve.Options{Title: "ckptmeta watch " + strings.Join(args, " ")})
+					o.Observer = srv
+					ctx, stopServing := context.WithCancel(cmd.Context())
+					served := make(chan error, 1)
+					go func() { served <- srv.Serve(ctx, ln) }()
+					logger.Info("serving", "addr", ln.Addr().String())
+					defer func() {
+						stopServing() // the server stops with the watcher
+						if err := <-served; err != nil {
+							logger.Error("serving stopped", "err", err)
+						}
+					}()
+				}
 				err := watch.Run(cmd.Context(), args, o)
 				var le *watch.LimitError
 				if errors.As(err, &le) {
@@ -102,6 +134,7 @@ Exit codes:
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&once, "once", false, "scan, fix what needs it, wait for checkpoints being written, and exit")
+	fl.StringVar(&listen, "listen", "", "serve /metrics, /healthz and a live coverage page on `ADDR` (host:port); off by default")
 	fl.BoolVar(&o.Migrate, "migrate", false, "also migrate outdated, legacy and broken sidecars to the latest version (the rules of migrate)")
 	fl.StringVar(&logFormat, "log-format", "text", "log records on stderr: text or json")
 	fl.StringVar(&logLevel, "log-level", "info", "least important records logged: debug, info, warn or error (-q means warn)")
