@@ -44,6 +44,14 @@ type Options struct {
 	// catalog's and migrate's runs given it), so unchanged files are not read again; the
 	// results are exactly those of an uncached run (see [Cache]).
 	Cache *Cache
+	// Rules sets the level of findings by rule id (DESIGN.md's rule table): RuleOff drops
+	// them, RuleWarning and RuleError set their severity. It applies to every finding after
+	// the check produced it and before the file's Status is decided, so Status, Failed and
+	// Strict follow it; an unknown-key finding made an error by Strict is still turned back
+	// by "schema/unknown-key": warning (and then fails only because Strict fails on any
+	// finding). Rules not named keep their own severity. [CheckRules] says what it may hold;
+	// [Preset] returns named sets of levels. Plain data: callers may fingerprint Options.
+	Rules map[string]RuleLevel
 }
 
 // Validator checks sidecars against the schema of their schema_version. It is safe for
@@ -108,7 +116,8 @@ func (v *Validator) content(name string, src []byte) (*Result, *Document, *suppr
 // finish completes a result once every finding is in (suppressed ones already dropped):
 // the findings are bounded, placed and sorted, and the status follows.
 func (v *Validator) finish(res *Result) {
-	res.Findings = truncateFindings(res.Findings)
+	res.Findings = v.applyRules(res.Findings)
+	res.Findings = v.applyRules(truncateFindings(res.Findings)) // the level of file/too-many-findings
 	placeFindings(res.Findings)
 	sortFindings(res.Findings)
 	if res.Status == StatusError || res.Status == StatusSkipped {
@@ -596,7 +605,10 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
 		return append(out, orphan(name, f, ckptPath))
 	}
-	if !f.parsed || v.opts.NoStale {
+	// With both fingerprint rules off, nothing the comparison could find would be reported:
+	// skip it, as --no-stale does (it may hash a checkpoint's pickle).
+	noStale := v.opts.NoStale || v.ruleOff("sidecar/stale", "checkpoint/unreadable")
+	if !f.parsed || noStale {
 		if dirs == nil {
 			if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
 				return append(out, orphan(name, f, ckptPath))
@@ -804,6 +816,7 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 			switch {
 			case errors.As(e.err, &loop):
 				rs[i] = loopResult(e.path, loop)
+				v.finish(rs[i]) // its warning takes the level Options.Rules gives walk/symlink-loop
 			case e.err != nil:
 				rs[i] = errorResult(e.path, e.err)
 			default:
