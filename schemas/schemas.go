@@ -133,21 +133,26 @@ func newSchema(version string, src []byte) (*Schema, error) {
 	}
 	s := &Schema{Version: version, ID: head.ID, Title: head.Title, sem: sem, source: src}
 	// The full parse waits for the first use: a run usually needs one version of four.
-	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
-		if err != nil {
-			return nil, err
-		}
-		c := jsonschema.NewCompiler()
-		c.DefaultDraft(jsonschema.Draft2020)
-		// Only the schema itself may be loaded: no file or network loader.
-		c.UseLoader(jsonschema.SchemeURLLoader{})
-		if err := c.AddResource(head.ID, doc); err != nil {
-			return nil, err
-		}
-		return c.Compile(head.ID)
-	})
+	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return Compile(head.ID, src) })
 	return s, nil
+}
+
+// Compile compiles one JSON Schema document (draft 2020-12 unless it says otherwise) the
+// way the embedded schemas are compiled: id is its $id, and nothing else may be loaded (no
+// file or network loader). Other published schemas (the config file's) use it too.
+func Compile(id string, src []byte) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	// Only the schema itself may be loaded: no file or network loader.
+	c.UseLoader(jsonschema.SchemeURLLoader{})
+	if err := c.AddResource(id, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(id)
 }
 
 // Versions lists the known versions in ascending order, [Legacy] first.

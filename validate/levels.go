@@ -148,8 +148,9 @@ func SwitchableRules() []string {
 }
 
 // CloseRules returns the rule ids a mistyped id most likely meant, best first, at most three:
-// ids whose name after the "/" is the id given (`orphan` → sidecar/orphan, case aside),
-// then those within an edit distance of a third of its length ([SuggestRule]'s measure).
+// ids whose name after the "/" is the name given (`orphan` → sidecar/orphan, case aside), then
+// those within an edit distance of a third of its length ([SuggestRule]'s measure), whole
+// or by name.
 func CloseRules(id string) []string {
 	type scored struct {
 		id   string
@@ -159,13 +160,14 @@ func CloseRules(id string) []string {
 	if _, after, ok := strings.Cut(id, "/"); ok {
 		name = after
 	}
-	lower := strings.ToLower(id)
+	lower, lowerName := strings.ToLower(id), strings.ToLower(name)
 	var found []scored
 	for _, r := range SwitchableRules() {
-		_, rname, _ := strings.Cut(r, "/")
-		if strings.EqualFold(rname, name) {
-			found = append(found, scored{r, 0})
-		} else if d := editDistance(lower, strings.ToLower(r)); d <= len(id)/3 {
+		lr := strings.ToLower(r)
+		_, rname, _ := strings.Cut(lr, "/")
+		// The whole id, or its name alone against each rule's name (`orphn` → sidecar/orphan).
+		d := min(editDistance(lower, lr), editDistance(lowerName, rname))
+		if d <= max(1, len(name)/3) {
 			found = append(found, scored{r, d})
 		}
 	}

@@ -47,7 +47,12 @@ self-contained page with a coverage chart, readable offline).
 			if failUnder < 0 || failUnder > 100 {
 				return usagef("--fail-under takes a percentage from 0 to 100, not %g", failUnder)
 			}
-			paths, err := pathsOrDefault(cmd.Name(), args)
+			eff, err := commandSettings(cmd, args)
+			if err != nil {
+				return err
+			}
+			o.Exclude, o.Jobs, o.Validate.Rules = eff.ExcludePatterns(), eff.Jobs.Value, eff.RuleLevels()
+			paths, err := pathsOrDefault(cmd.Name(), args, eff)
 			if err != nil {
 				return err
 			}
@@ -102,6 +107,7 @@ self-contained page with a coverage chart, readable offline).
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
 	addCacheFlags(cmd, &cache)
+	addRuleFlags(fl)
 	return cmd
 }
 
@@ -147,7 +153,12 @@ scanning the tree), csv.
 			if _, err := catalog.ParseSort(o.Sort); err != nil {
 				return &hintError{&usageError{fmt.Errorf("--sort: %w", err)}, "fields: " + strings.Join(catalog.Fields(), ", ")}
 			}
-			paths, err := pathsOrDefault(cmd.Name(), args)
+			eff, err := commandSettings(cmd, args)
+			if err != nil {
+				return err
+			}
+			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			paths, err := pathsOrDefault(cmd.Name(), args, eff)
 			if err != nil {
 				return err
 			}

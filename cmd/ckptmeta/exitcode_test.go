@@ -106,6 +106,12 @@ func TestExitCodes(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "outputs/exp/checkpoints/broken.ckpt.metadata.yaml"), "a: [1,\n")
 	}
 	unwritable := filepath.Join("no-such-dir", "report.out")
+	orphanSidecar := func(t *testing.T, dir string) { // a valid sidecar whose checkpoint is not there
+		fixture(t, dir, "sidecars/valid/seed.ckpt.metadata.yaml", "outputs/exp/checkpoints/gone.ckpt.metadata.yaml")
+	}
+	badConfig := func(t *testing.T, dir string) {
+		writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "strict: true\nstrct: true\n")
+	}
 	// A cache directory that cannot be made (under a file): a warning, never another exit code.
 	blockedCache := func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "blocker"), "") }
 	badCache := filepath.Join("blocker", "cache")
@@ -244,6 +250,49 @@ func TestExitCodes(t *testing.T) {
 		{"schema/clean", nil, []string{"schema", "show", "latest"}, 0},
 		{"schema/usage", nil, []string{"schema", "show", "9.9"}, 2},
 		{"schema/no-arg", nil, []string{"schema", "show"}, 2},
+		// the configuration file and the rule switches (an orphan sidecar is a warning: exit 0,
+		// under --strict exit 1, and the no-checkpoints preset makes --strict pass)
+		{"validate/orphan", orphanSidecar, []string{"validate", "outputs"}, 0},
+		{"validate/orphan-strict", orphanSidecar, []string{"validate", "--strict", "outputs"}, 1},
+		{"validate/orphan-strict-preset", orphanSidecar, []string{"validate", "--strict", "--preset", "no-checkpoints", "outputs"}, 0},
+		{"validate/orphan-severity-error", orphanSidecar, []string{"validate", "--severity", "sidecar/orphan=error", "outputs"}, 1},
+		{"validate/invalid-severity-warning", invalid, []string{"validate", "--severity",
+			"schema/minimum=warning,schema/maximum=warning,schema/enum=warning,schema/type=warning,sidecar/path-escapes=warning,sidecar/misplaced=off", "outputs"}, 0},
+		{"validate/unknown-rule", nil, []string{"validate", "--disable", "sidecar/orphn", "outputs"}, 2},
+		{"validate/bad-level", nil, []string{"validate", "--severity", "sidecar/orphan=loud", "outputs"}, 2},
+		{"validate/unknown-preset", nil, []string{"validate", "--preset", "none", "outputs"}, 2},
+		{"validate/config-strict", func(t *testing.T, dir string) {
+			orphanSidecar(t, dir)
+			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "strict: true\n")
+		}, []string{"validate", "outputs"}, 1},
+		{"validate/config-preset", func(t *testing.T, dir string) {
+			orphanSidecar(t, dir)
+			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "strict: true\npreset: no-checkpoints\n")
+		}, []string{"validate", "outputs"}, 0},
+		{"validate/no-config", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "strct: true\n")
+		}, []string{"validate", "--no-config", "outputs"}, 0},
+		{"validate/config-paths", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "paths: [missing]\n")
+		}, []string{"validate"}, 1},
+		{"validate/config-unknown-key", badConfig, []string{"validate", "outputs"}, 2},
+		{"validate/config-missing", nil, []string{"validate", "--config", "missing.yaml", "outputs"}, 2},
+		{"validate/config-and-no-config", nil, []string{"validate", "--config", "x.yaml", "--no-config", "outputs"}, 2},
+		{"status/config-unknown-key", badConfig, []string{"status", "outputs"}, 2},
+		{"status/unknown-rule", nil, []string{"status", "--disable", "orphn", "outputs"}, 2},
+		{"list/config-unknown-key", badConfig, []string{"list", "outputs"}, 2},
+		{"migrate/config-unknown-key", badConfig, []string{"migrate", "--check", "outputs"}, 2},
+		{"fix/config-unknown-key", badConfig, []string{"fix", "outputs"}, 2},
+		{"generate/config-unknown-key", badConfig, []string{"generate", "outputs"}, 2},
+		{"generate/config-bad-version", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "generate: {schema_version: '0'}\n")
+		}, []string{"generate", "outputs"}, 2},
+		// config: prints the effective configuration
+		{"config/clean", nil, []string{"config"}, 0},
+		{"config/usage", nil, []string{"config", "-o", "yaml"}, 2},
+		{"config/unknown-rule", nil, []string{"config", "--disable", "nope"}, 2},
+		{"config/config-unknown-key", badConfig, []string{"config"}, 2},
+		{"schema/config", badConfig, []string{"schema", "show", "config"}, 0},
 		// the whole tool
 		{"root/unknown-command", nil, []string{"frobnicate"}, 2},
 	}

@@ -16,12 +16,21 @@ const extensionFlag = "extension"
 const maxExtensionSize = 1 << 20
 
 // registry is the schema registry every command checks with: the built-in schemas,
-// extended by the extension files named with --extension. An extension that cannot be read
-// or used is an error naming the file (exit 2: the tool cannot run as configured).
+// extended by the configuration's extensions, then by the files named with --extension. An
+// extension that cannot be read or used is an error naming the file (exit 2: the tool cannot
+// run as configured).
 func registry(cmd *cobra.Command) (*schemas.Registry, error) {
 	var files []string
+	cfg, err := loadConfigFile(cmd) // the configuration's extensions: absolute, known to exist
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil && cfg.Extensions != nil {
+		files = append(files, cfg.Extensions.Value...)
+	}
 	if f := cmd.Flags().Lookup(extensionFlag); f != nil {
-		files, _ = cmd.Flags().GetStringArray(extensionFlag)
+		given, _ := cmd.Flags().GetStringArray(extensionFlag)
+		files = append(files, given...)
 	}
 	return loadRegistry(files)
 }

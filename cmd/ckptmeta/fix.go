@@ -68,7 +68,12 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 			if format != "text" && format != "json" {
 				return usagef("-o/--format must be text or json, not %q", format)
 			}
-			args, err := pathsOrDefault("fix", args)
+			eff, err := commandSettings(cmd, args)
+			if err != nil {
+				return err
+			}
+			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			args, err = pathsOrDefault("fix", args, eff)
 			if err != nil {
 				return err
 			}

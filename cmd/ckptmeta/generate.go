@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckptmeta/ckptmeta/config"
 	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
-	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate/report"
 	"github.com/spf13/cobra"
 )
@@ -54,23 +54,24 @@ regenerates): ask for it by name.
   ckptmeta generate --schema-version 1.0 --naming stem outputs/
   ckptmeta generate --stale outputs/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if version != "" && version != "latest" {
-				s, err := schemas.Default().Lookup(version)
-				if err != nil || s.Version == schemas.Legacy {
-					return usagef("--schema-version: %q is not a version ckptmeta writes (%s)", version, "1.0, 1.1, 2.0, latest")
-				}
-				o.Version = s.Version
+			eff, err := commandSettings(cmd, args) // checks --schema-version and --naming, as the file's
+			if err != nil {
+				return err
 			}
-			n, err := sidecar.ParseNaming(naming)
+			if v := eff.SchemaVersion.Value; v != config.DefaultSchemaVersion {
+				o.Version = v
+			}
+			n, err := sidecar.ParseNaming(eff.Naming.Value)
 			if err != nil {
 				return &usageError{err}
 			}
+			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
 			if o.Force && o.Stale {
 				return usagef("--force and --stale cannot be combined: --force rebuilds every sidecar")
 			}
 			o.Naming = n
 			o.ToolVersion = toolVersion()
-			if args, err = pathsOrDefault("generate", args); err != nil {
+			if args, err = pathsOrDefault("generate", args, eff); err != nil {
 				return err
 			}
 			out, errw := perFileWriter(cmd, cmd.OutOrStdout()), cmd.ErrOrStderr()

@@ -87,7 +87,12 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 				o.To = s.Version
 			}
 			o.ToolVersion = toolVersion()
-			args, err := pathsOrDefault("migrate", args)
+			eff, err := commandSettings(cmd, args)
+			if err != nil {
+				return err
+			}
+			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			args, err = pathsOrDefault("migrate", args, eff)
 			if err != nil {
 				return err
 			}

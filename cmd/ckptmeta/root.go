@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ckptmeta/ckptmeta/config"
 	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 	"github.com/spf13/cobra"
@@ -43,7 +44,8 @@ const exitCodesHelp = `Exit codes:
   0    clean: nothing to report (warnings allowed unless --strict)
   1    findings: invalid sidecars, failed checkpoints, a path that does not exist or
        cannot be read, --check would change files, coverage under --fail-under
-  2    usage error, or the tool could not run (no PATH and no ./outputs, unwritable --output)
+  2    usage error, or the tool could not run (no PATH and no ./outputs, an error in
+       .ckptmeta.yaml, unwritable --output)
   130  interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started`
 
 // exitHelp is a command's own exit-code table: what makes it exit 1, and what makes it
@@ -60,14 +62,19 @@ func exitHelp(findings, couldNotRun string) string {
 	return s + "\n  130  interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started"
 }
 
-// noPathHelp is the exit-2 situation of the commands that default to ./outputs.
-const noPathHelp = "no PATH given and no ./outputs"
+// noPathHelp is the exit-2 situation of the commands that default to ./outputs (or the
+// configuration's paths) and read the configuration file.
+const noPathHelp = "no PATH given and no ./outputs, an error in .ckptmeta.yaml"
 
-// pathsOrDefault returns the paths given, or outputs/ when none is given and it exists. Every
-// command that walks a tree takes the same default and fails the same way without it.
-func pathsOrDefault(command string, args []string) ([]string, error) {
+// pathsOrDefault returns the paths given, else the configuration file's paths (relative to
+// the working directory), else outputs/ when it exists. Every command that walks a tree
+// takes the same default and fails the same way without it.
+func pathsOrDefault(command string, args []string, eff *config.Effective) ([]string, error) {
 	if len(args) > 0 {
 		return args, nil
+	}
+	if p := eff.PathsFrom(workDir()); p != nil {
+		return p, nil
 	}
 	if info, err := os.Stat(generate.DefaultPath); err == nil && info.IsDir() {
 		return []string{generate.DefaultPath}, nil
@@ -191,6 +198,8 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 	root.PersistentFlags().Var(&color, colorFlag, "colour the output: auto (a terminal, unless NO_COLOR is non-empty or TERM=dumb), always, never")
 	root.PersistentFlags().StringArray(extensionFlag, nil, "experimental: a schema extension file (JSON Schema with x-ckptmeta-versions), combined with the versions it names; repeatable")
 	_ = root.PersistentFlags().MarkHidden(extensionFlag) // the documented way is the configuration's extensions key
+	root.PersistentFlags().String(configFlag, "", "read the configuration from `FILE` instead of the .ckptmeta.yaml found from here up to the repository root")
+	root.PersistentFlags().Bool(noConfigFlag, false, "ignore every configuration file")
 	root.AddCommand(
 		newValidateCmd(),
 		newSchemaCmd(),
@@ -201,6 +210,7 @@ have to unpickle a checkpoint. It works offline: the schemas are built in.
 		newStatusCmd(),
 		newListCmd(),
 		newWatchCmd(),
+		newConfigCmd(),
 		newVersionCmd(),
 	)
 	return root

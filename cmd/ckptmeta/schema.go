@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/ckptmeta/ckptmeta/config"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/spf13/cobra"
 )
@@ -19,6 +20,8 @@ language server at it with a modeline on the first line of a sidecar:
 
   ckptmeta schema show 1.0 > .schemas/checkpoint-metadata-1.0.schema.json
   # yaml-language-server: $schema=../../.schemas/checkpoint-metadata-1.0.schema.json
+
+` + "`ckptmeta schema show config`" + ` prints the schema of the configuration file, .ckptmeta.yaml.
 
 ` + exitHelp("", "an unknown VERSION"),
 		Args: cobra.NoArgs,
@@ -46,13 +49,17 @@ language server at it with a modeline on the first line of a sidecar:
 		},
 	}
 	show := &cobra.Command{
-		Use:   "show VERSION",
-		Short: "Print the JSON Schema of VERSION (or latest)",
+		Use:   "show VERSION|config",
+		Short: "Print the JSON Schema of VERSION (or latest), or of the configuration file (config)",
 		Args:  cobra.ExactArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return append(schemas.Default().Versions(), "latest"), cobra.ShellCompDirectiveNoFileComp
+			return append(schemas.Default().Versions(), "latest", "config"), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] == "config" {
+				_, err := cmd.OutOrStdout().Write(config.Schema())
+				return err
+			}
 			reg, err := registry(cmd)
 			if err != nil {
 				return err

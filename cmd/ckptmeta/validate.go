@@ -61,7 +61,12 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			if cmd.Flags().Changed("stdin-filename") && !stdin {
 				return usagef("--stdin-filename names standard input: give - as the PATH")
 			}
-			if args, err = pathsOrDefault("validate", args); err != nil {
+			eff, err := commandSettings(cmd, args)
+			if err != nil {
+				return err
+			}
+			strict, jobs, exclude = eff.Strict.Value, eff.Jobs.Value, eff.ExcludePatterns()
+			if args, err = pathsOrDefault("validate", args, eff); err != nil {
 				return err
 			}
 			stdout := cmd.OutOrStdout()
@@ -111,7 +116,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			if err != nil {
 				return err
 			}
-			vopts := validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale}
+			vopts := validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale, Rules: eff.RuleLevels()}
 			if !stdin {
 				vopts.Cache = cache.open(cmd)
 				defer cache.done(cmd, vopts.Cache)
@@ -162,5 +167,6 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 	fl.BoolVar(&noStale, "no-stale", false, "do not compare checkpoint fingerprints")
 	fl.StringVar(&stdinAs, "stdin-filename", "", "with PATH -: check standard input as if it were the file `PATH`")
 	addCacheFlags(cmd, &cache)
+	addRuleFlags(fl)
 	return cmd
 }

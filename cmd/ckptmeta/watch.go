@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/ckptmeta/ckptmeta/config"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
-	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/watch"
 	"github.com/ckptmeta/ckptmeta/watch/serve"
 	"github.com/spf13/cobra"
@@ -55,25 +55,27 @@ Exit codes:
        valid, up-to-date sidecar afterwards (current, or outdated without --migrate)
   1    --once: a file failed, a path does not exist or cannot be read, or a sidecar is left
        missing, stale, invalid, legacy or in conflict
-  2    usage error, no PATH given and no ./outputs, or watching cannot start (the system's
-       watch limit is reached, the --listen address is in use or not valid)
+  2    usage error, no PATH given and no ./outputs, an error in .ckptmeta.yaml, or watching
+       cannot start (the system's watch limit is reached, the --listen address is in use or not
+       valid)
   130  --once interrupted (Ctrl-C, SIGTERM): files in hand were finished, the rest not started`,
 		Example: `  ckptmeta watch                          # watch outputs/ until stopped
   ckptmeta watch --log-format json runs/   # JSON log records for a log collector
   ckptmeta watch --listen 127.0.0.1:9478   # with /metrics, /healthz and a live page
   ckptmeta watch --once --migrate outputs/ # from cron: fix what is there, then exit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if version != "" && version != "latest" {
-				s, err := schemas.Default().Lookup(version)
-				if err != nil || s.Version == schemas.Legacy {
-					return usagef("--schema-version: %q is not a version ckptmeta writes (%s)", version, "1.0, 1.1, 2.0, latest")
-				}
-				o.Generate.Version = s.Version
+			eff, err := commandSettings(cmd, args) // generate's defaults, exclude, jobs and paths, as generate's
+			if err != nil {
+				return err
 			}
-			n, err := sidecar.ParseNaming(naming)
+			if v := eff.SchemaVersion.Value; v != config.DefaultSchemaVersion {
+				o.Generate.Version = v
+			}
+			n, err := sidecar.ParseNaming(eff.Naming.Value)
 			if err != nil {
 				return &usageError{err}
 			}
+			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
 			o.Generate.Naming = n
 			o.Generate.ToolVersion = toolVersion()
 			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel, quiet(cmd))
@@ -84,7 +86,7 @@ Exit codes:
 			if listen != "" && once {
 				return usagef("--listen serves a running watch; --once exits after the scan")
 			}
-			if args, err = pathsOrDefault("watch", args); err != nil {
+			if args, err = pathsOrDefault("watch", args, eff); err != nil {
 				return err
 			}
 			limitCatalogMemory()
