@@ -145,14 +145,7 @@ func Compile(id string, src []byte) (*jsonschema.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	// Only the schema itself may be loaded: no file or network loader.
-	c.UseLoader(jsonschema.SchemeURLLoader{})
-	if err := c.AddResource(id, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(id)
+	return compileOffline(id, doc)
 }
 
 // Versions lists the known versions in ascending order, [Legacy] first.

@@ -149,12 +149,19 @@ func SwitchableRules() []string {
 
 // CloseRules returns the rule ids a mistyped id most likely meant, best first, at most three:
 // ids whose name after the "/" is the name given (`orphan` → sidecar/orphan, case aside), then
-// those within an edit distance of a third of its length ([SuggestRule]'s measure), whole
-// or by name.
-func CloseRules(id string) []string {
+// those within an edit distance of a third of its length, whole or by name. It chooses from
+// [SwitchableRules]; [SuggestRule] uses the same measure over every rule.
+func CloseRules(id string) []string { return closestRules(id, SwitchableRules(), 3) }
+
+// closestRules is the one "did you mean" measure: the at most n candidates nearest to id.
+func closestRules(id string, candidates []string, n int) []string {
 	type scored struct {
 		id   string
 		dist int
+	}
+	out := []string{}
+	if len(id) > 64 { // no rule id is that long; spare the quadratic distance
+		return out
 	}
 	name := id
 	if _, after, ok := strings.Cut(id, "/"); ok {
@@ -162,7 +169,7 @@ func CloseRules(id string) []string {
 	}
 	lower, lowerName := strings.ToLower(id), strings.ToLower(name)
 	var found []scored
-	for _, r := range SwitchableRules() {
+	for _, r := range candidates {
 		lr := strings.ToLower(r)
 		_, rname, _ := strings.Cut(lr, "/")
 		// The whole id, or its name alone against each rule's name (`orphn` → sidecar/orphan).
@@ -172,8 +179,7 @@ func CloseRules(id string) []string {
 		}
 	}
 	slices.SortStableFunc(found, func(a, b scored) int { return a.dist - b.dist })
-	out := []string{}
-	for _, f := range found[:min(3, len(found))] {
+	for _, f := range found[:min(n, len(found))] {
 		out = append(out, f.id)
 	}
 	return out

@@ -100,18 +100,13 @@ func KnownRule(id string) bool {
 }
 
 // SuggestRule returns the known rule id closest to an unknown one (for "did you mean"), or
-// "" when none is close: at most a third of the id's characters apart (edit distance).
+// "" when none is close: the first of [CloseRules]' measure over every rule id, fixed ones
+// included (a suppression naming a fixed rule is told it cannot be suppressed).
 func SuggestRule(id string) string {
-	if len(id) > 64 { // no rule id is that long; spare the quadratic distance
-		return ""
+	if c := closestRules(id, ruleCandidates(), 1); len(c) > 0 {
+		return c[0]
 	}
-	best, bestDist := "", len(id)/3+1
-	for _, c := range ruleCandidates() {
-		if d := editDistance(id, c); d < bestDist || d == bestDist && best != "" && c < best {
-			best, bestDist = c, d
-		}
-	}
-	return best
+	return ""
 }
 
 // ruleCandidates are the ids SuggestRule chooses from: the listed rules and the schema
