@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
@@ -236,7 +237,7 @@ func TestListFallbackRealCheckpoint(t *testing.T) {
 	abs := repoTestdataAbs(t, "det_resnet50_v1/checkpoints/epoch=10-step=1133.ckpt")
 	dir := t.TempDir()
 	t.Chdir(dir)
-	copyFile(t, abs, "outputs/det_resnet50_v1/checkpoints/epoch=10-step=1133.ckpt")
+	testenv.CopyFile(t, abs, "outputs/det_resnet50_v1/checkpoints/epoch=10-step=1133.ckpt")
 	es, err := List(context.Background(), []string{"outputs"}, ListOptions{Fallback: true})
 	if err != nil {
 		t.Fatal(err)

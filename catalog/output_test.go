@@ -309,7 +309,7 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Errorf("no screenshot: %v", err)
 	}
 	if dst := os.Getenv("CATALOG_SCREENSHOT"); dst != "" {
-		copyFile(t, shot, dst)
+		testenv.CopyFile(t, shot, dst)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 // repoTestdata is the shared tree of real (tiny, tensor-free) Lightning checkpoints.
@@ -50,15 +52,6 @@ func writeFile(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func copyFile(t testing.TB, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, to, string(b))
 }
 
 // pickleSHA256 hashes a zip checkpoint's data.pkl record, as a fingerprint does.
@@ -174,7 +167,7 @@ func buildTree(t testing.TB) string {
 	sha := pickleSHA256(t, realCkpt)
 	mtime := time.Date(2025, 10, 20, 8, 0, 0, 0, time.UTC)
 	for _, name := range []string{"epoch_28_step_023722.ckpt", "last.ckpt"} {
-		copyFile(t, realCkpt, e5+name)
+		testenv.CopyFile(t, realCkpt, e5+name)
 		if err := os.Chtimes(e5+name, mtime, mtime); err != nil {
 			t.Fatal(err)
 		}

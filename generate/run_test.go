@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -45,20 +46,6 @@ func files(t *testing.T, root string) map[string]string {
 		return nil
 	})
 	return out
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestRunWritesThenSkips(t *testing.T) {
@@ -176,9 +163,9 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 func TestRunFailuresDoNotStopTheRun(t *testing.T) {
 	root := sampleTree(t)
 	bad := filepath.Join(root, "broken", "checkpoints")
-	copyFile(t, filepath.Join("..", "testdata", "ckpt", "hostile_reduce.ckpt"), filepath.Join(bad, "hostile.ckpt"))
-	copyFile(t, filepath.Join("..", "testdata", "ckpt", "truncated.ckpt"), filepath.Join(bad, "truncated.ckpt"))
-	copyFile(t, filepath.Join("testdata", "ckpt", "weights.ckpt"), filepath.Join(bad, "weights.ckpt"))
+	testenv.CopyFile(t, filepath.Join("..", "testdata", "ckpt", "hostile_reduce.ckpt"), filepath.Join(bad, "hostile.ckpt"))
+	testenv.CopyFile(t, filepath.Join("..", "testdata", "ckpt", "truncated.ckpt"), filepath.Join(bad, "truncated.ckpt"))
+	testenv.CopyFile(t, filepath.Join("testdata", "ckpt", "weights.ckpt"), filepath.Join(bad, "weights.ckpt"))
 	if err := os.WriteFile(filepath.Join(bad, "empty.ckpt"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +206,7 @@ func TestRunFailuresDoNotStopTheRun(t *testing.T) {
 func TestRunAllowUnsafe(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "outputs", "exp", "checkpoints")
 	ck := filepath.Join(dir, "hostile.ckpt")
-	copyFile(t, filepath.Join("..", "testdata", "ckpt", "hostile_reduce.ckpt"), ck)
+	testenv.CopyFile(t, filepath.Join("..", "testdata", "ckpt", "hostile_reduce.ckpt"), ck)
 	o := runOpts()
 	o.AllowUnsafe = true
 	got, _ := collect(t, []string{ck}, o)
@@ -389,7 +376,7 @@ func TestRunStale(t *testing.T) {
 	}
 	// Overwrite last.ckpt with another checkpoint: size, mtime and pickle all change.
 	changed := filepath.Join(dir, "last.ckpt")
-	copyFile(t, filepath.Join(dir, "best-v1.ckpt"), changed)
+	testenv.CopyFile(t, filepath.Join(dir, "best-v1.ckpt"), changed)
 	side, err := os.ReadFile(changed + ".metadata.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -538,7 +525,7 @@ func TestBuildReaderFixtures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			ck := filepath.Join(t.TempDir(), "outputs", "exp", "checkpoints", tt.file)
-			copyFile(t, filepath.Join("..", "testdata", "ckpt", tt.file), ck)
+			testenv.CopyFile(t, filepath.Join("..", "testdata", "ckpt", tt.file), ck)
 			for _, v := range []string{"1.0", "1.1", "2.0"} {
 				sc, err := Build(ck, Options{Version: v, Now: fixedNow})
 				if tt.err != nil {

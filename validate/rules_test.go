@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/schemas"
 )
 
@@ -181,7 +182,7 @@ func TestMisplaced(t *testing.T) {
 func TestFingerprintErrorsAreFindings(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real.ckpt")
-	copyFile(t, "../testdata/ckpt/lightning2.ckpt", real)
+	testenv.CopyFile(t, "../testdata/ckpt/lightning2.ckpt", real)
 	doc := sidecar11(t, real)
 	cases := map[string]func(p string) error{
 		"dev-zero-link": func(p string) error { return os.Symlink("/dev/zero", p) },

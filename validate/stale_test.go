@@ -9,18 +9,8 @@ import (
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // sidecar11 is the seed sample as 1.1 with the fingerprint of the checkpoint at ckptPath.
 func sidecar11(t *testing.T, ckptPath string) []byte {
@@ -39,7 +29,7 @@ func TestStale(t *testing.T) {
 	dir := t.TempDir()
 	ck := filepath.Join(dir, "best.ckpt")
 	side := ck + ".metadata.yaml"
-	copyFile(t, "../testdata/ckpt/lightning2.ckpt", ck)
+	testenv.CopyFile(t, "../testdata/ckpt/lightning2.ckpt", ck)
 	if err := os.WriteFile(side, sidecar11(t, ck), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +58,7 @@ func TestStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("touched, same pickle", false)
-	copyFile(t, "../testdata/ckpt/unique_callback.ckpt", ck) // a later save overwrote it
+	testenv.CopyFile(t, "../testdata/ckpt/unique_callback.ckpt", ck) // a later save overwrote it
 	check("overwritten", true)
 	if r := New(nil, Options{NoStale: true}).ValidateFile(side); len(r.Findings) != 0 {
 		t.Errorf("NoStale still reports %v", r.Findings)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ckptmeta/ckptmeta/catalog"
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 // recorder is an Observer that keeps what it is told (Once calls it from one goroutine).
@@ -31,16 +32,7 @@ func (r *recorder) actions() map[string]Action {
 // copyFile copies a file of the repository's testdata to dst (creating its directory).
 func copyFile(t testing.TB, src, dst string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testenv.CopyFile(t, filepath.Join("..", "testdata", src), dst)
 }
 
 // onceTree is an outputs tree with one checkpoint in each state Once cares about: no

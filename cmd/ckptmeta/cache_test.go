@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/catalog"
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/validate/report"
 )
 
@@ -95,7 +96,7 @@ func cacheTree(t *testing.T) string {
 		"outputs/exp-b/checkpoints/no-sidecar-yet.ckpt": "best.ckpt",
 	}
 	for dst, src := range ckpts {
-		copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", src), filepath.Join(dir, dst))
+		testenv.CopyFile(t, filepath.Join("..", "..", "testdata", "ckpt", src), filepath.Join(dir, dst))
 	}
 	if _, errs, code := ckptmetaOut(t, dir, nil, "generate", "outputs"); code != 0 {
 		t.Fatalf("generate: exit %d\n%s", code, errs)
@@ -107,23 +108,9 @@ func cacheTree(t *testing.T) string {
 		"outputs/exp-b/checkpoints/unversioned.ckpt.metadata.yaml": "legacy/unversioned.metadata.yaml",
 	}
 	for dst, src := range sidecars {
-		copyFile(t, filepath.Join("..", "..", "testdata", "sidecars", src), filepath.Join(dir, dst))
+		testenv.CopyFile(t, filepath.Join("..", "..", "testdata", "sidecars", src), filepath.Join(dir, dst))
 	}
 	return dir
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // compareCached runs every cacheRun with the cache and with --no-cache and fails on any
@@ -187,19 +174,19 @@ func TestCacheReportsWhatNoCacheReports(t *testing.T) {
 			os.Chtimes(filepath.Join(ckdir, "last.ckpt"), now, now)
 		}},
 		{"replace a checkpoint (stale)", func() {
-			copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "protocol4.ckpt"), filepath.Join(ckdir, "last.ckpt"))
+			testenv.CopyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "protocol4.ckpt"), filepath.Join(ckdir, "last.ckpt"))
 		}},
 		{"delete a checkpoint (orphan)", func() {
 			os.Remove(filepath.Join(ckdir, "epoch-3.ckpt"))
 		}},
 		{"add a conflicting sidecar", func() {
-			copyFile(t, filepath.Join(ckdir, "best.ckpt.metadata.yaml"), filepath.Join(ckdir, "best.metadata.yaml"))
+			testenv.CopyFile(t, filepath.Join(ckdir, "best.ckpt.metadata.yaml"), filepath.Join(ckdir, "best.metadata.yaml"))
 		}},
 		{"add a legacy JSON beside a YAML sidecar (superseded)", func() {
-			copyFile(t, filepath.Join("..", "..", "testdata", "sidecars", "legacy", "v0.metadata.json"), filepath.Join(ckdir, "best.metadata.json"))
+			testenv.CopyFile(t, filepath.Join("..", "..", "testdata", "sidecars", "legacy", "v0.metadata.json"), filepath.Join(ckdir, "best.metadata.json"))
 		}},
 		{"a checkpoint appears for the orphan", func() {
-			copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "legacy.ckpt"), filepath.Join(ckdir, "epoch-3.ckpt"))
+			testenv.CopyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "legacy.ckpt"), filepath.Join(ckdir, "epoch-3.ckpt"))
 		}},
 		{"a sidecar replaced by rename with the same bytes", func() {
 			p := filepath.Join(ckdir, "last.ckpt.metadata.yaml")
@@ -211,10 +198,10 @@ func TestCacheReportsWhatNoCacheReports(t *testing.T) {
 			os.Remove(filepath.Join(ckdir, "best.metadata.yaml"))
 		}},
 		{"a sidecar copied from another run, its checkpoint absent (orphan)", func() {
-			copyFile(t, filepath.Join(ckdir, "best.ckpt.metadata.yaml"), filepath.Join(dir, "outputs/exp-b/checkpoints/moved.ckpt.metadata.yaml"))
+			testenv.CopyFile(t, filepath.Join(ckdir, "best.ckpt.metadata.yaml"), filepath.Join(dir, "outputs/exp-b/checkpoints/moved.ckpt.metadata.yaml"))
 		}},
 		{"its checkpoint appears (misplaced: migrate would re-point it)", func() {
-			copyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "best.ckpt"), filepath.Join(dir, "outputs/exp-b/checkpoints/moved.ckpt"))
+			testenv.CopyFile(t, filepath.Join("..", "..", "testdata", "ckpt", "best.ckpt"), filepath.Join(dir, "outputs/exp-b/checkpoints/moved.ckpt"))
 		}},
 	}
 	for _, s := range steps {

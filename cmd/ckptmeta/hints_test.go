@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -163,19 +164,9 @@ func fixableTree(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	copyFile := func(from, to string) {
-		t.Helper()
-		b, err := os.ReadFile(from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(to, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	copyFile(filepath.Join(work, "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/epoch-18_step-003895.ckpt.metadata.yaml"),
+	testenv.CopyFile(t, filepath.Join(work, "outputs/transforms_test-dbnetpp-dbnetpp_decoder-resnet18/checkpoints/epoch-18_step-003895.ckpt.metadata.yaml"),
 		filepath.Join(work, "outputs/canonical-fix2-dbnet-fpn_decoder-mobilenetv3_small_050/checkpoints/last.ckpt.metadata.yaml"))
-	copyFile("../../testdata/ckpt/lightning2.ckpt",
+	testenv.CopyFile(t, "../../testdata/ckpt/lightning2.ckpt",
 		filepath.Join(work, "outputs/experiments/train/ocr/parseq_baseline/20260111_104512_42/checkpoints/epoch-01_step-000412.ckpt"))
 	src, err := os.ReadFile(filepath.Join(work, "sidecars/valid/convert-omits-nulls.metadata.yaml"))
 	if err != nil {

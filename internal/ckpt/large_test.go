@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 // sparseWriter seeks instead of writing while skip is set, so a test can
@@ -134,7 +136,7 @@ func BenchmarkOpen100Small(b *testing.B) {
 	var paths []string
 	for i := 0; i < 100; i++ {
 		p := filepath.Join(dir, fmt.Sprintf("c%03d.ckpt", i))
-		copyFile(b, fixture("lightning2.ckpt"), p)
+		testenv.CopyFile(b, fixture("lightning2.ckpt"), p)
 		paths = append(paths, p)
 	}
 	b.ReportAllocs()
@@ -153,7 +155,7 @@ func BenchmarkFingerprint100Small(b *testing.B) {
 	var paths []string
 	for i := 0; i < 100; i++ {
 		p := filepath.Join(dir, fmt.Sprintf("c%03d.ckpt", i))
-		copyFile(b, fixture("lightning2.ckpt"), p)
+		testenv.CopyFile(b, fixture("lightning2.ckpt"), p)
 		paths = append(paths, p)
 	}
 	b.ResetTimer()

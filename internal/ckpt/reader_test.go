@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/internal/testenv"
 )
 
 const fixtures = "../../testdata/ckpt"
@@ -372,22 +374,11 @@ func TestSummarizeLegacyClassKeys(t *testing.T) {
 	}
 }
 
-func copyFile(t testing.TB, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestFingerprintFile(t *testing.T) {
 	for _, name := range []string{"lightning2.ckpt", "legacy.ckpt"} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "x.ckpt")
-			copyFile(t, fixture(name), p)
+			testenv.CopyFile(t, fixture(name), p)
 			a, err := FingerprintFile(p)
 			if err != nil {
 				t.Fatal(err)
@@ -407,7 +398,7 @@ func TestFingerprintFile(t *testing.T) {
 			if a.PickleSHA256 != r.PickleSHA256 || a.Size != st.Size() || !a.ModTime.Equal(st.ModTime()) {
 				t.Errorf("fingerprint %+v disagrees with Open (%s) or stat (%d)", a, r.PickleSHA256, st.Size())
 			}
-			copyFile(t, fixture("weights_only.ckpt"), p) // rewritten with other contents
+			testenv.CopyFile(t, fixture("weights_only.ckpt"), p) // rewritten with other contents
 			c, err := FingerprintFile(p)
 			if err != nil {
 				t.Fatal(err)

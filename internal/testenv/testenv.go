@@ -97,3 +97,19 @@ func (b *Browser) Screenshot(ctx context.Context, url, file string, width, heigh
 	}
 	return nil
 }
+
+// CopyFile copies the file src to dst (mode 0644), creating dst's directory; any error
+// fails the test. It is the one copy helper of the module's tests.
+func CopyFile(t testing.TB, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
