@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
 # Times `ckptmeta validate` against peer JSON Schema validators on the same N schema-1.0
-# sidecars (~1 KB each, 1% invalid) and on one file (the pre-commit case), and prints ratios.
+# sidecars (~1 KB each, 1% invalid, each beside its checkpoint) and prints ratios against
+# sourcemeta `jsonschema` (its native binary, -c: it goes on after a failure, as we do).
 #
-#   bash bench/compare.sh [N]            # default N=10000
 #   bash bench/compare.sh --install      # first: npm install the peers into bench/node_modules
+#   bash bench/compare.sh [N]            # default N=10000; ROUNDS=7 rounds (env)
 #
-# Peers, when installed: sourcemeta `jsonschema` (npm @sourcemeta/jsonschema), ajv-cli (npm
-# ajv-cli), python-jsonschema with PyYAML (Debian python3-jsonschema python3-yaml).
-# Uses hyperfine when present (Debian hyperfine), else the best of 3 runs of `date`-timed loops.
+# Workloads (issue 12 targets beside each ratio):
+#   cold   validate the tree, every file read and checked (--no-cache when ckptmeta has a cache)
+#   -j 1   the same with one worker: per core (sourcemeta is single-threaded)
+#   warm   the results cache populated and nothing changed (ckptmeta only; the peer runs cold)
+#   one    one file, process start to exit (the pre-commit case; --no-cache)
+# Runs alternate (ckptmeta, sourcemeta, ajv-cli, ckptmeta, …) so a change in the machine's load
+# hits every tool alike; each figure is the median. Timing uses hyperfine (Debian hyperfine)
+# when present, one hyperfine call per run, else Python's perf_counter around each process.
+# The migrate target (first run ≤ 1.3× the atomic-write floor) comes from the migrate package's
+# own benchmark, run at the end when it exists.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 
 if [ "${1:-}" = "--install" ]; then
-  (cd "$here" && npm install --no-audit --no-fund --silent @sourcemeta/jsonschema@16 ajv-cli@5 ajv-formats@3)
+  # Pinned; npm keeps the tarballs in its cache, so a reinstall works offline (--prefer-offline).
+  (cd "$here" && npm install --prefer-offline --no-audit --no-fund --silent \
+    @sourcemeta/jsonschema@16.11.0 ajv-cli@5.0.0 ajv-formats@3.0.1)
   exit 0
 fi
 n="${1:-10000}"
+rounds="${ROUNDS:-7}"
 out="$here/out"
 data="$out/tree-$n"
 mkdir -p "$out"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "building ckptmeta"
 (cd "$root" && go build -o "$out/ckptmeta" ./cmd/ckptmeta)
@@ -46,65 +58,125 @@ PY
 fi
 one="$(find "$data" -name '*.metadata.yaml' | sort | sed -n 1p)"
 
-declare -A cmd_many cmd_one
-cmd_many[ckptmeta]="$ck validate --no-stale $data"
-cmd_one[ckptmeta]="$ck validate --no-stale $one"
-sm="$here/node_modules/.bin/jsonschema"
-if [ -x "$sm" ]; then
-  cmd_many[sourcemeta]="$sm validate $out/schema-1.0.json $data"
-  cmd_one[sourcemeta]="$sm validate $out/schema-1.0.json $one"
-fi
+# sourcemeta's npm package ships one native binary per platform; its cli.js only spawns the
+# right one. We call that binary directly: node's start-up is not sourcemeta's.
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) plat=linux-x86_64 ;;
+  Linux-aarch64) plat=linux-arm64 ;;
+  Darwin-x86_64) plat=darwin-x86_64 ;;
+  Darwin-arm64) plat=darwin-arm64 ;;
+  *) plat=unknown ;;
+esac
+if [ "$plat" != unknown ] && ldd --version 2>&1 | grep -qi musl; then plat="$plat-musl"; fi
+sm="$here/node_modules/@sourcemeta/jsonschema/build/github-releases/jsonschema-$plat"
 ajv="$here/node_modules/.bin/ajv"
-if [ -x "$ajv" ]; then
-  cmd_many[ajv-cli]="$ajv validate --spec=draft2020 --strict=false -s $out/schema-1.0.json -d '$data/**/*.metadata.yaml'"
-  cmd_one[ajv-cli]="$ajv validate --spec=draft2020 --strict=false -s $out/schema-1.0.json -d $one"
-fi
-if /usr/bin/python3 -c 'import jsonschema, yaml' 2>/dev/null; then
-  cat > "$out/pyjs.py" <<'PY'
-import sys, json, glob, yaml, jsonschema
-schema = json.load(open(sys.argv[1]))
-v = jsonschema.Draft202012Validator(schema) if hasattr(jsonschema, "Draft202012Validator") else jsonschema.Draft7Validator(schema)
-loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-bad = 0
-for p in sys.argv[2:] if len(sys.argv) > 3 else glob.glob(sys.argv[2] + "/**/*.metadata.yaml", recursive=True):
-    doc = yaml.load(open(p), Loader=loader)
-    doc["created_at"] = str(doc["created_at"])
-    bad += any(True for _ in v.iter_errors(doc))
-sys.exit(1 if bad else 0)
+
+nocache=""
+if "$ck" validate --help | grep -q -- '--no-cache'; then nocache="--no-cache"; fi
+cachedir="$out/cache"
+rm -rf "$cachedir"
+
+python3 - "$ck" "$sm" "$ajv" "$out" "$data" "$one" "$n" "$rounds" "$nocache" "$cachedir" "$load_start" <<'PY'
+import json, os, shutil, statistics, subprocess, sys, time
+ck, sm, ajv, out, data, one, n, rounds, nocache, cachedir, load_start = sys.argv[1:]
+n, rounds = int(n), int(rounds)
+schema = os.path.join(out, "schema-1.0.json")
+have_sm, have_ajv = os.access(sm, os.X_OK), os.access(ajv, os.X_OK)
+nc = [nocache] if nocache else []
+hyperfine = shutil.which("hyperfine")
+
+def run(cmd):
+    """One run, output discarded; wall seconds (exit codes ignored: the tree has invalid files)."""
+    if hyperfine:
+        f = os.path.join(out, "h.json")
+        subprocess.run([hyperfine, "-N", "-i", "--runs", "1", "--style", "none", "--export-json", f,
+                        " ".join(cmd)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return json.load(open(f))["results"][0]["times"][0]
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+def check(label, cmd, want):
+    """Run once and show what the tool said: a benchmark of a tool that failed to run is no benchmark."""
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    text = (p.stdout + p.stderr).strip().splitlines()
+    last = text[-1] if text else ""
+    print("  %-22s exit %d: %s" % (label, p.returncode, last[:110]))
+    if want not in (p.stdout + p.stderr):
+        sys.exit("compare.sh: %s did not report %r; not timing it" % (label, want))
+
+# workloads: name -> [(tool, cmd)]; the tools of a workload alternate round by round.
+cold = [("ckptmeta", [ck, "validate", *nc, data])]
+j1 = [("ckptmeta", [ck, "validate", "-j", "1", *nc, data])]
+warm = [("ckptmeta", [ck, "validate", "--cache-dir", cachedir, data])] if nocache else []
+one_ = [("ckptmeta", [ck, "validate", *nc, one])]
+if have_sm:
+    smc = [sm, "validate", "-c", schema, data]
+    cold.append(("sourcemeta", smc)); j1.append(("sourcemeta", smc)); warm.append(("sourcemeta", smc))
+    one_.append(("sourcemeta", [sm, "validate", "-c", schema, one]))
+if have_ajv:
+    cold.append(("ajv-cli", [ajv, "validate", "--spec=draft2020", "--strict=false", "-s", schema, "-d",
+                             os.path.join(data, "*/*/*.metadata.yaml")]))
+    one_.append(("ajv-cli", [ajv, "validate", "--spec=draft2020", "--strict=false", "-s", schema, "-d", one]))
+
+print("\nwhat each tool says about the tree (one run each):")
+check("ckptmeta", cold[0][1], "%d files checked" % n)
+if have_sm:
+    check("sourcemeta -c", cold[1][1], "%d validated" % n)
+if have_ajv:
+    check("ajv-cli", cold[-1][1], "invalid")
+if nocache:
+    subprocess.run(warm[0][1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # populate the cache
+    check("ckptmeta (warm)", warm[0][1], "%d files checked" % n)
+
+workloads = [("validate %d, cold" % n, cold, 1, "<= 0.5x"),
+             ("validate %d, -j 1" % n, j1, 1, "<= 0.8x"),
+             ("validate %d, warm cache" % n, warm, 1, "<= 0.1x"),
+             ("one file, start to exit", one_, 10, "<= 1.0x")]
+results = {}
+for name, cmds, per_round, _ in workloads:
+    if not cmds or cmds[0][0] != "ckptmeta":
+        continue
+    times = {tool: [] for tool, _ in cmds}
+    for r in range(rounds):
+        for tool, cmd in cmds:
+            for _ in range(per_round):
+                times[tool].append(run(cmd))
+    results[name] = {tool: statistics.median(ts) for tool, ts in times.items()}
+    print("  timed %-28s %s" % (name, ", ".join("%s %d runs" % (t, len(ts)) for t, ts in times.items())))
+
+def fmt(s):
+    return "%.3f s" % s if s >= 0.1 else "%.1f ms" % (s * 1000)
+
+print()
+print("machine: %d cores (nproc), %s" % (os.cpu_count(), next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")))
+print("timing: %s, %d alternating rounds, medians; load average at start: %s" % ("hyperfine 1 run per call" if hyperfine else "perf_counter", rounds, load_start))
+if have_sm:
+    print("sourcemeta: %s (native binary %s)" % (subprocess.run([sm, "--version"], capture_output=True, text=True).stdout.strip(), os.path.basename(sm)))
+print()
+print("%-28s %10s %14s %9s %9s %10s" % ("workload", "ckptmeta", "sourcemeta -c", "ratio", "target", "ajv-cli"))
+for name, cmds, _, target in workloads:
+    r = results.get(name)
+    if r is None:
+        print("%-28s %10s" % (name, "n/a (this ckptmeta has no results cache)" if "warm" in name else "n/a"))
+        continue
+    ours, peer, a = r["ckptmeta"], r.get("sourcemeta"), r.get("ajv-cli")
+    ratio = "%.2fx" % (ours / peer) if peer else "-"
+    print("%-28s %10s %14s %9s %9s %10s" % (name, fmt(ours), fmt(peer) if peer else "-", ratio, target, fmt(a) if a else "-"))
+if "validate %d, cold" % n in results and "validate %d, -j 1" % n in results:
+    c, j = results["validate %d, cold" % n]["ckptmeta"], results["validate %d, -j 1" % n]["ckptmeta"]
+    print("\nckptmeta speed-up from 1 worker to %d: %.2fx" % (os.cpu_count(), j / c))
 PY
-  cmd_many[python-jsonschema]="/usr/bin/python3 $out/pyjs.py $out/schema-1.0.json $data"
+
+# migrate: the target is relative to the atomic-write floor, which only a Go program in the
+# same run can measure; the migrate package's benchmark does both.
+if (cd "$root" && go test -list 'Benchmark.*Floor' ./migrate 2>/dev/null | grep -q '^Benchmark'); then
+  echo
+  echo "migrate (go test -bench 'Floor' -benchtime 1x ./migrate; target: first run <= 1.3x the floor):"
+  (cd "$root" && go test -run '^$' -bench 'Floor' -benchtime 1x ./migrate | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)')
+else
+  echo
+  echo "migrate: no floor benchmark in ./migrate in this checkout (BenchmarkRun10k measures migrate alone)"
 fi
-
-# time_cmd CMD: best wall time in seconds over 3 runs (exit codes ignored: the tree has invalid files)
-time_cmd() {
-  if command -v hyperfine >/dev/null; then
-    hyperfine -N -i -w 1 -r 5 --export-json "$out/h.json" "$1" >/dev/null 2>&1 || true
-    python3 -c 'import json;print("%.4f" % min(json.load(open("'"$out"'/h.json"))["results"][0]["times"]))'
-  else
-    best=999
-    for _ in 1 2 3; do
-      s=$(date +%s.%N); bash -c "$1" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-      best=$(python3 -c "print('%.4f' % min($best, $e - $s))")
-    done
-    echo "$best"
-  fi
-}
-
-printf '\n%-20s %12s %16s\n' "tool" "$n files (s)" "one file (ms)"
-declare -A t_many t_one
-for tool in ckptmeta sourcemeta ajv-cli python-jsonschema; do
-  [ -n "${cmd_many[$tool]:-}" ] || { printf '%-20s %12s %16s\n' "$tool" "not installed" "-"; continue; }
-  t_many[$tool]=$(time_cmd "${cmd_many[$tool]}")
-  if [ -n "${cmd_one[$tool]:-}" ]; then
-    t_one[$tool]=$(time_cmd "${cmd_one[$tool]}")
-    printf '%-20s %12s %16s\n' "$tool" "${t_many[$tool]}" "$(python3 -c "print('%.1f' % (${t_one[$tool]}*1000))")"
-  else
-    printf '%-20s %12s %16s\n' "$tool" "${t_many[$tool]}" "-"
-  fi
-done
 echo
-for tool in sourcemeta ajv-cli python-jsonschema; do
-  [ -n "${t_many[$tool]:-}" ] || continue
-  python3 -c "print('ckptmeta vs %-18s %5.2fx faster on $n files' % ('$tool:', ${t_many[$tool]} / ${t_many[ckptmeta]}))"
-done
-echo "(machine: $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

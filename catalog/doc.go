@@ -78,7 +78,9 @@
 // entry has Source "none". ValidOnly keeps present checkpoints with an error-free (or legacy)
 // sidecar, and those without one. Paths the walk could not read go to ListOptions.OnProblem.
 // [ListTo] writes the catalog in flat memory (rows spilled to a scratch file in os.TempDir,
-// removed before it returns; only sort keys stay in memory).
+// removed before it returns; only sort keys stay in memory, and not the checkpoint
+// tie-breaker while rows arrive in checkpoint order). [StatusTo] does the same for status
+// (12 bytes per item stay in memory); [Status] returns every item in memory.
 //
 // Filters ([ParseFilter]) are FIELD OP VALUE with OP one of = != < <= > >= ~, ANDed; sort keys
 // ([ParseSort]) are comma-separated fields, "-" for descending. [Fields] lists the field names,

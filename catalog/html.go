@@ -86,7 +86,7 @@ type htmlEvent struct{ Time, Action, Path, Detail string }
 
 func f2(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
-func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
+func statusHTML(w io.Writer, c *Coverage, items statusItems, o WriteOptions) error {
 	p := htmlPage{Title: o.Title, Latest: c.Latest, States: States(), Colors: stateColors, Problems: c.Problems}
 	if p.Title == "" {
 		p.Title = "ckptmeta status"
@@ -122,8 +122,8 @@ func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
 	p.ChartWidth = f2(chartWidth + 120)
 	p.ChartHeight = f2(max(y, 1))
 	p.Total = row("TOTAL", c.Total)
-	for _, it := range c.Items {
-		if it.State != StateCurrent {
+	err := items.each(func(item *Item) error {
+		if it := *item; it.State != StateCurrent {
 			it.Checkpoint, it.Version, it.Reason = safetext.Line(it.Checkpoint), safetext.Line(it.Version), safetext.Line(it.Reason)
 			it.Sidecars = append([]string(nil), it.Sidecars...)
 			for i, s := range it.Sidecars {
@@ -131,6 +131,10 @@ func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
 			}
 			p.Items = append(p.Items, it)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if l := o.Live; l != nil {
 		p.Live, p.Note = true, safetext.Line(l.Note)
@@ -154,6 +158,6 @@ func statusHTML(w io.Writer, c *Coverage, o WriteOptions) error {
 	if err := statusTemplate.Execute(&page, p); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, safetext.Lines(page.String()))
+	_, err = io.WriteString(w, safetext.Lines(page.String()))
 	return err
 }

@@ -116,7 +116,9 @@ func ListTo(ctx context.Context, paths []string, o ListOptions, w io.Writer, for
 	if st.err != nil {
 		return 0, st.err
 	}
-	st.sort()
+	if err := st.sort(); err != nil {
+		return 0, err
+	}
 	return st.len(), writeRows(w, st, format)
 }
 

@@ -42,6 +42,13 @@ type rowStore struct {
 	enc   *json.Encoder
 	names map[string]string // interned sort values of the fields many rows share
 	err   error             // the first write error; add does nothing after it
+
+	// Rows arrive in scan order, which is checkpoint order but for rare names. While they
+	// do, the last tie-breaker (the checkpoint) is not kept: the stable sort leaves rows
+	// equal on every other key in arrival order, which is checkpoint order. One out of
+	// order, and sort reads the checkpoints back from the scratch file.
+	lastCkpt    string
+	ckptInOrder bool
 }
 
 type storedRow struct {
@@ -65,7 +72,7 @@ func newRowStore(keys []SortKey) (*rowStore, error) {
 	exp, _ := lookupField("experiment")
 	ck, _ := lookupField("checkpoint")
 	st := &rowStore{f: f, keys: append(append([]SortKey(nil), keys...), SortKey{Field: exp.name, f: exp}, SortKey{Field: ck.name, f: ck}),
-		names: map[string]string{}}
+		names: map[string]string{}, ckptInOrder: true}
 	st.enc = json.NewEncoder(&st.buf)
 	st.enc.SetEscapeHTML(false)
 	return st, nil
@@ -89,7 +96,16 @@ func (st *rowStore) add(e *Entry) {
 		return
 	}
 	vals := make([]sortVal, len(st.keys))
+	last := len(st.keys) - 1 // the checkpoint tie-breaker
 	for i, k := range st.keys {
+		if i == last {
+			if ck := k.f.str(e); ck == "" || ck < st.lastCkpt {
+				st.ckptInOrder = false
+			} else if ck != st.lastCkpt {
+				st.lastCkpt = strings.Clone(ck)
+			}
+			continue
+		}
 		if k.f.kind == kindString {
 			s := k.f.str(e)
 			if shared[k.f.name] {
@@ -114,7 +130,17 @@ func (st *rowStore) add(e *Entry) {
 func (st *rowStore) len() int { return len(st.rows) }
 
 // sort orders the rows as SortEntries orders entries.
-func (st *rowStore) sort() {
+func (st *rowStore) sort() error {
+	if !st.ckptInOrder {
+		last := len(st.keys) - 1
+		if err := st.eachStored(func(r *storedRow, e *Entry) error {
+			s := st.keys[last].f.str(e)
+			r.vals[last] = sortVal{s: s, ok: s != ""}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
 	sort.SliceStable(st.rows, func(i, j int) bool {
 		a, b := st.rows[i].vals, st.rows[j].vals
 		for k := range st.keys {
@@ -124,6 +150,7 @@ func (st *rowStore) sort() {
 		}
 		return false
 	})
+	return nil
 }
 
 // compareVal is compareBy on stored values: unknown values last, whatever the direction.
@@ -149,8 +176,14 @@ func compareVal(k SortKey, x, y sortVal) int {
 }
 
 func (st *rowStore) each(fn func(*Entry) error) error {
+	return st.eachStored(func(_ *storedRow, e *Entry) error { return fn(e) })
+}
+
+// eachStored reads every row back, in the rows' present order.
+func (st *rowStore) eachStored(fn func(*storedRow, *Entry) error) error {
 	var buf []byte
-	for _, r := range st.rows {
+	for i := range st.rows {
+		r := &st.rows[i]
 		if cap(buf) < int(r.size) {
 			buf = make([]byte, r.size)
 		}
@@ -162,7 +195,7 @@ func (st *rowStore) each(fn func(*Entry) error) error {
 		if err := json.Unmarshal(buf, &e); err != nil {
 			return fmt.Errorf("catalog: scratch file: %w", err)
 		}
-		if err := fn(&e); err != nil {
+		if err := fn(r, &e); err != nil {
 			return err
 		}
 	}

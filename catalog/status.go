@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -163,9 +165,46 @@ func (c *Coverage) Percent() float64 { return c.Total.Percent() }
 // Jobs), neighbour checks included: a misplaced sidecar is invalid here as there, and,
 // unless NoStale, a fingerprint is compared (stale) or fails (checkpoint/unreadable: invalid).
 // Groups stream through the workers; only the items are kept, so memory grows by one small
-// item per checkpoint and not with the files read. It returns an error only when ctx is done;
-// per-file trouble becomes an item's state, and paths the walk could not read are Problems.
+// item per checkpoint and not with the files read ([StatusTo] keeps them on disk). It
+// returns an error only when ctx is done; per-file trouble becomes an item's state, and
+// paths the walk could not read are Problems.
 func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, error) {
+	var items []Item
+	c, err := status(ctx, paths, o, func(it Item) { items = append(items, it) })
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(items, func(i, j int) bool { return keyOf(&items[i]).less(keyOf(&items[j])) })
+	c.Items = items
+	return c, nil
+}
+
+// StatusTo is Status followed by WriteStatus, in flat memory: the items go to a scratch file
+// as they are decided (12 bytes of each stay in memory) and are read back to be written, so
+// memory does not grow with the checkpoints. The Coverage it returns has every field but
+// Items (nil).
+func StatusTo(ctx context.Context, paths []string, o StatusOptions, w io.Writer, format string, wo WriteOptions) (*Coverage, error) {
+	if !slices.Contains(StatusFormats(), format) && format != "" {
+		return nil, &FormatError{Format: format, Known: StatusFormats()}
+	}
+	st, err := newItemStore()
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	c, err := status(ctx, paths, o, st.add)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.sort(); err != nil {
+		return nil, err
+	}
+	return c, writeStatus(w, c, st, format, wo)
+}
+
+// status decides every item under paths and hands each to keep, in scan order; the
+// Coverage it returns has the totals, experiments and problems, not the items.
+func status(ctx context.Context, paths []string, o StatusOptions, keep func(Item)) (*Coverage, error) {
 	reg := o.Registry
 	if reg == nil {
 		reg = schemas.Default()
@@ -176,9 +215,8 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 	session := v.Session("status", paths)
 	defer session.Close()
 	latest := reg.Latest().Version
-	var items []Item
 	var problems []Problem
-	names := map[string]string{} // one string per experiment, not one per item
+	t := newTally()
 	err := streamGroups(ctx, paths, o.Exclude, o.Jobs, o.OnDir, func(p Problem) { problems = append(problems, p) },
 		func(g *group) []Item { return itemsFor(g, session, reg, latest) },
 		func(g *group, p any) []Item {
@@ -187,19 +225,13 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 		},
 		func(got []Item) {
 			for _, it := range got {
-				name, ok := names[it.Experiment]
-				if !ok {
-					name = it.Experiment
-					names[name] = name
-				}
-				it.Experiment = name
-				items = append(items, it)
+				keep(t.add(it))
 			}
 		})
 	if err != nil {
 		return nil, err
 	}
-	return Summarize(latest, items, problems), nil
+	return t.coverage(latest, problems), nil
 }
 
 // Summarize makes a Coverage of items and problems (both are sorted in place and kept):
@@ -207,24 +239,41 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 // it; a caller that keeps items up to date one checkpoint at a time (`ckptmeta watch`)
 // makes its coverage with it too, so both count alike.
 func Summarize(latest string, items []Item, problems []Problem) *Coverage {
-	c := &Coverage{Latest: latest, Items: items, Problems: problems}
-	byExp := map[string]*ExperimentCoverage{}
-	for _, it := range items {
-		e := byExp[it.Experiment]
-		if e == nil {
-			e = &ExperimentCoverage{Name: it.Experiment}
-			byExp[it.Experiment] = e
-		}
-		e.add(it.State)
-		c.Total.add(it.State)
+	t := newTally()
+	for i := range items {
+		items[i] = t.add(items[i])
 	}
-	sort.SliceStable(c.Items, func(i, j int) bool {
-		if c.Items[i].Checkpoint != c.Items[j].Checkpoint {
-			return c.Items[i].Checkpoint < c.Items[j].Checkpoint
-		}
-		return first(c.Items[i].Sidecars) < first(c.Items[j].Sidecars)
-	})
-	for _, e := range byExp {
+	c := t.coverage(latest, problems)
+	sort.SliceStable(items, func(i, j int) bool { return keyOf(&items[i]).less(keyOf(&items[j])) })
+	c.Items = items
+	return c
+}
+
+// tally counts items as they come: the totals and one ExperimentCoverage per experiment.
+type tally struct {
+	total Counts
+	byExp map[string]*ExperimentCoverage
+}
+
+func newTally() *tally { return &tally{byExp: map[string]*ExperimentCoverage{}} }
+
+// add counts it and returns it with its experiment's one shared name string.
+func (t *tally) add(it Item) Item {
+	e := t.byExp[it.Experiment]
+	if e == nil {
+		e = &ExperimentCoverage{Name: it.Experiment}
+		t.byExp[it.Experiment] = e
+	}
+	it.Experiment = e.Name // one string per experiment, not one per item
+	e.add(it.State)
+	t.total.add(it.State)
+	return it
+}
+
+// coverage is the Coverage of what was counted (no Items), problems sorted in place.
+func (t *tally) coverage(latest string, problems []Problem) *Coverage {
+	c := &Coverage{Latest: latest, Total: t.total, Problems: problems}
+	for _, e := range t.byExp {
 		c.Experiments = append(c.Experiments, *e)
 	}
 	sort.Slice(c.Experiments, func(i, j int) bool { return c.Experiments[i].Name < c.Experiments[j].Name })

@@ -47,15 +47,20 @@ type PageEvent struct {
 
 // WriteStatus renders c in format ("" = table). An unknown format is a *FormatError.
 func WriteStatus(w io.Writer, c *Coverage, format string, o WriteOptions) error {
+	return writeStatus(w, c, sliceItems(c.Items), format, o)
+}
+
+// writeStatus renders c with items in place of c.Items.
+func writeStatus(w io.Writer, c *Coverage, items statusItems, format string, o WriteOptions) error {
 	switch format {
 	case "", "table":
-		return statusTable(w, c, o)
+		return statusTable(w, c, items, o)
 	case "json":
-		return statusJSON(w, c)
+		return statusJSON(w, c, items)
 	case "prometheus":
 		return statusPrometheus(w, c)
 	case "html":
-		return statusHTML(w, c, o)
+		return statusHTML(w, c, items, o)
 	}
 	return &FormatError{Format: format, Known: StatusFormats()}
 }
@@ -63,7 +68,7 @@ func WriteStatus(w io.Writer, c *Coverage, format string, o WriteOptions) error 
 // tableStates are the table's state columns; orphans get their own column after them.
 var tableStates = []State{StateCurrent, StateOutdated, StateStale, StateLegacy, StateInvalid, StateConflict, StateMissing}
 
-func statusTable(w io.Writer, c *Coverage, o WriteOptions) error {
+func statusTable(w io.Writer, c *Coverage, items statusItems, o WriteOptions) error {
 	bw := bufio.NewWriter(w)
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	head := []string{"EXPERIMENT", "CHECKPOINTS"}
@@ -90,10 +95,10 @@ func statusTable(w io.Writer, c *Coverage, o WriteOptions) error {
 	fmt.Fprintf(bw, "\ncoverage %s (%d of %d checkpoints have a valid, not stale sidecar); current %s (schema_version %s)\n",
 		pct(c.Total.Percent()), c.Total.Covered(), c.Total.Checkpoints, pct(c.Total.CurrentPercent()), c.Latest)
 	if o.Verbose {
-		var lines []string
-		for _, it := range c.Items {
+		var lines []string // the checkpoints that are not current, for one Fprintf
+		err := items.each(func(it *Item) error {
 			if it.State == StateCurrent {
-				continue
+				return nil
 			}
 			l := fmt.Sprintf("%-8s  %s", it.State, it.Checkpoint)
 			if it.State == StateOrphan || it.State == StateConflict || it.State == StateInvalid || it.State == StateLegacy {
@@ -106,6 +111,10 @@ func statusTable(w io.Writer, c *Coverage, o WriteOptions) error {
 				l += ": " + it.Reason
 			}
 			lines = append(lines, safetext.Line(l))
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if len(lines) > 0 {
 			fmt.Fprintf(bw, "\n%s\n", strings.Join(lines, "\n"))
@@ -174,7 +183,7 @@ type jsonStatus struct {
 	Problems      []jsonProblem    `json:"problems"`
 }
 
-func statusJSON(w io.Writer, c *Coverage) error {
+func statusJSON(w io.Writer, c *Coverage, items statusItems) error {
 	doc := jsonStatus{FormatVersion: StatusFormatVersion, Kind: "ckptmeta/status", Latest: c.Latest,
 		Totals: toJSONCounts(c.Total), Experiments: []jsonExperiment{}, Items: []jsonItem{}, Problems: []jsonProblem{}}
 	for _, e := range c.Experiments {
@@ -204,7 +213,8 @@ func statusJSON(w io.Writer, c *Coverage) error {
 	ienc := json.NewEncoder(&buf)
 	ienc.SetIndent("    ", "  ")
 	ienc.SetEscapeHTML(false)
-	for i, it := range c.Items {
+	n := 0
+	err := items.each(func(it *Item) error {
 		sc := it.Sidecars
 		if sc == nil {
 			sc = []string{}
@@ -213,13 +223,18 @@ func statusJSON(w io.Writer, c *Coverage) error {
 		if err := ienc.Encode(jsonItem{it.Experiment, it.Checkpoint, sc, it.State, it.Version, it.Reason}); err != nil {
 			return err
 		}
-		if i > 0 {
+		if n > 0 {
 			bw.WriteByte(',')
 		}
+		n++
 		bw.WriteString("\n    ")
 		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if len(c.Items) > 0 {
+	if n > 0 {
 		bw.WriteString("\n  ")
 	}
 	bw.WriteString("]")

@@ -116,6 +116,7 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 			if err != nil {
 				return err
 			}
+			limitHeap(flatHeapLimit)
 			vopts := validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale, Rules: eff.RuleLevels()}
 			if !stdin {
 				vopts.Cache = cache.open(cmd)

@@ -89,7 +89,7 @@ Exit codes:
 			if args, err = pathsOrDefault("watch", args, eff); err != nil {
 				return err
 			}
-			limitCatalogMemory()
+			limitHeap(watchHeapLimit)
 			if !once {
 				if listen != "" {
 					// Opened before the scan starts, so a port in use is reported at once.

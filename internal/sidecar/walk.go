@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -48,23 +49,33 @@ type WalkFunc func(path string, kind Kind, err error)
 // reports anyway, or that is named twice, is reported once. A link back to one of its own
 // ancestors is reported as a [*LoopError].
 //
-// Walk collects the paths before calling fn (a few bytes per file; the order needs it). When
-// ctx is cancelled it stops, calls fn no more, and returns ctx's error.
+// Walk lists each directory twice: once to choose the directories (and links) it enters, once
+// to report their files in order. It keeps a record per directory entered, never per file, so
+// its memory does not grow with the number of files. When ctx is cancelled it stops, calls fn
+// no more, and returns ctx's error.
 func Walk(ctx context.Context, roots []string, exclude []string, fn WalkFunc) error {
 	return WalkDirs(ctx, roots, exclude, fn, nil)
 }
 
 // WalkDirs is [Walk] that also calls onDir (when not nil) for each directory it enters, just
-// before listing it, from the calling goroutine and before fn sees any path. A watcher adds
-// its watch there: a file created after the listing raises an event, one created before
-// is listed, so none falls between the two.
+// before its first listing, from the calling goroutine and before fn sees any path (the files
+// are reported from the second listing, which comes later). A watcher adds its watch there: a
+// file created after the listing raises an event, one created before is listed, so none falls
+// between the two.
 func WalkDirs(ctx context.Context, roots []string, exclude []string, fn WalkFunc, onDir func(dir string)) error {
-	w := &walker{ctx: ctx, exclude: exclude, dirs: map[dirID]bool{}, files: map[fileKey]bool{}, onDir: onDir}
+	w := &walker{ctx: ctx, exclude: exclude, dirs: map[dirID]bool{}, rootFiles: map[fileKey]bool{}, onDir: onDir}
 	sorted := append([]string(nil), roots...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		return filepath.ToSlash(filepath.Clean(sorted[i])) < filepath.ToSlash(filepath.Clean(sorted[j]))
 	})
-	var fileRoots []string
+	type rootFile struct {
+		path string
+		key  fileKey
+		ok   bool
+	}
+	var fileRoots []rootFile
+	var top []*node // what the roots give, in the order the old walk found it (ties keep it)
+	var dirRoots []func() (*dirRec, bool)
 	for _, root := range sorted {
 		if w.excluded(root) {
 			continue
@@ -72,11 +83,24 @@ func WalkDirs(ctx context.Context, roots []string, exclude []string, fn WalkFunc
 		info, err := os.Stat(root)
 		switch {
 		case err != nil:
-			w.add(root, rootKind(root), describe(err))
+			top = append(top, &node{item: found{path: root, kind: rootKind(root), err: describe(err)}})
 		case !info.IsDir() || rootKind(root) == KindCheckpoint && strings.HasSuffix(root, ckptExt):
-			fileRoots = append(fileRoots, root)
+			key, ok := rootKey(root)
+			fileRoots = append(fileRoots, rootFile{root, key, ok})
+			if ok {
+				w.rootFiles[key] = false // the walk sets it when it reports the file itself
+			}
 		default:
-			w.dir(root, info)
+			dirRoots = append(dirRoots, func() (*dirRec, bool) { return w.dir(root, info, nil) })
+		}
+	}
+	// Pass 1: the directories. The root files are known first, so the walk can tell when it
+	// meets one of them.
+	for _, enter := range dirRoots {
+		if d, ok := enter(); ok {
+			top = append(top, &node{dir: d})
+		} else if d != nil {
+			top = append(top, d.children...) // an unreadable root directory
 		}
 	}
 	// Links to directories wait until every real route was walked, so a directory is reported
@@ -86,30 +110,185 @@ func WalkDirs(ctx context.Context, roots []string, exclude []string, fn WalkFunc
 		w.links = w.links[1:]
 		w.follow(l)
 	}
-	for _, root := range fileRoots {
-		if key, ok := rootKey(root); ok {
-			if w.files[key] {
+	seen := map[fileKey]bool{}
+	for _, r := range fileRoots {
+		if r.ok {
+			if w.rootFiles[r.key] || seen[r.key] {
 				continue
 			}
-			w.files[key] = true
+			seen[r.key] = true
 		}
-		w.add(root, rootKind(root), nil)
+		top = append(top, &node{item: found{path: r.path, kind: rootKind(r.path)}})
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 
-	sort.SliceStable(w.found, func(i, j int) bool { return w.found[i].slash < w.found[j].slash })
-	for i, f := range w.found {
-		if i > 0 && f.slash == w.found[i-1].slash {
-			continue // the same missing or unreadable path named twice
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		fn(f.path, f.kind, f.err)
+	// Pass 2: the files, in lexical order of the slash-separated path. A directory's files and
+	// its subdirectories' files interleave by name (a/x before a-b/… is wrong: '-' sorts before
+	// '/'), so each directory sorts its entries with a subdirectory as name + "/"; the roots'
+	// streams, which may overlap (".", and an absolute path), are merged.
+	for _, n := range top {
+		n.setKey()
 	}
-	return nil
+	sort.SliceStable(top, func(i, j int) bool { return top[i].key < top[j].key })
+	var last *string
+	report := func(f found) bool {
+		if w.ctx.Err() != nil {
+			return false
+		}
+		slash := filepath.ToSlash(f.path)
+		if last != nil && *last == slash {
+			return true // the same missing or unreadable path named twice
+		}
+		last = &slash
+		fn(f.path, f.kind, f.err)
+		return true
+	}
+	w.merge(top, report)
+	return ctx.Err()
+}
+
+// dirRec is a directory the first pass entered, under the path it is reported by.
+type dirRec struct {
+	path     string
+	children []*node // the directories entered from it, and what its entries could not give
+}
+
+// node is one thing a directory (or the list of roots) holds for the second pass: a directory
+// entered (dir), or a path reported as it is (item).
+type node struct {
+	dir  *dirRec
+	item found
+	key  string // the slash-separated path; for a directory, the prefix of every path under it
+}
+
+func (n *node) setKey() {
+	if n.dir != nil {
+		n.key = strings.TrimSuffix(filepath.ToSlash(filepath.Join(n.dir.path, "x")), "x")
+	} else {
+		n.key = filepath.ToSlash(n.item.path)
+	}
+}
+
+// merge reports the nodes (sorted by key) in lexical order of every path they hold. Sibling
+// directories never overlap, but roots can (".", and an absolute path), so nodes whose ranges
+// overlap are merged path by path.
+func (w *walker) merge(nodes []*node, report func(found) bool) bool {
+	for i := 0; i < len(nodes); {
+		n := nodes[i]
+		j := i + 1
+		if n.dir != nil {
+			for j < len(nodes) && strings.HasPrefix(nodes[j].key, n.key) {
+				j++
+			}
+		}
+		if j == i+1 {
+			if n.dir == nil {
+				if !report(n.item) {
+					return false
+				}
+			} else if !w.files(n.dir, report) {
+				return false
+			}
+			i = j
+			continue
+		}
+		if !w.mergeOverlapping(nodes[i:j], report) {
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
+// mergeOverlapping reports what the nodes hold, merged by path: each node's paths are
+// produced in order by its own walk, the smallest of the heads goes first.
+func (w *walker) mergeOverlapping(nodes []*node, report func(found) bool) bool {
+	type head struct {
+		next  func() (found, bool)
+		stop  func()
+		cur   found
+		slash string
+		ok    bool
+	}
+	heads := make([]*head, len(nodes))
+	for i, n := range nodes {
+		seq := func(yield func(found) bool) {
+			if n.dir == nil {
+				yield(n.item)
+				return
+			}
+			w.files(n.dir, yield)
+		}
+		next, stop := iter.Pull(iter.Seq[found](seq))
+		h := &head{next: next, stop: stop}
+		h.cur, h.ok = next()
+		h.slash = filepath.ToSlash(h.cur.path)
+		heads[i] = h
+		defer stop()
+	}
+	for {
+		var best *head
+		for _, h := range heads {
+			if h.ok && (best == nil || h.slash < best.slash) {
+				best = h
+			}
+		}
+		if best == nil {
+			return true
+		}
+		if !report(best.cur) {
+			return false
+		}
+		best.cur, best.ok = best.next()
+		best.slash = filepath.ToSlash(best.cur.path)
+	}
+}
+
+// files lists d again and reports its files and those of the directories entered from it, in
+// lexical order of their slash-separated paths.
+func (w *walker) files(d *dirRec, report func(found) bool) bool {
+	nodes := append([]*node(nil), d.children...)
+	entries, err := os.ReadDir(d.path)
+	if err != nil {
+		// Readable a moment ago: report it now as the first pass would have.
+		nodes = append(nodes, &node{item: found{path: d.path, kind: KindUnknown, err: describe(err)}})
+		entries = nil
+	}
+	for _, e := range entries {
+		name := e.Name()
+		p := filepath.Join(d.path, name)
+		if name == ".git" || w.excluded(p) {
+			continue
+		}
+		kind, interesting := Classify(name)
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			target, err := os.Stat(p)
+			if err != nil {
+				if interesting {
+					nodes = append(nodes, &node{item: found{path: p, kind: kind, err: describe(err)}})
+				}
+				continue
+			}
+			if target.IsDir() && kind != KindCheckpoint {
+				continue // the first pass followed it, or not (then it is a child or nothing)
+			}
+			mode = target.Mode().Type()
+		}
+		if mode.IsDir() && kind != KindCheckpoint {
+			continue // entered by the first pass: a child
+		}
+		if interesting {
+			nodes = append(nodes, &node{item: found{path: p, kind: kind}})
+		}
+	}
+	for _, n := range nodes {
+		n.setKey()
+	}
+	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].key < nodes[j].key })
+	return w.merge(nodes, report)
 }
 
 // dirID identifies a directory however it is reached: device and inode where the system has
@@ -127,9 +306,9 @@ type fileKey struct {
 }
 
 type found struct {
-	path, slash string
-	kind        Kind
-	err         error
+	path string
+	kind Kind
+	err  error
 }
 
 // link is a symbolic link to a directory, followed once the real routes are walked.
@@ -137,6 +316,7 @@ type link struct {
 	path   string
 	target fs.FileInfo
 	chain  []ancestor // the directories above it, root first
+	parent *dirRec    // the directory it sits in
 }
 
 type ancestor struct {
@@ -145,18 +325,13 @@ type ancestor struct {
 }
 
 type walker struct {
-	ctx     context.Context
-	exclude []string
-	dirs    map[dirID]bool   // directories visited
-	files   map[fileKey]bool // files reported
-	links   []link           // links to directories not followed yet
-	found   []found
-	chain   []ancestor // the directories above the one being walked
-	onDir   func(dir string)
-}
-
-func (w *walker) add(p string, kind Kind, err error) {
-	w.found = append(w.found, found{path: p, slash: filepath.ToSlash(p), kind: kind, err: err})
+	ctx       context.Context
+	exclude   []string
+	dirs      map[dirID]bool   // directories entered
+	rootFiles map[fileKey]bool // the files named as roots: true once the walk met one in a directory
+	links     []link           // links to directories not followed yet
+	chain     []ancestor       // the directories above the one being walked
+	onDir     func(dir string)
 }
 
 func (w *walker) excluded(p string) bool {
@@ -209,19 +384,23 @@ func (w *walker) follow(l link) {
 	id := identify(l.path, l.target)
 	for _, a := range l.chain {
 		if a.id == id {
-			w.add(l.path, KindUnknown, &LoopError{Link: l.path, Ancestor: a.path})
+			l.parent.children = append(l.parent.children, &node{item: found{path: l.path, kind: KindUnknown, err: &LoopError{Link: l.path, Ancestor: a.path}}})
 			return
 		}
 	}
 	w.chain = l.chain
-	w.dir(l.path, l.target)
+	w.dir(l.path, l.target, l.parent)
 	w.chain = nil
 }
 
-func (w *walker) dir(dir string, info fs.FileInfo) {
+// dir enters a directory: it records the directories to enter from it and what cannot be
+// reported from a listing. It returns the record and true when it entered dir, and false when
+// dir was entered already (nil) or cannot be listed (a record holding only that error).
+// With a parent, dir is added to the parent's children (or its error is).
+func (w *walker) dir(dir string, info fs.FileInfo, parent *dirRec) (*dirRec, bool) {
 	id := identify(dir, info)
 	if w.dirs[id] || w.ctx.Err() != nil {
-		return
+		return nil, false
 	}
 	w.dirs[id] = true
 	if w.onDir != nil {
@@ -229,8 +408,15 @@ func (w *walker) dir(dir string, info fs.FileInfo) {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		w.add(dir, KindUnknown, describe(err))
-		return
+		n := &node{item: found{path: dir, kind: KindUnknown, err: describe(err)}}
+		if parent != nil {
+			parent.children = append(parent.children, n)
+		}
+		return &dirRec{path: dir, children: []*node{n}}, false
+	}
+	d := &dirRec{path: dir}
+	if parent != nil {
+		parent.children = append(parent.children, &node{dir: d})
 	}
 	w.chain = append(w.chain, ancestor{id, dir})
 	defer func() { w.chain = w.chain[:len(w.chain)-1] }()
@@ -246,13 +432,13 @@ func (w *walker) dir(dir string, info fs.FileInfo) {
 			target, err := os.Stat(p)
 			if err != nil {
 				if interesting {
-					w.file(id, name, p, kind, describe(err))
+					w.file(id, name)
 				}
 				continue
 			}
 			if target.IsDir() && kind != KindCheckpoint {
 				// The chain is copied: w.chain's array is reused by the walk that goes on.
-				w.links = append(w.links, link{path: p, target: target, chain: append([]ancestor(nil), w.chain...)})
+				w.links = append(w.links, link{path: p, target: target, chain: append([]ancestor(nil), w.chain...), parent: d})
 				continue
 			}
 			mode = target.Mode().Type()
@@ -260,27 +446,35 @@ func (w *walker) dir(dir string, info fs.FileInfo) {
 		if mode.IsDir() && kind == KindCheckpoint {
 			// A directory named X.ckpt is a sharded (FSDP, DeepSpeed) checkpoint: report it,
 			// so callers can say it is unsupported instead of skipping it without a word.
-			w.file(id, name, p, kind, nil)
+			w.file(id, name)
 			continue
 		}
 		if mode.IsDir() {
 			sub, err := e.Info()
 			if err != nil {
-				w.add(p, KindUnknown, describe(err))
+				d.children = append(d.children, &node{item: found{path: p, kind: KindUnknown, err: describe(err)}})
 				continue
 			}
-			w.dir(p, sub)
+			w.dir(p, sub, d)
 			continue
 		}
 		if interesting {
-			w.file(id, name, p, kind, nil)
+			w.file(id, name)
 		}
 	}
+	return d, true
 }
 
-func (w *walker) file(dir dirID, name, p string, kind Kind, err error) {
-	w.files[fileKey{dir, name}] = true
-	w.add(p, kind, err)
+// file notes that the walk will report dir/name, so a root naming the same file is not
+// reported twice.
+func (w *walker) file(dir dirID, name string) {
+	if len(w.rootFiles) == 0 {
+		return
+	}
+	k := fileKey{dir, name}
+	if _, ok := w.rootFiles[k]; ok {
+		w.rootFiles[k] = true
+	}
 }
 
 // identify names a directory: by device and inode (volume and file index on Windows), else by
