@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
@@ -16,7 +17,10 @@ import (
 //go:embed status.html.tmpl
 var statusTemplateText string
 
-var statusTemplate = template.Must(template.New("status").Parse(statusTemplateText))
+// statusTemplate is parsed on first use: most runs never write HTML.
+var statusTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("status").Parse(statusTemplateText))
+})
 
 // stateColors are the chart's colours; the page's legend and table use the same ones.
 var stateColors = map[State]string{
@@ -155,7 +159,7 @@ func statusHTML(w io.Writer, c *Coverage, items statusItems, o WriteOptions) err
 	// so a name added to the template later cannot slip by (the template itself holds no such
 	// character, and safetext.Line leaves what it rendered unchanged).
 	var page bytes.Buffer
-	if err := statusTemplate.Execute(&page, p); err != nil {
+	if err := statusTemplate().Execute(&page, p); err != nil {
 		return err
 	}
 	_, err = io.WriteString(w, safetext.Lines(page.String()))

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
@@ -208,7 +209,7 @@ func textCells(cells []string) []string {
 }
 
 // csvNumber is how the numbers we format ourselves look; they are left alone by csvCell.
-var csvNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+var csvNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`) })
 
 // csvCell makes a CSV cell safe to open in a spreadsheet and to print. Following OWASP's CSV
 // injection advice, a cell that starts with = + - @ tab or CR (a formula to Excel, LibreOffice and
@@ -217,7 +218,7 @@ var csvNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 // (safetext.Line) so every record is one line and no terminal escape gets through; -o json carries the
 // exact names.
 func csvCell(s string) string {
-	if s == "" || csvNumber.MatchString(s) {
+	if s == "" || csvNumber().MatchString(s) {
 		return s
 	}
 	switch s[0] {

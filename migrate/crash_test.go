@@ -9,10 +9,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+	"github.com/ckptmeta/ckptmeta/internal/ordered"
+	"github.com/ckptmeta/ckptmeta/validate"
 )
 
 // crashEnv names the directory a re-executed test binary migrates (see TestMain).
@@ -165,28 +171,99 @@ func rewrite(b *testing.B, files map[string][]byte) {
 	}
 }
 
-// BenchmarkRun10k migrates 10,000 1.0 sidecars to the latest version, writing each
-// (first), then runs again over the migrated files (second: nothing to write).
+// BenchmarkRun10k migrates 10,000 1.0 sidecars to the latest version and compares, in
+// one run, each phase with what it must at least cost. Every iteration runs, in turn:
+//
+//   - floor: the same 10,000 files read (fsutil.ReadSnapshot) and replaced with their
+//     migrated bytes through the one writer (fsutil.Roots.WriteFile: temp file, fsync,
+//     rename, directory fsync), on as many workers as Run uses, no parsing: what any
+//     atomic, durable rewrite of this tree costs here;
+//   - first: Run over the 1.0 files (each parsed, validated, migrated, encoded, written);
+//   - second: Run again over the migrated files (nothing to write);
+//   - validate: validate.Run over the same migrated tree.
+//
+// It reports each phase's median in ms, first/floor (target ≤ 1.3) and second/validate
+// (target ≤ 1). The floor uses the same writer and fsync policy, so the ratio measures
+// our CPU, not the disk. -benchtime=3x is enough.
 func BenchmarkRun10k(b *testing.B) {
 	dir := b.TempDir()
 	files := benchCorpus(b, dir, 10000)
-	b.Run("first", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			rewrite(b, files)
-			b.StartTimer()
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	// What each file becomes, for the floor (the corpus differs only in global_step).
+	want := make([][]byte, len(paths))
+	for i, p := range paths {
+		m, err := MigrateBytes(p, files[p], Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		want[i] = m.Data
+	}
+	jobs := 4 * runtime.GOMAXPROCS(0) // Run's default
+	floor := func() {
+		roots, err := fsutil.OpenRoots([]string{dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer roots.Close()
+		ordered.Map(len(paths), jobs, 4*jobs, func(i int) error {
+			snap, err := fsutil.ReadSnapshot(paths[i], validate.MaxFileSize)
+			if err != nil {
+				return err
+			}
+			_, err = roots.WriteFile(paths[i], want[i], fsutil.WriteOptions{Old: snap})
+			return err
+		}, func(i int, err error) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+	v := validate.New(nil, validate.Options{})
+	var took [4][]time.Duration
+	phase := func(k int, run func()) {
+		start := time.Now()
+		run()
+		took[k] = append(took[k], time.Since(start))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		rewrite(b, files)
+		b.StartTimer()
+		phase(0, floor)
+		b.StopTimer()
+		rewrite(b, files)
+		b.StartTimer()
+		phase(1, func() {
 			sum, err := Run(context.Background(), []string{dir}, Options{}, nil)
 			if err != nil || sum.Written != len(files) {
-				b.Fatalf("%+v %v", sum, err)
+				b.Fatalf("first: %+v %v", sum, err)
 			}
-		}
-	})
-	b.Run("second", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
+		})
+		phase(2, func() {
 			sum, err := Run(context.Background(), []string{dir}, Options{}, nil)
 			if err != nil || sum.Written != 0 || sum.Unchanged != len(files) {
-				b.Fatalf("%+v %v", sum, err)
+				b.Fatalf("second: %+v %v", sum, err)
 			}
-		}
-	})
+		})
+		phase(3, func() {
+			var s validate.Summary
+			if err := v.Run(context.Background(), []string{dir}, func(r *validate.Result) { s.Add(r) }); err != nil || s.Files != len(files) || s.Invalid != 0 {
+				b.Fatalf("validate: %+v %v", s, err)
+			}
+		})
+	}
+	b.StopTimer()
+	var med [4]float64
+	for k, name := range []string{"floor", "first", "second", "validate"} {
+		slices.Sort(took[k])
+		med[k] = float64(took[k][len(took[k])/2].Microseconds()) / 1000
+		b.ReportMetric(med[k], "ms/"+name)
+	}
+	b.ReportMetric(med[1]/med[0], "first/floor")
+	b.ReportMetric(med[2]/med[3], "second/validate")
 }

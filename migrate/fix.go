@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -373,7 +374,7 @@ func verifyFix(v *validate.Validator, name string, before *validate.Result, data
 const misplacedPointer = "#misplaced"
 
 // plainPath is a checkpoint path that needs no quotes in YAML.
-var plainPath = regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./=+,-]*$`)
+var plainPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./=+,-]*$`) })
 
 // repointEdit is the sidecar/misplaced fix (see repoint): the recorded checkpoint path is
 // replaced, at its place in the text, by the path generate would write for beside. why
@@ -411,7 +412,7 @@ func repointEdit(src []byte, lines []int, doc *validate.Document, beside, root s
 		return fail("not a one-line scalar")
 	}
 	text := rel
-	if n.Style != 0 || !plainPath.MatchString(rel) || pyyaml.NeedsQuotes(rel) {
+	if n.Style != 0 || !plainPath().MatchString(rel) || pyyaml.NeedsQuotes(rel) {
 		text = "'" + strings.ReplaceAll(rel, "'", "''") + "'"
 	}
 	return edit{off: off, end: end, text: text, line: n.Line, rule: "sidecar/misplaced", pointer: misplacedPointer,

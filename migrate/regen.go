@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"regexp"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -45,7 +46,9 @@ var buildSidecar = func(ckpt string, o buildOptions) (*built, error) {
 	return &built{Path: sc.Path, Version: sc.Version, Data: sc.Data, Warnings: sc.Warnings}, nil
 }
 
-var carryLine = regexp.MustCompile(`^(exp_name|wandb_run_id|experiment|[ \t]+name|[ \t]+wandb_run_id)[ \t]*:(.*)$`)
+var carryLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(exp_name|wandb_run_id|experiment|[ \t]+name|[ \t]+wandb_run_id)[ \t]*:(.*)$`)
+})
 
 // carryFrom reads exp_name and wandb_run_id from an old sidecar that could not be
 // migrated. A value is carried only when it reads as a non-empty string and every
@@ -64,7 +67,7 @@ func carryFrom(path string, src []byte) carry {
 		if line != "" && line[0] != ' ' && line[0] != '\t' && line[0] != '#' {
 			inExperiment = false
 		}
-		m := carryLine.FindStringSubmatch(line)
+		m := carryLine().FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}

@@ -124,11 +124,8 @@ func newSchema(version string, src []byte) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("version %q: %w", version, err)
 	}
-	var head struct {
-		ID    string `json:"$id"`
-		Title string `json:"title"`
-	}
-	if err := json.Unmarshal(src, &head); err != nil {
+	head, err := readHead(src)
+	if err != nil {
 		return nil, err
 	}
 	s := &Schema{Version: version, ID: head.ID, Title: head.Title, sem: sem, source: src}
@@ -146,6 +143,44 @@ func Compile(id string, src []byte) (*jsonschema.Schema, error) {
 		return nil, err
 	}
 	return compileOffline(id, doc)
+}
+
+// head is what the registry needs of a schema before it is compiled.
+type head struct{ ID, Title string }
+
+// readHead reads the top-level "$id" and "title" of a schema document. It stops once it
+// has both (they open every embedded schema), so building the registry, which every run
+// does, does not parse four whole schemas; the full parse waits for [Schema.Compiled].
+func readHead(src []byte) (head, error) {
+	var h head
+	dec := json.NewDecoder(bytes.NewReader(src))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return h, fmt.Errorf("schemas: not a JSON object (%v)", err)
+	}
+	haveID, haveTitle := false, false
+	for dec.More() && !(haveID && haveTitle) {
+		t, err := dec.Token()
+		if err != nil {
+			return h, err
+		}
+		var dst *string
+		switch t {
+		case "$id":
+			dst, haveID = &h.ID, true
+		case "title":
+			dst, haveTitle = &h.Title, true
+		}
+		var v json.RawMessage
+		if dst == nil {
+			err = dec.Decode(&v)
+		} else {
+			err = dec.Decode(dst)
+		}
+		if err != nil {
+			return h, fmt.Errorf("schemas: %v: %w", t, err)
+		}
+	}
+	return h, nil
 }
 
 // Versions lists the known versions in ascending order, [Legacy] first.

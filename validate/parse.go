@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/schemas"
@@ -279,7 +280,7 @@ func (p *parser) addSev(sev Severity, line, col int, ptr, rule, msg, hint string
 	p.findings = append(p.findings, Finding{Path: p.path, Line: line, Column: col, Pointer: ptr, Rule: rule, Severity: sev, Message: msg, Hint: hint})
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // syntax reports yaml.v3's syntax error err at PyYAML's problem mark pe: where the Python
 // consumers' yaml.safe_load says the problem is, with the context it names (where the
@@ -290,7 +291,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (p *parser) syntax(err error, pe *pyyaml.SyntaxError) {
 	msg := err.Error()
 	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
@@ -307,7 +308,9 @@ func (p *parser) syntax(err error, pe *pyyaml.SyntaxError) {
 }
 
 // reJSON is JSON's number syntax: a YAML float written this way keeps its text.
-var reJSON = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
+var reJSON = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$`)
+})
 
 func (p *parser) value(n *yaml.Node, depth int) (any, error) {
 	p.budget--
@@ -529,7 +532,7 @@ func (p *parser) float(n *yaml.Node, f float64) (any, error) {
 		p.add(n.Line, n.Column, p.pointer(), "yaml/non-finite-number", fmt.Sprintf("%s is not a JSON number", n.Value), "use null for an unknown value")
 		return nil, nil
 	}
-	if s := strings.ReplaceAll(n.Value, "_", ""); len(s) <= 32 && reJSON.MatchString(s) {
+	if s := strings.ReplaceAll(n.Value, "_", ""); len(s) <= 32 && reJSON().MatchString(s) {
 		return json.Number(s), nil // longer text is kept as the float64 Python reads
 	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ckptmeta/ckptmeta/internal/safetext"
 )
@@ -111,8 +112,8 @@ func AsNumber(v any) (float64, bool) {
 }
 
 var (
-	reMonitor = regexp.MustCompile(`'monitor': '([^']*)'`)
-	reMode    = regexp.MustCompile(`'mode': '([^']*)'`)
+	reMonitor = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`'monitor': '([^']*)'`) })
+	reMode    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`'mode': '([^']*)'`) })
 )
 
 // Summarize extracts the facts a human or a sidecar generator looks at
@@ -192,10 +193,10 @@ func summarizeCallback(key string, state any) CallbackSummary {
 	} else if i := strings.LastIndexByte(key, '.'); i >= 0 {
 		c.Class = key[i+1:]
 	}
-	if m := reMonitor.FindStringSubmatch(key); m != nil {
+	if m := reMonitor().FindStringSubmatch(key); m != nil {
 		c.Monitor = m[1]
 	}
-	if m := reMode.FindStringSubmatch(key); m != nil {
+	if m := reMode().FindStringSubmatch(key); m != nil {
 		c.Mode = m[1]
 	}
 	st, _ := state.(map[string]any)

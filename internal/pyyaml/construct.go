@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -238,7 +239,9 @@ func sexagesimalInt(neg bool, value string) (*big.Int, error) {
 
 // pyFloatSyntax is what Python's float() accepts once stripped, lowered and with ASCII
 // digits (underscores are gone already: PyYAML removes them all).
-var pyFloatSyntax = regexp.MustCompile(`^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity|nan)$`)
+var pyFloatSyntax = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity|nan)$`)
+})
 
 // ConstructFloat is construct_yaml_float: s is the scalar's text. It returns the value
 // (maybe ±Inf or NaN, as PyYAML's is) or the error PyYAML raises.
@@ -285,7 +288,7 @@ func ConstructFloat(s string) (float64, error) {
 // pyFloat is Python's float(str).
 func pyFloat(s string) (float64, error) {
 	t := strings.ToLower(pyDigits(pyStrip(s)))
-	if !pyFloatSyntax.MatchString(t) {
+	if !pyFloatSyntax().MatchString(t) {
 		return 0, fmt.Errorf("could not convert string to float: %s", pyRepr(s))
 	}
 	f, err := strconv.ParseFloat(t, 64)

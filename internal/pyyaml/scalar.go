@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -186,7 +187,9 @@ func fastNumber(s string) (string, bool) {
 }
 
 // yamlStyleFloat is yaml.v3's own pattern for floats.
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+var yamlStyleFloat = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+})
 
 // slowNumber asks the same strconv questions as yaml.v3's resolve, in the same order,
 // and keeps only the tag of the first yes.
@@ -195,7 +198,7 @@ func slowNumber(s string) string {
 	if isInt(strconv.ParseInt(plain, 0, 64)) || isUint(strconv.ParseUint(plain, 0, 64)) {
 		return tagInt
 	}
-	if yamlStyleFloat.MatchString(plain) {
+	if yamlStyleFloat().MatchString(plain) {
 		if _, err := strconv.ParseFloat(plain, 64); err == nil {
 			return tagFloat
 		}

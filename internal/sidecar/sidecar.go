@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Kind says what a discovered path is.
@@ -155,7 +156,7 @@ func Existing(ckptPath string) []string {
 
 // runID matches the run directories Hydra layouts put under an experiment:
 // 20260111_104512_42 (experiment.run_id), 20241019_0033_00, and Hydra's default 13-36-50.
-var runID = regexp.MustCompile(`^(\d{8}_\d{4,6}(_\d+)*|\d{2}-\d{2}-\d{2})$`)
+var runID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{8}_\d{4,6}(_\d+)*|\d{2}-\d{2}-\d{2})$`) })
 
 // Experiment names the experiment a checkpoint belongs to: the directory above its nearest
 // ancestor named "checkpoints" (or the one above that, when it is a timestamped run
@@ -165,7 +166,7 @@ func Experiment(ckptPath string) string {
 	for d := dir; ; {
 		if filepath.Base(d) == "checkpoints" {
 			run := filepath.Dir(d)
-			if runID.MatchString(filepath.Base(run)) && filepath.Dir(run) != run {
+			if runID().MatchString(filepath.Base(run)) && filepath.Dir(run) != run {
 				return filepath.Base(filepath.Dir(run))
 			}
 			return filepath.Base(run)
