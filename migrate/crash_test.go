@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -184,7 +185,7 @@ func rewrite(b *testing.B, files map[string][]byte) {
 //
 // It reports each phase's median in ms, first/floor (target ≤ 1.3) and second/validate
 // (target ≤ 1). The floor uses the same writer and fsync policy, so the ratio measures
-// our CPU, not the disk. -benchtime=3x is enough.
+// our CPU, not the disk. -benchtime=3x is enough. GOGC is 400, as the CLI sets it.
 func BenchmarkRun10k(b *testing.B) {
 	dir := b.TempDir()
 	files := benchCorpus(b, dir, 10000)
@@ -223,6 +224,8 @@ func BenchmarkRun10k(b *testing.B) {
 		})
 	}
 	v := validate.New(nil, validate.Options{})
+	// As the CLI runs (cmd/ckptmeta sets GOGC=400 unless the user set GOGC).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	var took [4][]time.Duration
 	phase := func(k int, run func()) {
 		start := time.Now()

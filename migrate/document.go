@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"go.yaml.in/yaml/v3"
@@ -74,8 +75,14 @@ func (d *Doc) Root() *yaml.Node { return d.root }
 
 // Bytes encodes the document with the detected indentation.
 func (d *Doc) Bytes() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a hostile file's buffer is not kept
+			encodeBuffers.Put(buf)
+		}
+	}()
+	enc := yaml.NewEncoder(buf)
 	enc.SetIndent(d.indent)
 	if d.compact {
 		enc.CompactSeqIndent()
@@ -86,8 +93,12 @@ func (d *Doc) Bytes() ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("migrate: encode: %w", err)
 	}
-	return buf.Bytes(), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
+
+// encodeBuffers keep the encoder's output buffers between files: a sidecar is encoded into
+// one grown already, then copied out once at its exact size.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // detectIndent finds the indentation of the first nested block mapping and whether block
 // sequences under a key start at the key's column (PyYAML's style).

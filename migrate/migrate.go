@@ -5,9 +5,12 @@
 //   - Steps are small, pure edits of the YAML node tree ([Step], [Doc]): comments, key
 //     order, flow style and quoting of untouched parts survive. The planner ([Chain.Plan])
 //     is a pure function of two versions.
-//   - Every step's output is validated against that step's target schema before the next
-//     step runs; a failure is a *[StepError] naming the steps already applied, and nothing
-//     is written (there is no half-migrated "dirty" file).
+//   - The input is validated against its own version's schema (an invalid one is not
+//     migrated), and the result against the target's once, after the last step: the steps
+//     in between are proven, by tests that validate every step's output
+//     (Options.ValidateEachStep), to keep valid documents valid. A result that fails is
+//     migrated again step by step to name the step: a failure is a *[StepError] naming the
+//     steps already applied, and nothing is written (there is no half-migrated "dirty" file).
 //   - A file is written once, atomically (temp file beside it + rename, permissions kept),
 //     and only when its bytes change; a second run changes nothing. A document whose
 //     schema_version is newer than this tool knows is never touched.
@@ -98,15 +101,48 @@ func MigrateBytes(name string, src []byte, o Options) (*Migrated, error) {
 // MigrateBytes migrates one document held in memory to o.To. name is the document's
 // path: it picks JSON handling (".json", or a nameless input starting with "{") and, for
 // legacy documents, the experiment name (the directory above "checkpoints"). It reads no
-// file and does not regenerate; only o.To, o.AllowLossy, o.Root and o.ToolVersion are
-// used. Errors are *ParseError, *InvalidError (not valid in its own version),
-// *NewerVersionError, a wrapped *schemas.UnknownVersionError, *StepError (wrapping
-// *LossError, *RequiredError, *CollisionError or *InvalidError), or a target error.
-func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, err error) {
+// file and does not regenerate; only o.To, o.AllowLossy, o.Root, o.ToolVersion and
+// o.ValidateEachStep are used. Errors are *ParseError, *InvalidError (not valid in its own
+// version), *NewerVersionError, a wrapped *schemas.UnknownVersionError, *StepError
+// (wrapping *LossError, *RequiredError, *CollisionError or *InvalidError), or a target
+// error.
+func (c *Chain) MigrateBytes(name string, src []byte, o Options) (*Migrated, error) {
+	m, err := c.migrate(name, src, o)
+	var again *checkAgain
+	if !errors.As(err, &again) {
+		return m, err
+	}
+	// The steps ran unchecked and something failed: do it again validating every step, so
+	// the error is exactly the one that names the cause.
+	o.ValidateEachStep = true
+	m, err = c.migrate(name, src, o)
+	if err == nil && again.final != nil {
+		// Every step passed, yet the result read back does not (a bug): never write it.
+		return nil, &StepError{From: again.last.From, To: again.last.To, Applied: again.applied, Err: again.final}
+	}
+	return m, err
+}
+
+// checkAgain is what a run that validates the result once returns when anything failed
+// after the steps began: MigrateBytes then validates step by step. final is the result's
+// schema failure, if that was it.
+type checkAgain struct {
+	final   error
+	last    Step
+	applied []string
+}
+
+func (e *checkAgain) Error() string { return "migrate: check again step by step" }
+
+func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err error) {
+	deferred := false // steps run unchecked: a failure is checked again step by step
 	defer func() {
 		// Untrusted input must not crash the caller.
 		if r := recover(); r != nil {
 			m, err = nil, fmt.Errorf("migrate: %s: internal error: %v", name, r)
+			if deferred {
+				err = &checkAgain{} // maybe the input was invalid: say so, as before
+			}
 		}
 	}()
 	target, err := c.Resolve(o.To)
@@ -131,6 +167,8 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 			return nil, &InvalidError{Version: from, Err: fmt.Errorf("line %d: %s", f.Line, f.Message)}
 		}
 	}
+	// A document invalid in its own version is not migrated (it is regenerated): steps
+	// are proven to keep valid documents valid, not to reject invalid ones.
 	if err := validateValue(c, from, doc.Value); err != nil {
 		return nil, err
 	}
@@ -172,14 +210,24 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 	}
 	fixes := repoint(d, doc, o)
 	edited = edited || len(fixes) > 0
-	applied, err := c.apply(d, plan)
-	if err != nil {
+	// Validating once, the steps run unchecked and the result is validated; a failure
+	// from here on is checked again step by step (checkAgain), so the error is the one
+	// validating each step gives (a step's refusal may come after another's invalid output).
+	deferred = len(plan) > 0 && !o.ValidateEachStep
+	fail := func(err error) (*Migrated, error) {
+		if deferred {
+			return nil, &checkAgain{}
+		}
 		return nil, err
+	}
+	applied, err := c.apply(d, plan, o.ValidateEachStep)
+	if err != nil {
+		return fail(err)
 	}
 	out := src
 	if edited || len(plan) > 0 {
 		if out, err = d.Bytes(); err != nil {
-			return nil, err
+			return fail(err)
 		}
 	}
 	to := from
@@ -187,8 +235,15 @@ func (c *Chain) MigrateBytes(name string, src []byte, o Options) (m *Migrated, e
 		to = target
 	}
 	if !bytes.Equal(out, src) {
-		if err := checkOutput(name, out); err != nil {
-			return nil, err
+		res, err := checkOutput(name, out)
+		if err != nil {
+			return fail(err)
+		}
+		if len(plan) > 0 && !o.ValidateEachStep {
+			// The one schema check, of the result as validate will read it back.
+			if err := validateValue(c, target, res.Value); err != nil {
+				return nil, &checkAgain{final: err, last: plan[len(plan)-1], applied: applied[:len(applied)-1]}
+			}
 		}
 	}
 	recPtr, rec := validate.RecordedCheckpoint(doc)
@@ -223,8 +278,9 @@ func repoint(d *Doc, doc *validate.Document, o Options) []string {
 	return []string{fmt.Sprintf("%s: %s -> %s", strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, rel)}
 }
 
-// apply runs the plan on d, setting schema_version and validating after each step.
-func (c *Chain) apply(d *Doc, plan []Step) ([]string, error) {
+// apply runs the plan on d, setting schema_version after each step and, with eachStep,
+// validating each step's output.
+func (c *Chain) apply(d *Doc, plan []Step, eachStep bool) ([]string, error) {
 	applied := []string{}
 	for _, st := range plan {
 		fail := func(err error) error {
@@ -234,6 +290,10 @@ func (c *Chain) apply(d *Doc, plan []Step) ([]string, error) {
 			return nil, fail(err)
 		}
 		d.setVersion(st.To)
+		if !eachStep {
+			applied = append(applied, st.Name())
+			continue
+		}
 		v, err := validate.ToJSON(d.file)
 		if err != nil {
 			return nil, fail(&InvalidError{Version: st.To, Err: err})
@@ -317,16 +377,19 @@ func broken(name string, doc *validate.Document, findings []validate.Finding) er
 // checkOutput refuses what migrate would write and validate would then refuse as YAML: a
 // file over validate.MaxFileSize (a migration adds provenance and quoting, so a file just
 // under the limit can cross it), or anything PyYAML or a ckptmeta limit would refuse.
-// The schema was checked step by step already.
-func checkOutput(name string, out []byte) error {
+// It returns the document as validate reads it, for the schema check of the result.
+func checkOutput(name string, out []byte) (*validate.Document, error) {
 	if len(out) > validate.MaxFileSize {
-		return &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would be %d bytes, over the %d bytes validate reads", len(out), validate.MaxFileSize)}
+		return nil, &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would be %d bytes, over the %d bytes validate reads", len(out), validate.MaxFileSize)}
 	}
-	_, findings := validate.Parse(name, out)
+	doc, findings := validate.Parse(name, out)
 	for _, f := range findings {
 		if f.Severity == validate.SeverityError && structural[f.Rule] {
-			return &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would not pass validate: line %d: %s [%s]", f.Line, f.Message, f.Rule)}
+			return nil, &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would not pass validate: line %d: %s [%s]", f.Line, f.Message, f.Rule)}
 		}
 	}
-	return nil
+	if doc == nil {
+		return nil, &OutputError{Path: name, Msg: "the migrated file would not pass validate: not a YAML document"}
+	}
+	return doc, nil
 }

@@ -45,6 +45,11 @@ type Options struct {
 	// the target (or not checkpoint metadata), so they are not read again; the report is the
 	// same (see validate.Cache).
 	Cache *validate.Cache
+	// ValidateEachStep validates every step's output against that step's target schema
+	// before the next step runs (the tests that prove each step keeps documents valid use
+	// it; so can a debugging session). Without it the result is validated once, after the
+	// last step; a failure there is re-run step by step, so the error is the same.
+	ValidateEachStep bool
 
 	// beside is the checkpoint the file sits beside, when it exists (set by Run for each
 	// file): a recorded checkpoint path that does not name it is re-pointed at it.
@@ -527,8 +532,10 @@ func write(roots *fsutil.Roots, out, src string, old *fsutil.Snapshot, data []by
 		testHookBeforeWrite(out)
 	}
 	perm := os.FileMode(0o644)
-	if info, err := os.Stat(src); err == nil && old == nil {
-		perm = info.Mode().Perm()
+	if old == nil {
+		if info, err := os.Stat(src); err == nil {
+			perm = info.Mode().Perm()
+		}
 	}
 	w, err := roots.WriteFile(out, data, fsutil.WriteOptions{Perm: perm, Old: old, Backup: backup && old != nil})
 	if err != nil {

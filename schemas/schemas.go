@@ -204,6 +204,11 @@ func (r *Registry) Lookup(version string) (*Schema, error) {
 	if version == "latest" {
 		return r.Latest(), nil
 	}
+	for _, s := range r.list { // the registry's own spelling, as nearly every file has it
+		if s.Version == version {
+			return s, nil
+		}
+	}
 	if sem, err := semver.NewVersion(version); err == nil {
 		for _, s := range r.list {
 			if s.sem.Equal(sem) {
@@ -230,6 +235,11 @@ func (r *Registry) Compare(a, b string) (int, error) {
 // Newer reports whether version parses as a version later than the latest known one,
 // which ckptmeta must never touch.
 func (r *Registry) Newer(version string) bool {
+	for _, s := range r.list {
+		if s.Version == version {
+			return false
+		}
+	}
 	sem, err := semver.NewVersion(version)
 	return err == nil && sem.GreaterThan(r.Latest().sem)
 }
