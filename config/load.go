@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ckptmeta/ckptmeta/validate"
 	"go.yaml.in/yaml/v3"
@@ -93,13 +94,13 @@ func (p *parser) errAt(n *yaml.Node, format string, a ...any) error {
 	return &FileError{File: p.file.Path, Line: n.Line, Column: n.Column, Msg: strings.TrimPrefix(fmt.Sprintf(format, a...), ": ")}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
 
 // syntaxError places yaml.v3's message at the line it names (column 1: it gives none).
 func (p *parser) syntaxError(err error) error {
 	msg := err.Error()
 	line := 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 	} else {
