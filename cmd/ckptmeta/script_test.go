@@ -26,6 +26,14 @@ func TestMain(m *testing.M) {
 type removingRealBinary struct{ m *testing.M }
 
 func (r removingRealBinary) Run() int {
+	// The real binary's runs keep their results cache in a temp dir, not in the user's
+	// cache directory (tests that need the default set the variable themselves).
+	if os.Getenv(cacheDirEnv) == "" {
+		if dir, err := os.MkdirTemp("", "ckptmeta-test-cache-"); err == nil {
+			os.Setenv(cacheDirEnv, dir)
+			defer os.RemoveAll(dir)
+		}
+	}
 	code := r.m.Run()
 	if realBin.dir != "" {
 		os.RemoveAll(realBin.dir)
