@@ -30,6 +30,25 @@ const configJSONVersion = 1
 // --no-config, else the .ckptmeta.yaml config.Find finds from the working directory. A broken
 // file is an error (exit 2) naming file:line:col.
 func loadConfigFile(cmd *cobra.Command) (*config.File, error) {
+	// Both the settings and the schema registry need the file: find and parse it once.
+	if l, ok := loadedConfigs[cmd]; ok {
+		return l.file, l.err
+	}
+	f, err := findAndLoadConfig(cmd)
+	loadedConfigs[cmd] = loadedConfig{f, err}
+	return f, err
+}
+
+// loadedConfigs remembers each command's configuration file (cobra runs one command at a
+// time; tests run Main many times, each with new commands).
+var loadedConfigs = map[*cobra.Command]loadedConfig{}
+
+type loadedConfig struct {
+	file *config.File
+	err  error
+}
+
+func findAndLoadConfig(cmd *cobra.Command) (*config.File, error) {
 	fl := cmd.Flags()
 	path, _ := fl.GetString(configFlag)
 	noConfig, _ := fl.GetBool(noConfigFlag)
