@@ -27,7 +27,8 @@
 //     the same.
 //   - Bounded: after a table is written, the directory's tables are evicted least recently
 //     used first (by mtime: a run that changes nothing touches its table) until their sizes
-//     add up to at most the cache's byte limit ([DefaultMaxBytes]).
+//     add up to at most the cache's byte limit ([DefaultMaxBytes]) and they are at most
+//     [MaxTables].
 //   - Memory: a run holds 16 bytes (and a bit) per record of the table it read and 24 per
 //     record it will write; records themselves stay on disk and are read one at a time.
 //
@@ -58,6 +59,13 @@ import (
 // DefaultMaxBytes bounds the total size of the tables in a cache directory: a table costs
 // about 150 bytes per file, so this is about 400,000 files' verdicts.
 const DefaultMaxBytes = 64 << 20
+
+// MaxTables bounds how many tables a cache directory keeps, whatever their size. Every run
+// that writes a table lists and stats the directory to evict, and a table is keyed by the
+// roots as given, so pre-commit (the changed files as roots) makes a small new table per
+// commit: without this bound the directory would grow to hundreds of thousands of tiny
+// tables before the byte bound evicts any, and every run's eviction scan with it.
+const MaxTables = 256
 
 // racyWindow: a record whose file changed less than this before its content was read is
 // confirmed by content next time, whatever its stat signature says.
@@ -530,7 +538,8 @@ func (t *Table) save() error {
 	return nil
 }
 
-// evict removes the least recently used tables until the rest fit in maxBytes (never
+// evict removes the least recently used tables until the rest fit in maxBytes and number
+// at most MaxTables (never
 // keep, the table just written), and temp files a killed run left over an hour ago.
 func (c *Cache) evict(keep string) {
 	entries, err := os.ReadDir(c.dir)
@@ -561,8 +570,9 @@ func (c *Cache) evict(keep string) {
 		}
 	}
 	sort.Slice(tables, func(i, j int) bool { return tables[i].mtime.Before(tables[j].mtime) })
+	count := len(tables)
 	for _, tb := range tables {
-		if total <= c.maxBytes {
+		if total <= c.maxBytes && count <= MaxTables {
 			break
 		}
 		if tb.name == keep {
@@ -570,6 +580,7 @@ func (c *Cache) evict(keep string) {
 		}
 		if err := os.Remove(tb.name); err == nil || errors.Is(err, fs.ErrNotExist) {
 			total -= tb.size
+			count--
 		}
 	}
 }

@@ -378,3 +378,36 @@ func TestUncovered(t *testing.T) {
 		t.Error("Strict does not change the fingerprint")
 	}
 }
+
+// TestEvictionBoundsTheTableCount: many small tables (pre-commit makes one per set of
+// changed files) are evicted least recently used first once they outnumber MaxTables, even
+// far below the byte bound; the table just written stays.
+func TestEvictionBoundsTheTableCount(t *testing.T) {
+	c := openCache(t)
+	later(t)
+	p := filepath.Join(t.TempDir(), "f.yaml")
+	write(t, p, "x")
+	base := time.Now().Add(-time.Hour)
+	var names []string
+	for i := range MaxTables + 10 {
+		tb := c.Table(fmt.Sprint("roots ", i))
+		judge(t, tb, p)
+		closeTable(t, tb)
+		names = append(names, tb.name)
+		at := base.Add(time.Duration(i) * time.Second) // explicit order of use
+		os.Chtimes(tb.name, at, at)
+	}
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != MaxTables {
+		t.Fatalf("%d tables kept, want %d", len(entries), MaxTables)
+	}
+	for i, name := range names {
+		_, err := os.Stat(name)
+		if gone := err != nil; gone != (i < 10) {
+			t.Errorf("table %d: gone = %v, want %v (the 10 least recently used go)", i, gone, i < 10)
+		}
+	}
+}
