@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -206,7 +207,7 @@ func declare(base, ext map[string]any) {
 		closed := base["additionalProperties"] == false
 		bprops, _ := base["properties"].(map[string]any)
 		if eprops, ok := sub["properties"].(map[string]any); ok {
-			for _, name := range sortedKeys(eprops) {
+			for _, name := range slices.Sorted(maps.Keys(eprops)) {
 				if b, ok := bprops[name]; ok {
 					if bm, ok := b.(map[string]any); ok {
 						if em, ok := eprops[name].(map[string]any); ok {
@@ -257,15 +258,6 @@ func subschemas(ext map[string]any) []map[string]any {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func deepCopy(v any) any {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/fsnotify/fsnotify"
 
@@ -162,14 +163,19 @@ func (w *watcher) event(ctx context.Context, ev fsnotify.Event) {
 	if !ok {
 		return
 	}
+	w.enqueue(name, k, now)
+	w.poke()
+}
+
+// enqueue marks a checkpoint or sidecar path dirty as of now.
+func (w *watcher) enqueue(p string, k sidecar.Kind, now time.Time) {
 	qk := kindSidecar
 	if k == sidecar.KindCheckpoint {
 		qk = kindCheckpoint
 	}
 	w.mu.Lock()
-	w.q.touch(key(name), qk, now, w.quiet)
+	w.q.touch(key(p), qk, now, w.quiet)
 	w.mu.Unlock()
-	w.poke()
 }
 
 // newDir watches a directory that appeared (a new run, a new checkpoints/) and everything
@@ -182,13 +188,7 @@ func (w *watcher) newDir(ctx context.Context, dir string) {
 		if err != nil {
 			return
 		}
-		qk := kindSidecar
-		if k == sidecar.KindCheckpoint {
-			qk = kindCheckpoint
-		}
-		w.mu.Lock()
-		w.q.touch(key(p), qk, now, w.quiet)
-		w.mu.Unlock()
+		w.enqueue(p, k, now)
 		n++
 	}, w.addWatch)
 	if err == nil {
