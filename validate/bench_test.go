@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // makeTree writes n sidecars (1% invalid) with their checkpoints, as the peer comparison does.
@@ -64,4 +66,54 @@ func BenchmarkValidateBytes(b *testing.B) {
 			b.Fatal(r.Findings)
 		}
 	}
+}
+
+// BenchmarkRunSpeedup runs the 10,000-sidecar tree with one worker and with GOMAXPROCS
+// workers, alternately, and reports the files per second of each and their ratio: the
+// speed-up the pool gets from all cores (issue 12). Each op is one run of each.
+func BenchmarkRunSpeedup(b *testing.B) {
+	const n = 10000
+	dir := makeTree(b, n)
+	procs := runtime.GOMAXPROCS(0)
+	one, all := New(nil, Options{Jobs: 1}), New(nil, Options{Jobs: procs})
+	run := func(v *Validator) time.Duration {
+		start := time.Now()
+		var s Summary
+		if err := v.Run(context.Background(), []string{dir}, func(r *Result) { s.Add(r) }); err != nil {
+			b.Fatal(err)
+		}
+		if s.Files != n || s.Invalid != n/100 {
+			b.Fatalf("summary %+v", s)
+		}
+		return time.Since(start)
+	}
+	run(all) // the first run pays for the page cache and the schema's compilation
+	b.ResetTimer()
+	var t1, tn time.Duration
+	for i := 0; i < b.N; i++ {
+		t1 += run(one)
+		tn += run(all)
+	}
+	b.ReportMetric(float64(n*b.N)/t1.Seconds(), "files/s-j1")
+	b.ReportMetric(float64(n*b.N)/tn.Seconds(), fmt.Sprintf("files/s-j%d", procs))
+	b.ReportMetric(t1.Seconds()/tn.Seconds(), "speedup")
+}
+
+// BenchmarkRun10kJobs1 is BenchmarkRun10k with one worker: the CPU of one file, walk and
+// report included, without the scheduling of several (profile it with -cpuprofile).
+func BenchmarkRun10kJobs1(b *testing.B) {
+	dir := makeTree(b, 10000)
+	v := New(nil, Options{Jobs: 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var s Summary
+		if err := v.Run(context.Background(), []string{dir}, func(r *Result) { s.Add(r) }); err != nil {
+			b.Fatal(err)
+		}
+		if s.Files != 10000 || s.Invalid != 100 {
+			b.Fatalf("summary %+v", s)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(10000*b.N), "µs/file")
 }
