@@ -53,4 +53,9 @@ func countNodes(src []byte, limit int) (count, line int) {
 	return count, 0
 }
 
+// mayExceedNodes reports whether countNodes could count more than limit in size bytes: each
+// byte adds at most two (a word's first byte that is also a key's ':'), so below half the
+// limit in bytes it cannot, and the scan can be skipped.
+func mayExceedNodes(size, limit int) bool { return 2*size > limit }
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

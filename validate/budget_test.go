@@ -102,6 +102,47 @@ func TestNodeBudgetCountsWords(t *testing.T) {
 	}
 }
 
+// TestNodeCountBound: Parse skips countNodes for files of at most MaxNodes/2 bytes because
+// countNodes never counts more than two per byte; this holds on every string of up to six
+// bytes over the characters it distinguishes, on the densest text (": " repeated, flow
+// commas), and a file over the budget is still refused.
+func TestNodeCountBound(t *testing.T) {
+	const alphabet = "a: ,[{}]\n\t#'"
+	var walk func(s string)
+	walk = func(s string) {
+		if n, _ := countNodes([]byte(s), 1<<30); n > 2*len(s) {
+			t.Fatalf("countNodes(%q) = %d, more than two per byte", s, n)
+		}
+		if len(s) < 6 {
+			for i := 0; i < len(alphabet); i++ {
+				walk(s + alphabet[i:i+1])
+			}
+		}
+	}
+	walk("")
+	for _, s := range []string{strings.Repeat(":", MaxNodes), strings.Repeat("a: ", MaxNodes/3), strings.Repeat(",", MaxNodes), strings.Repeat("a:\n", MaxNodes/3)} {
+		n, _ := countNodes([]byte(s), 1<<30)
+		if n > 2*len(s) {
+			t.Errorf("countNodes(%.20q...) = %d for %d bytes", s, n, len(s))
+		}
+		if n > MaxNodes && !mayExceedNodes(len(s), MaxNodes) {
+			t.Errorf("%d bytes holding %d nodes would skip the count", len(s), n)
+		}
+	}
+	if _, fs := Parse("x.yaml", []byte(strings.Repeat("[a,b,c,d]\n", MaxNodes/4))); !hasRule(fs, "yaml/node-budget") {
+		t.Errorf("a flow list of %d nodes is not refused", MaxNodes+MaxNodes/4)
+	}
+}
+
+func hasRule(fs []Finding, rule string) bool {
+	for _, f := range fs {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
 // TestPositionsAreLinear: placing N unknown keys costs time linear in N (they were
 // looked up by scanning the mapping once per key: 100,000 keys took minutes).
 func TestPositionsAreLinear(t *testing.T) {

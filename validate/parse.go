@@ -46,9 +46,13 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 		return nil, p.findings
 	}
 	// The budget is checked before any tree exists: yaml.v3 spends about 250 bytes per node.
-	if n, line := countNodes(src, MaxNodes); n > MaxNodes {
-		p.add(line, 0, "", "yaml/node-budget", fmt.Sprintf("file holds more than %d YAML nodes; sidecars hold a few hundred", MaxNodes), "")
-		return nil, p.findings
+	// countNodes counts at most two per byte, so a file of MaxNodes/2 bytes or fewer (every
+	// real sidecar) cannot pass the budget and is not scanned.
+	if mayExceedNodes(len(src), MaxNodes) {
+		if n, line := countNodes(src, MaxNodes); n > MaxNodes {
+			p.add(line, 0, "", "yaml/node-budget", fmt.Sprintf("file holds more than %d YAML nodes; sidecars hold a few hundred", MaxNodes), "")
+			return nil, p.findings
+		}
 	}
 	// The fast path parses the block YAML that PyYAML writes into exactly the tree yaml.v3
 	// would build, about ten times faster; anything else goes through yaml.v3.
@@ -354,12 +358,11 @@ func (p *parser) value(n *yaml.Node, depth int) (any, error) {
 
 func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
-	first := make(map[string]int, len(n.Content)/2) // key → index of its first key node
-	removable := removableDuplicates(n)
+	var removable map[string]bool // removableDuplicates(n), once a key is repeated
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0 && k.ShortTag() == "!!merge" {
+		if isMergeKey(k) {
 			merges = append(merges, v)
 			continue
 		}
@@ -388,7 +391,12 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 			}
 		}
 		p.stack = append(p.stack, key)
-		if i0, dup := first[key]; dup {
+		// out holds exactly the keys before this one (merged keys come in after the loop).
+		if _, dup := out[key]; dup {
+			i0 := firstKey(n, key)
+			if removable == nil {
+				removable = removableDuplicates(n)
+			}
 			hint := "keep one of them: the values differ (PyYAML keeps the last)"
 			if removable[key] {
 				hint = p.fixHint() + " to remove the later one (both hold the same value)"
@@ -396,9 +404,7 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 					hint = "remove the later one (both hold the same value; ckptmeta fix does not edit flow mappings)"
 				}
 			}
-			p.add(k.Line, k.Column, p.pointer(), "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, n.Content[i0].Line), hint)
-		} else {
-			first[key] = i
+			p.add(k.Line, k.Column, p.pointer(), "yaml/duplicate-key", fmt.Sprintf("duplicate key %q (first at line %d)", key, i0.Line), hint)
 		}
 		var val any
 		var err error
@@ -436,6 +442,23 @@ func (p *parser) mapping(n *yaml.Node, depth int) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// isMergeKey reports whether k is a merge key ("<<" plain, which PyYAML resolves to !!merge).
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0 && k.ShortTag() == "!!merge"
+}
+
+// firstKey returns the first key node of the mapping n that is the scalar key (merge keys
+// aside): where a duplicate's first occurrence is. Duplicates are rare, so a scan on finding
+// one costs less than a map of every key of every mapping.
+func firstKey(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key && !isMergeKey(k) {
+			return k
+		}
+	}
+	return nil
 }
 
 // version reads schema_version: a plain number such as 1.0 is read by PyYAML as a float,

@@ -331,3 +331,69 @@ func TestPlainNumberAgreesWithPatterns(t *testing.T) {
 		t.Fatalf("PlainNumber accepted only %d strings", accepted)
 	}
 }
+
+// TestWordTablesMatchPatterns: Resolve decides bools and nulls by table; PyYAML decides them
+// by reBool and reNull (through matchPy, which lets "$" match before a final newline). Both
+// must agree on every string of up to four characters over the letters those words are
+// made of (and a newline, a space, a tilde), and on each word in every casing and with each
+// one character changed.
+func TestWordTablesMatchPatterns(t *testing.T) {
+	byPatterns := func(s string) (Tag, bool) {
+		switch c := s[0]; {
+		case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+			if matchPy(reBool, s) {
+				return Bool, true
+			}
+			if (c == 'n' || c == 'N') && matchPy(reNull, s) {
+				return Null, true
+			}
+			return Str, true
+		case c == '~':
+			if matchPy(reNull, s) {
+				return Null, true
+			}
+			return Str, true
+		}
+		return Str, false // not a word these patterns decide
+	}
+	check := func(s string) bool {
+		want, ok := byPatterns(s)
+		if !ok {
+			return false
+		}
+		if got := Resolve(s); got != want {
+			t.Errorf("Resolve(%q) = %s, the patterns say %s", s, got, want)
+		}
+		return true
+	}
+	const alphabet = "yYeEsSnNoOtTrRuUfFaAlL~\n x"
+	checked := 0
+	var walk func(s string)
+	walk = func(s string) {
+		if s != "" && check(s) {
+			checked++
+		}
+		if len(s) < 4 {
+			for i := 0; i < len(alphabet); i++ {
+				walk(s + alphabet[i:i+1])
+			}
+		}
+	}
+	walk("")
+	for w := range boolWords {
+		for _, s := range []string{w, strings.ToLower(w), strings.ToUpper(w), strings.ToUpper(w[:1]) + w[1:], w + "\n", w + "\n\n", w + " ", "x" + w} {
+			check(s)
+		}
+		for i := range len(w) {
+			for j := range len(alphabet) {
+				check(w[:i] + alphabet[j:j+1] + w[i+1:])
+			}
+		}
+	}
+	for _, s := range []string{"null", "Null", "NULL", "nULL", "nul", "nulls", "null\n", "null\n\n", "~", "~\n", "~~", "~\n\n", "Yes\n", "off\n"} {
+		check(s)
+	}
+	if checked < 50000 {
+		t.Fatalf("checked only %d strings", checked)
+	}
+}
