@@ -195,7 +195,7 @@ func combine(s *Schema, exts []*Extension) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newSchema(s.Version, append(src, '\n'))
+	return newSchema(s.Version, append(src, '\n'), Compile)
 }
 
 // declare makes the keys ext defines known in base: a name ext lists under "properties"

@@ -3,9 +3,13 @@ package schemas
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 func TestDefault(t *testing.T) {
@@ -127,5 +131,91 @@ func TestBounds10(t *testing.T) {
 	delete(m["training"].(map[string]any), "max_epochs")
 	if err := s.Validate(m); err != nil {
 		t.Errorf("omitted optional fields: %v", err)
+	}
+}
+
+// TestEmbeddedSchemasValid checks every embedded schema against the 2020-12 metaschema
+// (Compile validates what it compiles): the check the registry's own compile skips
+// (compileTrusted) is made here, once, for the files the build embeds.
+func TestEmbeddedSchemasValid(t *testing.T) {
+	for _, s := range Default().All() {
+		if _, err := Compile(s.ID, s.source); err != nil {
+			t.Errorf("schema %s is not a valid JSON Schema: %v", s.Version, err)
+		}
+	}
+	// The check is real: a document the metaschema rejects does not compile through Compile.
+	if _, err := Compile("https://example.invalid/bad.json", []byte(`{"type": 5}`)); err == nil {
+		t.Error(`Compile accepted {"type": 5}`)
+	}
+}
+
+// TestTrustedCompileJudgesAlike: the schemas compiled without the metaschema check reach
+// the same verdicts, with the same error kinds and details at the same instance locations,
+// as the ones compiled with it, on valid and invalid documents of each version. The one
+// difference is the URL the schema was compiled under, which the library puts in the
+// kind.Schema (and kind.Reference) nodes of the error tree; ckptmeta reports only instance
+// locations and leaf kinds, so the test maps it back to the schema's $id.
+func TestTrustedCompileJudgesAlike(t *testing.T) {
+	mutations := map[string]func(m map[string]any){
+		"as is":          func(map[string]any) {},
+		"negative epoch": func(m map[string]any) { m["training"].(map[string]any)["epoch"] = -1 },
+		"unknown key":    func(m map[string]any) { m["surprise"] = true },
+		"bad created_at": func(m map[string]any) { m["created_at"] = "yesterday" },
+		"no monitor":     func(m map[string]any) { delete(m["checkpointing"].(map[string]any), "monitor") },
+		"mode avg":       func(m map[string]any) { m["checkpointing"].(map[string]any)["mode"] = "avg" },
+		"not an object":  func(m map[string]any) { m["model"] = []any{1, "x"} },
+	}
+	var leaves func(e *jsonschema.ValidationError, out *[]string)
+	leaves = func(e *jsonschema.ValidationError, out *[]string) {
+		if k, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+			slices.Sort(k.Properties) // the library lists them in map order
+		}
+		*out = append(*out, fmt.Sprintf("%q %T %v", e.InstanceLocation, e.ErrorKind, e.ErrorKind))
+		for _, c := range e.Causes {
+			leaves(c, out)
+		}
+	}
+	verdict := func(c *jsonschema.Schema, doc map[string]any, from, to string) []string {
+		err := c.Validate(doc)
+		if err == nil {
+			return nil
+		}
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return []string{"not a validation error: " + err.Error()}
+		}
+		var out []string
+		leaves(ve, &out)
+		for i := range out {
+			out[i] = strings.ReplaceAll(out[i], from, to)
+		}
+		slices.Sort(out) // sibling causes come in map order too
+		return out
+	}
+	invalid := 0
+	for _, s := range Default().All() {
+		checked, err := Compile(s.ID, s.source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trusted, err := s.Compiled()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, mutate := range mutations {
+			doc := decode(t, seed)
+			doc["schema_version"] = s.Version
+			mutate(doc)
+			want, got := verdict(checked, doc, "", ""), verdict(trusted, doc, trustedBase+path2id(s.ID), s.ID)
+			if len(want) > 0 {
+				invalid++
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("schema %s, %s: trusted compile says\n%s\nthe checked one\n%s", s.Version, name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		}
+	}
+	if invalid == 0 {
+		t.Fatal("no document was invalid: the comparison proved nothing")
 	}
 }
