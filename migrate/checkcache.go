@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"os"
-	"path/filepath"
 
 	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
@@ -40,11 +39,11 @@ func (c *Chain) openCheckCache(paths []string, o Options) *resultcache.Table {
 		return nil
 	}
 	wd, _ := os.Getwd()
-	key := []string{"migrate/check", validate.RegistryDigest(c.reg), resultcache.Fingerprint(o, notVerdict), wd}
-	for _, p := range paths {
-		key = append(key, filepath.ToSlash(p))
-	}
-	return o.Cache.OpenTable(key...)
+	// Not keyed by the paths: runs over different files of one tree share the table, and
+	// Cover tells it which records this run answers for (see validate.Validator.Session).
+	t := o.Cache.OpenTable("migrate/check", validate.RegistryDigest(c.reg), resultcache.Fingerprint(o, notVerdict), wd)
+	t.Cover(paths)
+	return t
 }
 
 const (

@@ -3,7 +3,6 @@ package validate
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/ckptmeta/ckptmeta/internal/resultcache"
@@ -17,9 +16,44 @@ import (
 // facts, so a cached run reports exactly what an uncached one does. A Cache is safe for
 // concurrent use, and two processes may share its directory.
 type Cache struct {
-	rc   *resultcache.Cache
-	mu   sync.Mutex
-	errs []error
+	rc    *resultcache.Cache
+	mu    sync.Mutex
+	errs  []error
+	stats CacheStats
+}
+
+// CacheStats counts how the tables of the runs that used a Cache answered (for tests, and
+// the hidden --cache-stats flag); no verdict depends on them.
+type CacheStats struct {
+	Hits      int // files answered by their stat signature: not read
+	Confirmed int // files read whose content hash matched their record
+	Stored    int // files judged afresh
+	Carried   int // records of files the runs did not look at, kept for later runs
+	Dropped   int // records of files under the runs' roots that are no longer there
+	Written   int // tables written (a run that changes nothing writes none)
+}
+
+// Stats is what the runs that used c so far did with it.
+func (c *Cache) Stats() CacheStats {
+	if c == nil {
+		return CacheStats{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+func (c *Cache) count(s resultcache.Stats) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.Hits += s.Hits
+	c.stats.Confirmed += s.Confirmed
+	c.stats.Stored += s.Stored
+	c.stats.Carried += s.Carried
+	c.stats.Dropped += s.Dropped
+	if s.Written {
+		c.stats.Written++
+	}
 }
 
 // OpenCache opens (creating it) the cache directory dir; "" is the default,
@@ -66,9 +100,9 @@ func (c *Cache) fail(err error) {
 	c.mu.Unlock()
 }
 
-// Session is one run's use of the cache: the table of verdicts for one command over one set
-// of roots, with one validator's options. Close it when the run is over to save the table.
-// A session of a validator without a cache checks every file.
+// Session is one run's use of the cache: the table of verdicts for one command, with one
+// validator's options, in one working directory. Close it when the run is over to save the
+// table. A session of a validator without a cache checks every file.
 type Session struct {
 	v     *Validator
 	table *resultcache.Table
@@ -76,21 +110,22 @@ type Session struct {
 }
 
 // Session opens the table of scope (the command, e.g. "validate", and anything of the
-// caller's own that its derived data depends on) over roots, in the validator's Options.Cache
-// (without one, the session checks every file). The table is keyed by the tool's build, the schema
-// registry's content, the validator's options ([Options] fingerprint), the working directory
-// (paths are as given) and roots.
+// caller's own that its derived data depends on) for a run over roots, in the validator's
+// Options.Cache (without one, the session checks every file). The table is keyed by the
+// tool's build, the schema registry's content, the validator's options ([Options]
+// fingerprint) and the working directory (paths are as given), not by the roots: runs over
+// different files of one tree (pre-commit passes the changed ones) share it. Records of files
+// under roots that the run does not look at are dropped when it closes (the files are gone);
+// records of files elsewhere are carried forward unchanged.
 func (v *Validator) Session(scope string, roots []string) *Session {
 	c := v.opts.Cache
 	if c == nil {
 		return &Session{v: v}
 	}
 	wd, _ := os.Getwd()
-	key := []string{"validate/" + scope, RegistryDigest(v.reg), optionsFingerprint(v.opts), wd}
-	for _, r := range roots {
-		key = append(key, filepath.ToSlash(r))
-	}
-	return &Session{v: v, table: c.rc.Table(key...), cache: c}
+	t := c.rc.Table("validate/"+scope, RegistryDigest(v.reg), optionsFingerprint(v.opts), wd)
+	t.Cover(roots)
+	return &Session{v: v, table: t, cache: c}
 }
 
 // Close saves the table (when anything changed) and releases it. Trouble writing it is kept
@@ -100,6 +135,7 @@ func (s *Session) Close() {
 		return
 	}
 	s.cache.fail(s.table.Close())
+	s.cache.count(s.table.Stats())
 	s.table = nil
 }
 
@@ -176,5 +212,6 @@ func (c *Cache) OpenTable(key ...string) *resultcache.Table {
 func (c *Cache) CloseTable(t *resultcache.Table) {
 	if c != nil {
 		c.fail(t.Close())
+		c.count(t.Stats())
 	}
 }

@@ -34,6 +34,26 @@ func cacheRuns() []cacheRun {
 		cacheRun{"validate", "--exclude", "**/exp-b/**", "-o", "json", "outputs"},
 		cacheRun{"validate", "-o", "json", "outputs/exp-a"},
 	)
+	// Runs over some files (pre-commit passes the changed ones) and over a subtree share the
+	// table of the runs over the whole tree: they use its records, and carry the others forward.
+	files := []string{
+		"outputs/exp-a/checkpoints/best.ckpt.metadata.yaml",
+		"outputs/exp-a/checkpoints/best.metadata.yaml", // absent until the conflict step
+		"outputs/exp-b/checkpoints/broken.ckpt.metadata.yaml",
+		"outputs/exp-b/checkpoints/moved.ckpt.metadata.yaml", // appears late
+		"outputs/exp-b/checkpoints/seed.ckpt.metadata.yaml",
+	}
+	runs = append(runs,
+		append(cacheRun{"validate"}, files...),
+		append(cacheRun{"validate", "-o", "json"}, files[:3]...),
+		cacheRun{"validate", "outputs/exp-b/checkpoints/seed.ckpt.metadata.yaml"},
+		cacheRun{"validate", "outputs/exp-b"},
+		cacheRun{"validate", "--no-stale", "outputs/exp-a/checkpoints"},
+		append(cacheRun{"status", "-o", "json"}, files...),
+		cacheRun{"status", "outputs/exp-b"},
+		append(cacheRun{"list", "-o", "json"}, files...),
+		cacheRun{"list", "outputs/exp-a"},
+	)
 	for _, f := range catalog.StatusFormats() {
 		runs = append(runs, cacheRun{"status", "-o", f, "outputs"})
 	}
@@ -54,6 +74,8 @@ func cacheRuns() []cacheRun {
 		cacheRun{"migrate", "--check", "--to", "1.1", "-o", "json", "outputs"},
 		cacheRun{"migrate", "--check", "--no-regenerate", "--diff", "outputs"},
 		cacheRun{"migrate", "--check", "--root", "outputs/exp-a", "-o", "json", "outputs"},
+		append(cacheRun{"migrate", "--check", "-o", "json"}, files...),
+		cacheRun{"migrate", "--check", "outputs/exp-b"},
 	)
 	return runs
 }
@@ -330,5 +352,75 @@ func TestCacheRebuiltBinaryUsesItsOwnTable(t *testing.T) {
 	}
 	if n := tableCount(t, cacheDir); n != 2 {
 		t.Errorf("the other build shared this build's table: %d tables", n)
+	}
+}
+
+// cacheStats runs the real binary with the hidden --cache-stats flag and returns its counts
+// (hits, confirmed, judged, carried, dropped, tables written), after checking that the output
+// and exit code are those of --no-cache.
+func cacheStats(t *testing.T, dir, cacheDir string, args ...string) [6]int {
+	t.Helper()
+	want, _, wantCode := ckptmetaOut(t, dir, nil, append([]string{args[0], "--no-cache"}, args[1:]...)...)
+	out, errs, code := ckptmetaOut(t, dir, nil, append([]string{args[0], "--cache-dir", cacheDir, "--cache-stats"}, args[1:]...)...)
+	if out != want || code != wantCode {
+		t.Fatalf("ckptmeta %v: cached run differs from --no-cache (exit %d, want %d):\n%s\n---\n%s", args, code, wantCode, out, want)
+	}
+	var s [6]int
+	if _, err := fmt.Sscanf(errs, "ckptmeta: cache: %d hits, %d confirmed, %d judged, %d carried, %d dropped, %d tables written\n",
+		&s[0], &s[1], &s[2], &s[3], &s[4], &s[5]); err != nil {
+		t.Fatalf("ckptmeta %v: no cache stats in stderr %q: %v", args, errs, err)
+	}
+	return s
+}
+
+// TestCachePreCommitRunsHit: runs over one file (what pre-commit does) share the table of the
+// tree's working directory: a second run over the same file is a hit that reads nothing and
+// writes no table; a run over another file keeps the first file's record (carried forward);
+// a run over the whole tree uses both; a one-file run after it hits and carries the rest; a
+// sidecar deleted is dropped from the table by the next run over its directory, not before.
+func TestCachePreCommitRunsHit(t *testing.T) {
+	dir := cacheTree(t)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	time.Sleep(2100 * time.Millisecond) // past the racy window: unchanged files hit on their stat
+	a := "outputs/exp-a/checkpoints/best.ckpt.metadata.yaml"
+	b := "outputs/exp-b/checkpoints/seed.ckpt.metadata.yaml"
+	gone := "outputs/exp-b/checkpoints/broken.ckpt.metadata.yaml"
+	sidecars, err := filepath.Glob(filepath.Join(dir, "outputs", "*", "checkpoints", "*.metadata.yaml"))
+	if err != nil || len(sidecars) < 5 {
+		t.Fatalf("sidecars: %v %v", sidecars, err)
+	}
+	n := len(sidecars)
+	steps := []struct {
+		what string
+		args []string
+		want [6]int // hits, confirmed, judged, carried, dropped, written
+	}{
+		{"first run over one file", []string{"validate", a}, [6]int{0, 0, 1, 0, 0, 1}},
+		{"second run over the same file", []string{"validate", a}, [6]int{1, 0, 0, 0, 0, 0}},
+		{"a run over another file", []string{"validate", b}, [6]int{0, 0, 1, 1, 0, 1}},
+		{"both files", []string{"validate", a, b}, [6]int{2, 0, 0, 0, 0, 0}},
+		{"the whole tree", []string{"validate", "outputs"}, [6]int{2, 0, n - 2, 0, 0, 1}},
+		{"one file after the whole tree", []string{"validate", a}, [6]int{1, 0, 0, n - 1, 0, 0}},
+		{"status over one file, then again", []string{"status", a}, [6]int{0, 0, 1, 0, 0, 1}},
+		{"status again", []string{"status", a}, [6]int{1, 0, 0, 0, 0, 0}},
+		{"list over one file, then again", []string{"list", a}, [6]int{0, 0, 1, 0, 0, 1}},
+		{"list again", []string{"list", a}, [6]int{1, 0, 0, 0, 0, 0}},
+	}
+	for _, s := range steps {
+		if got := cacheStats(t, dir, cacheDir, s.args...); got != s.want {
+			t.Fatalf("%s (ckptmeta %v): got %v, want %v (hits, confirmed, judged, carried, dropped, tables written)", s.what, s.args, got, s.want)
+		}
+	}
+	os.Remove(filepath.Join(dir, gone))
+	// A run that does not cover the deleted file's directory keeps its record ...
+	if got := cacheStats(t, dir, cacheDir, "validate", a); got != [6]int{1, 0, 0, n - 1, 0, 0} {
+		t.Fatalf("after a deletion, a run over another directory's file: got %v", got)
+	}
+	// ... the next run over its directory drops it, and keeps the rest.
+	if got := cacheStats(t, dir, cacheDir, "validate", filepath.ToSlash(filepath.Dir(gone))); got[4] != 1 || got[5] != 1 || got[0] == 0 || got[0]+got[3] != n-1 {
+		t.Fatalf("a run over the deleted file's directory: got %v, want 1 dropped, the %d others kept", got, n-1)
+	}
+	if got := cacheStats(t, dir, cacheDir, "validate", "outputs"); got != [6]int{n - 1, 0, 0, 0, 0, 0} {
+		t.Fatalf("the whole tree after the deletion: got %v, want %d hits and nothing written", got, n-1)
 	}
 }

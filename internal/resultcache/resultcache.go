@@ -5,9 +5,10 @@
 // it, named by a digest of everything the verdicts depend on besides the files' content:
 // the tool's identity ([ToolID]: version and the executable's Go build ID, so a rebuilt
 // binary never trusts an old table), and the caller's key (command, working directory,
-// roots, schema registry digest, options fingerprint). A table holds one record per file
-// path: the file's stat signature (size, mtime, ctime, device and inode where the platform
-// has them), the SHA-256 of its content and the caller's payload (opaque bytes).
+// schema registry digest, options fingerprint; not the roots a run walks, so runs over a few
+// files share the table of runs over the tree). A table holds one record per file path: the
+// file's stat signature (size, mtime, ctime, device and inode where the platform has them),
+// the SHA-256 of its content and the caller's payload (opaque bytes).
 //
 // What it promises:
 //
@@ -25,12 +26,16 @@
 //   - A damaged record or table is a miss, never an error; a cache that cannot be written
 //     makes [Table.Close] return an error the caller may print, and the run's results are
 //     the same.
+//   - Carry-forward: a run writes back the records it judged or kept, drops those of paths
+//     under its roots ([Table.Cover]) that it did not look up (gone, or excluded), and carries
+//     every other record forward unchanged.
 //   - Bounded: after a table is written, the directory's tables are evicted least recently
 //     used first (by mtime: a run that changes nothing touches its table) until their sizes
 //     add up to at most the cache's byte limit ([DefaultMaxBytes]) and they are at most
-//     [MaxTables].
-//   - Memory: a run holds 16 bytes (and a bit) per record of the table it read and 24 per
-//     record it will write; records themselves stay on disk and are read one at a time.
+//     [MaxTables]; carried records never make one table exceed the byte limit.
+//   - Memory: a run holds 16 bytes (and two bits) per record of the table it read and 24 per
+//     record it will write; records stay on disk and are read one at a time, except that a
+//     table of at most 8 MiB is read whole once a run has looked up 32 records.
 //
 // A nil *Table is a valid, empty, never-writing table: callers need no "cache off" branch.
 package resultcache
@@ -44,7 +49,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -53,6 +57,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,10 +66,9 @@ import (
 const DefaultMaxBytes = 64 << 20
 
 // MaxTables bounds how many tables a cache directory keeps, whatever their size. Every run
-// that writes a table lists and stats the directory to evict, and a table is keyed by the
-// roots as given, so pre-commit (the changed files as roots) makes a small new table per
-// commit: without this bound the directory would grow to hundreds of thousands of tiny
-// tables before the byte bound evicts any, and every run's eviction scan with it.
+// that writes a table lists and stats the directory to evict; tables are keyed by working
+// directory, command and options (not roots), so a cache rarely holds many, but nothing else
+// bounds their number before the byte bound evicts any.
 const MaxTables = 256
 
 // racyWindow: a record whose file changed less than this before its content was read is
@@ -206,22 +210,48 @@ type Table struct {
 	c    *Cache
 	name string
 
-	old    *os.File
-	oldIdx []entry // sorted by hash
+	old     *os.File
+	oldIdx  []entry // sorted by hash
+	oldEnd  int64   // where the old table's records end (its index starts)
+	oldSize int64
+	oldAll  atomic.Pointer[[]byte] // the whole old table, once read (then records are not pread)
+	lookups atomic.Int64
 
-	mu    sync.Mutex
-	tmp   *os.File
-	w     *bufio.Writer
-	off   int64
-	refs  []ref
-	kept  []uint64 // bit i: old record i is kept (one bit a record)
-	nkept int
-	dirty bool
-	err   error
+	cover coverage
+
+	mu      sync.Mutex
+	tmp     *os.File
+	w       *bufio.Writer
+	off     int64
+	refs    []ref
+	seen    []uint64 // bit i: old record i is this run's to judge (it looked the path up)
+	kept    []uint64 // bit i: old record i is kept as it is (one bit a record)
+	nkept   int
+	dirty   bool
+	err     error
+	stats   Stats
+	written bool
+}
+
+// Stats counts what a table did for one run: how its files were answered, and what became
+// of the records of files the run did not look at. They are for tests and --cache-stats;
+// no verdict depends on them.
+type Stats struct {
+	Hits      int // answered by the stat signature alone: the file was not read
+	Confirmed int // the file was read, and its content hash matched the record
+	Stored    int // judged afresh and stored
+	Carried   int // records of files this run did not look at, kept unchanged
+	Dropped   int // records of files under this run's roots that it no longer found (gone or excluded)
+	Written   bool
 }
 
 // Table opens the table for key (every string the verdicts depend on besides the files'
 // content and ToolID). A table file that is missing or damaged is an empty table.
+//
+// The roots a run walks are not part of the key: runs over different files of the same tree
+// (pre-commit passes the changed files) share one table. [Table.Cover] tells the table which
+// paths this run is answerable for, so Close can tell a record of a file that is gone from
+// one of a file this run simply did not look at.
 func (c *Cache) Table(key ...string) *Table {
 	h := sha256.New()
 	io.WriteString(h, fileMagic)
@@ -233,6 +263,7 @@ func (c *Cache) Table(key ...string) *Table {
 	t := &Table{c: c, name: filepath.Join(c.dir, hex.EncodeToString(h.Sum(nil)[:16])+tableSuffix)}
 	t.load()
 	t.kept = make([]uint64, (len(t.oldIdx)+63)/64)
+	t.seen = make([]uint64, (len(t.oldIdx)+63)/64)
 	return t
 }
 
@@ -242,66 +273,97 @@ func (t *Table) load() {
 	if err != nil {
 		return
 	}
-	idx, err := readIndex(f)
+	idx, end, size, err := readIndex(f)
 	if err != nil {
 		f.Close()
 		t.dirty = true // rewrite what is damaged
 		return
 	}
-	t.old, t.oldIdx = f, idx
+	t.old, t.oldIdx, t.oldEnd, t.oldSize = f, idx, end, size
 }
 
-func readIndex(f *os.File) ([]entry, error) {
+func readIndex(f *os.File) (idx []entry, end, size int64, err error) {
 	info, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
-	size := info.Size()
+	size = info.Size()
 	if size < int64(len(fileMagic))+trailerSize || size > 1<<32 {
-		return nil, errors.New("bad size")
+		return nil, 0, 0, errors.New("bad size")
 	}
 	head := make([]byte, len(fileMagic))
 	if _, err := f.ReadAt(head, 0); err != nil || string(head) != fileMagic {
-		return nil, errors.New("bad header")
+		return nil, 0, 0, errors.New("bad header")
 	}
 	tr := make([]byte, trailerSize)
 	if _, err := f.ReadAt(tr, size-trailerSize); err != nil || string(tr[16:]) != trailerMagic {
-		return nil, errors.New("bad trailer")
+		return nil, 0, 0, errors.New("bad trailer")
 	}
 	count := int64(binary.LittleEndian.Uint32(tr[0:]))
 	sum := binary.LittleEndian.Uint32(tr[4:])
 	at := int64(binary.LittleEndian.Uint64(tr[8:]))
 	if at < int64(len(fileMagic)) || at+count*indexEntry != size-trailerSize {
-		return nil, errors.New("bad index offset")
+		return nil, 0, 0, errors.New("bad index offset")
 	}
 	raw := make([]byte, count*indexEntry)
 	if _, err := f.ReadAt(raw, at); err != nil || crc32.ChecksumIEEE(raw) != sum {
-		return nil, errors.New("bad index")
+		return nil, 0, 0, errors.New("bad index")
 	}
-	idx := make([]entry, count)
+	idx = make([]entry, count)
 	for i := range idx {
 		b := raw[i*indexEntry:]
 		idx[i] = entry{hash: binary.LittleEndian.Uint64(b), off: binary.LittleEndian.Uint32(b[8:]), n: binary.LittleEndian.Uint32(b[12:])}
-		if int64(idx[i].off)+int64(idx[i].n) > at || (i > 0 && idx[i].hash < idx[i-1].hash) {
-			return nil, errors.New("bad index entry")
+		if int64(idx[i].off) < int64(len(fileMagic)) || int64(idx[i].off)+int64(idx[i].n) > at || (i > 0 && idx[i].hash < idx[i-1].hash) {
+			return nil, 0, 0, errors.New("bad index entry")
 		}
 	}
-	return idx, nil
+	return idx, at, size, nil
 }
 
 func pathHash(p string) uint64 {
-	h := fnv.New64a()
-	io.WriteString(h, p)
-	return h.Sum64()
+	// FNV-1a, inline: hash/fnv would allocate per call.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(p); i++ {
+		h ^= uint64(p[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
-// record is one decoded record.
-type record struct {
-	path    string
-	sig     sig
-	racy    bool
-	sum     [sha256.Size]byte
-	payload []byte
+// wholeReadAfter and wholeReadMax: once a run has looked up this many records, and the
+// table is no larger than this, the table is read in one read and records are sliced from it
+// instead of read one pread each (a warm run over a tree). A run over a few files (pre-commit)
+// preads the few records it needs; a larger table is pread record by record, so memory does
+// not grow with it.
+const (
+	wholeReadAfter = 32
+	wholeReadMax   = 8 << 20
+)
+
+// oldRecord returns the bytes of old record e: a view of the whole table once read, else a
+// fresh buffer.
+func (t *Table) oldRecord(e entry) ([]byte, bool) {
+	if all := t.oldAll.Load(); all != nil {
+		return (*all)[e.off : e.off+e.n : e.off+e.n], true
+	}
+	buf := make([]byte, e.n)
+	if _, err := t.old.ReadAt(buf, int64(e.off)); err != nil {
+		return nil, false
+	}
+	return buf, true
+}
+
+// readWhole reads the old table in one read, when it is small enough; t.mu is not needed
+// (concurrent callers may both read it; the first stored wins).
+func (t *Table) readWhole() {
+	if t.oldAll.Load() != nil || t.oldSize > wholeReadMax {
+		return
+	}
+	all := make([]byte, t.oldSize)
+	if _, err := t.old.ReadAt(all, 0); err != nil {
+		return
+	}
+	t.oldAll.CompareAndSwap(nil, &all)
 }
 
 // lookup finds path's record in the old table, and its index there.
@@ -309,20 +371,31 @@ func (t *Table) lookup(path string) (record, int, bool) {
 	if t.old == nil {
 		return record{}, 0, false
 	}
+	if t.lookups.Add(1) == wholeReadAfter {
+		t.readWhole()
+	}
 	h := pathHash(path)
 	i := sort.Search(len(t.oldIdx), func(i int) bool { return t.oldIdx[i].hash >= h })
 	for ; i < len(t.oldIdx) && t.oldIdx[i].hash == h; i++ {
-		e := t.oldIdx[i]
-		buf := make([]byte, e.n)
-		if _, err := t.old.ReadAt(buf, int64(e.off)); err != nil {
+		buf, ok := t.oldRecord(t.oldIdx[i])
+		if !ok {
 			continue
 		}
 		r, ok := decodeRecord(buf)
-		if ok && r.path == path {
+		if ok && string(r.path) == path {
 			return r, i, true
 		}
 	}
 	return record{}, 0, false
+}
+
+// record is one decoded record; path and payload are views of the bytes it was decoded from.
+type record struct {
+	path    []byte
+	sig     sig
+	racy    bool
+	sum     [sha256.Size]byte
+	payload []byte
 }
 
 // Probe is what Check learnt about one file, for Confirm and Put.
@@ -338,9 +411,21 @@ type Probe struct {
 	settled bool // Check or Confirm answered: Put has nothing to do
 }
 
+// mark sets bit i of bits; t.mu is held. It reports whether the bit was clear.
+func mark(bits []uint64, i int) bool {
+	if bits[i/64]&(1<<(i%64)) != 0 {
+		return false
+	}
+	bits[i/64] |= 1 << (i % 64)
+	return true
+}
+
+func isSet(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
+
 // Check stats path and looks it up. It returns the stored payload and true when the file's
 // stat signature is the stored one and the record is not racy: the caller need not read the
 // file. Otherwise the caller reads the file and calls Confirm, then Put when Confirm misses.
+// The payload is read-only: it may be a view of the table.
 func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
 	p = &Probe{path: path, readAt: now().UnixNano()}
 	if t == nil {
@@ -356,16 +441,20 @@ func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
 		return p, nil, false
 	}
 	p.old, p.hasOld = r, true
-	if r.racy || r.sig != p.sig {
-		return p, nil, false
-	}
+	hit = !r.racy && r.sig == p.sig
 	t.mu.Lock()
-	if t.kept[i/64]&(1<<(i%64)) == 0 {
-		t.kept[i/64] |= 1 << (i % 64)
+	mark(t.seen, i) // this run judges the path: the old record is kept below, or replaced
+	if hit && mark(t.kept, i) {
 		t.nkept++
 		t.refs = append(t.refs, ref{entry: t.oldIdx[i], old: true})
 	}
+	if hit {
+		t.stats.Hits++
+	}
 	t.mu.Unlock()
+	if !hit {
+		return p, nil, false
+	}
 	p.settled = true
 	return p, r.payload, true
 }
@@ -381,7 +470,7 @@ func (t *Table) Confirm(p *Probe, src []byte) ([]byte, bool) {
 	if !p.hasOld || p.sum != p.old.sum {
 		return nil, false
 	}
-	t.write(p, p.old.payload)
+	t.write(p, p.old.payload, true)
 	p.settled = true
 	return p.old.payload, true
 }
@@ -395,16 +484,21 @@ func (t *Table) Put(p *Probe, src, payload []byte) {
 	if !p.summed {
 		p.sum, p.summed = sha256.Sum256(src), true
 	}
-	t.write(p, payload)
+	t.write(p, payload, false)
 	p.settled = true
 }
 
-func (t *Table) write(p *Probe, payload []byte) {
-	r := record{path: p.path, sig: p.sig, sum: p.sum, payload: payload,
+func (t *Table) write(p *Probe, payload []byte, confirmed bool) {
+	r := record{path: []byte(p.path), sig: p.sig, sum: p.sum, payload: payload,
 		racy: max(p.sig.mtime, p.sig.ctime) >= p.readAt-int64(racyWindow)}
 	b := encodeRecord(r)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if confirmed {
+		t.stats.Confirmed++
+	} else {
+		t.stats.Stored++
+	}
 	t.dirty = true
 	if t.err != nil || !t.ensureTemp() {
 		return
@@ -436,6 +530,161 @@ func (t *Table) ensureTemp() bool {
 	return err == nil
 }
 
+// coverage is the set of paths a run answers for: the roots it walks, as its callers spell
+// the paths they look up (slash-separated).
+type coverage struct {
+	dirs  []string        // a path under one of these (prefix ending in "/"; "" is every relative path)
+	files map[string]bool // these paths exactly
+	any   bool            // Cover was called with something
+}
+
+// Cover tells the table which paths this run answers for: roots as the run walks them. A
+// root that is a directory covers every path under it (as the walk spells it: the root
+// cleaned, then "/", slash-separated); any other root covers its own path. At Close, a record
+// of the old table that this run did not look up is dropped when the run covers its path (the
+// walk did not report it: the file is gone, or was excluded this time), and carried forward
+// unchanged otherwise: a run over a few files keeps the verdicts on the rest of the tree.
+func (t *Table) Cover(roots []string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range roots {
+		t.cover.any = true
+		if info, err := os.Stat(r); err == nil && info.IsDir() {
+			d := filepath.ToSlash(filepath.Clean(r))
+			switch {
+			case d == ".":
+				d = ""
+			case !strings.HasSuffix(d, "/"):
+				d += "/"
+			}
+			t.cover.dirs = append(t.cover.dirs, d)
+			continue
+		}
+		if t.cover.files == nil {
+			t.cover.files = map[string]bool{}
+		}
+		t.cover.files[filepath.ToSlash(r)] = true
+		t.cover.files[r] = true
+	}
+}
+
+// covers reports whether path is under the run's roots.
+func (c *coverage) covers(path string) bool {
+	if c.files[path] {
+		return true
+	}
+	path = filepath.ToSlash(path)
+	for _, d := range c.dirs {
+		if d == "" {
+			// "." covers what a walk of "." reports: relative paths that do not climb.
+			if !filepath.IsAbs(path) && !strings.HasPrefix(path, "/") && path != ".." && !strings.HasPrefix(path, "../") {
+				return true
+			}
+			continue
+		}
+		if strings.HasPrefix(path, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Stats reports what the table did so far (Carried, Dropped and Written once it is closed).
+func (t *Table) Stats() Stats {
+	if t == nil {
+		return Stats{}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.stats
+}
+
+// forEachOld calls fn with each old record this run did not look up, in file order (one
+// sequential read of the table), and its index. It stops at the first false fn returns.
+func (t *Table) forEachOld(fn func(i int, rec []byte) bool) {
+	if t.old == nil {
+		return
+	}
+	var order []int32
+	for i := range t.oldIdx {
+		if !isSet(t.seen, i) {
+			order = append(order, int32(i))
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	sort.Slice(order, func(a, b int) bool { return t.oldIdx[order[a]].off < t.oldIdx[order[b]].off })
+	if all := t.oldAll.Load(); all != nil {
+		for _, i := range order {
+			e := t.oldIdx[i]
+			if !fn(int(i), (*all)[e.off:e.off+e.n:e.off+e.n]) {
+				return
+			}
+		}
+		return
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(t.old, 0, t.oldEnd), 256<<10)
+	var pos int64
+	var buf []byte
+	for _, i := range order {
+		e := t.oldIdx[i]
+		if int64(e.off) < pos { // overlapping records: only a damaged (yet CRC-clean) index does that
+			continue
+		}
+		if _, err := r.Discard(int(int64(e.off) - pos)); err != nil {
+			return
+		}
+		if cap(buf) < int(e.n) {
+			buf = make([]byte, e.n)
+		}
+		buf = buf[:e.n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return
+		}
+		pos = int64(e.off) + int64(e.n)
+		if !fn(int(i), buf) {
+			return
+		}
+	}
+}
+
+// dropsAny reports whether an old record this run did not look up is under its roots (so the
+// table must be rewritten without it); t.mu is held.
+func (t *Table) dropsAny() bool {
+	if !t.cover.any || len(t.oldIdx) == t.nkept {
+		return false
+	}
+	if len(t.cover.dirs) == 0 {
+		// Only files were named: only records whose path hash is one of theirs can be covered.
+		hashes := map[uint64]bool{}
+		for f := range t.cover.files {
+			hashes[pathHash(f)] = true
+		}
+		for i, e := range t.oldIdx {
+			if isSet(t.seen, i) || !hashes[e.hash] {
+				continue
+			}
+			if b, ok := t.oldRecord(e); ok {
+				if r, ok := decodeRecord(b); !ok || t.cover.covers(string(r.path)) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	drops := false
+	t.forEachOld(func(_ int, b []byte) bool {
+		r, ok := decodeRecord(b)
+		drops = !ok || t.cover.covers(string(r.path))
+		return !drops
+	})
+	return drops
+}
+
 // Close writes the table when this run changed anything (else it only marks the table
 // used), evicts what exceeds the cache's size bound, and releases the files. The error is
 // for a table that could not be written; the run's verdicts stand either way.
@@ -451,7 +700,15 @@ func (t *Table) Close() error {
 			t.old = nil
 		}
 	}()
-	if !t.dirty && t.nkept == len(t.oldIdx) {
+	seenNotKept := false
+	for i := range t.seen {
+		if t.seen[i] != t.kept[i] {
+			seenNotKept = true // a record replaced, or of a file that could not be read now
+			break
+		}
+	}
+	if !t.dirty && !seenNotKept && !t.dropsAny() {
+		t.stats.Carried = len(t.oldIdx) - t.nkept
 		if t.old != nil {
 			now := time.Now()
 			os.Chtimes(t.name, now, now) // least recently used is what eviction removes
@@ -466,6 +723,7 @@ func (t *Table) Close() error {
 		}
 		return fmt.Errorf("%w: write %s: %w", ErrCache, t.name, err)
 	}
+	t.stats.Written = true
 	t.c.evict(t.name)
 	return nil
 }
@@ -479,24 +737,46 @@ func (t *Table) save() error {
 	}
 	// Records kept from the old table move into the new one.
 	refs := make([]ref, 0, len(t.refs))
-	var buf []byte
 	for _, r := range t.refs {
 		if !r.old {
 			refs = append(refs, r)
 			continue
 		}
-		if cap(buf) < int(r.n) {
-			buf = make([]byte, r.n)
-		}
-		buf = buf[:r.n]
-		if _, err := t.old.ReadAt(buf, int64(r.off)); err != nil {
+		b, ok := t.oldRecord(r.entry)
+		if !ok {
 			continue
 		}
-		if _, err := t.w.Write(buf); err != nil {
+		if _, err := t.w.Write(b); err != nil {
 			return err
 		}
 		refs = append(refs, ref{entry: entry{hash: r.hash, off: uint32(t.off), n: r.n}})
 		t.off += int64(r.n)
+	}
+	// Then the records of files this run did not look at: those under its roots are gone (or
+	// excluded) and dropped; the others are carried forward unchanged, in the old table's
+	// order (the most recently judged first), while the table stays within the cache's byte
+	// bound: what does not fit is the longest carried, and goes.
+	var werr error
+	t.forEachOld(func(i int, b []byte) bool {
+		r, ok := decodeRecord(b)
+		if !ok || t.cover.covers(string(r.path)) {
+			t.stats.Dropped++
+			return true
+		}
+		if t.off+int64(len(b))+int64(len(refs)+1)*indexEntry+trailerSize > t.c.maxBytes {
+			t.stats.Dropped++
+			return true
+		}
+		if _, werr = t.w.Write(b); werr != nil {
+			return false
+		}
+		refs = append(refs, ref{entry: entry{hash: t.oldIdx[i].hash, off: uint32(t.off), n: uint32(len(b))}})
+		t.off += int64(len(b))
+		t.stats.Carried++
+		return true
+	})
+	if werr != nil {
+		return werr
 	}
 	if t.off+int64(len(refs))*indexEntry+trailerSize > 1<<32 {
 		return errors.New("table over 4 GiB")
@@ -612,7 +892,7 @@ func decodeRecord(b []byte) (r record, ok bool) {
 		return r, false
 	}
 	d := Decoder{b: b[:len(b)-4]}
-	r.path = d.String()
+	r.path = d.Bytes()
 	r.sig.size, r.sig.mtime, r.sig.ctime = d.Int(), d.Int(), d.Int()
 	r.sig.ino, r.sig.dev = d.Uint(), d.Uint()
 	r.racy = d.Byte() != 0

@@ -411,3 +411,108 @@ func TestEvictionBoundsTheTableCount(t *testing.T) {
 		}
 	}
 }
+
+// TestCarryForwardAndDrop: a run over some files keeps the records of the others unchanged;
+// a record of a file under the run's roots that the run did not look up (deleted) is dropped;
+// a table never grows past the cache's byte bound by carrying records.
+func TestCarryForwardAndDrop(t *testing.T) {
+	c := openCache(t)
+	later(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, d := range []string{"a", "b"} {
+		os.Mkdir(d, 0o755)
+		for i := range 3 {
+			write(t, fmt.Sprintf("%s/f%d.yaml", d, i), fmt.Sprintf("%s %d", d, i))
+		}
+	}
+	all := []string{"a/f0.yaml", "a/f1.yaml", "a/f2.yaml", "b/f0.yaml", "b/f1.yaml", "b/f2.yaml"}
+	run := func(roots []string, paths ...string) (Stats, []string) {
+		t.Helper()
+		tb := c.Table("k")
+		tb.Cover(roots)
+		var hows []string
+		for _, p := range paths {
+			_, how := judge(t, tb, p)
+			hows = append(hows, how)
+		}
+		closeTable(t, tb)
+		return tb.Stats(), hows
+	}
+	if s, _ := run([]string{"."}, all...); s.Stored != 6 || !s.Written {
+		t.Fatalf("first run: %+v", s)
+	}
+	if s, hows := run([]string{"a/f1.yaml"}, "a/f1.yaml"); s.Hits != 1 || s.Carried != 5 || s.Written || hows[0] != "stat" {
+		t.Fatalf("one file: %+v %v", s, hows)
+	}
+	write(t, "a/f1.yaml", "edited") // judged afresh; the rest carried, unchanged
+	if s, _ := run([]string{"a/f1.yaml"}, "a/f1.yaml"); s.Stored != 1 || s.Carried != 5 || !s.Written {
+		t.Fatalf("edited file: %+v", s)
+	}
+	if s, hows := run([]string{"."}, all...); s.Hits != 6 || s.Written {
+		t.Fatalf("all after the edit: %+v %v", s, hows)
+	}
+	os.Remove("b/f2.yaml")
+	// Outside the roots of this run: carried, even though the file is gone.
+	if s, _ := run([]string{"a"}, "a/f0.yaml", "a/f1.yaml", "a/f2.yaml"); s.Hits != 3 || s.Carried != 3 || s.Dropped != 0 || s.Written {
+		t.Fatalf("a run over a: %+v", s)
+	}
+	// Under them (a directory root, here with a trailing slash): dropped.
+	if s, _ := run([]string{"./b/"}, "b/f0.yaml", "b/f1.yaml"); s.Hits != 2 || s.Carried != 3 || s.Dropped != 1 || !s.Written {
+		t.Fatalf("a run over b: %+v", s)
+	}
+	// A file root that is gone drops its record too.
+	os.Remove("a/f0.yaml")
+	if s, _ := run([]string{"a/f0.yaml"}); s.Dropped != 1 || s.Carried != 4 || !s.Written {
+		t.Fatalf("a gone file named: %+v", s)
+	}
+	if s, hows := run([]string{"."}, "a/f1.yaml", "a/f2.yaml", "b/f0.yaml", "b/f1.yaml"); s.Hits != 4 || s.Written {
+		t.Fatalf("what is left: %+v %v", s, hows)
+	}
+	// The byte bound: a run that judges one file under a bound of a few records' size carries
+	// only what fits.
+	info, err := os.Stat(c.Table("k").name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.maxBytes = info.Size() / 2
+	write(t, "a/f1.yaml", "edited again")
+	s, _ := run([]string{"a/f1.yaml"}, "a/f1.yaml")
+	info2, err := os.Stat(c.Table("k").name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Stored != 1 || s.Dropped == 0 || info2.Size() > c.maxBytes {
+		t.Fatalf("bounded: %+v, table %d bytes, bound %d", s, info2.Size(), c.maxBytes)
+	}
+}
+
+// TestWholeTableRead: past wholeReadAfter lookups a small table is read once and records are
+// views of it; the answers are the same as record by record.
+func TestWholeTableRead(t *testing.T) {
+	c := openCache(t)
+	later(t)
+	dir := t.TempDir()
+	var paths []string
+	for i := range 3 * wholeReadAfter {
+		p := filepath.Join(dir, fmt.Sprintf("f%03d.yaml", i))
+		write(t, p, fmt.Sprintf("content %d", i))
+		paths = append(paths, p)
+	}
+	tb := c.Table("k")
+	for _, p := range paths {
+		judge(t, tb, p)
+	}
+	closeTable(t, tb)
+	tb = c.Table("k")
+	for i, p := range paths {
+		got, how := judge(t, tb, p)
+		if want := fmt.Sprintf("verdict on content %d", i); got != want || how != "stat" {
+			t.Fatalf("%s: %q by %s", p, got, how)
+		}
+		if whole := tb.oldAll.Load() != nil; whole != (i >= wholeReadAfter-1) {
+			t.Fatalf("lookup %d: whole table read = %v", i+1, whole)
+		}
+	}
+	closeTable(t, tb)
+}
