@@ -273,6 +273,55 @@ func TestNeighbours(t *testing.T) {
 	}
 }
 
+// TestLinkedCheckpoints: Run skips the stat of a checkpoint its directory listing shows as a
+// regular file; a checkpoint that is a link still gets one, so a dangling link is an orphan
+// and a link to a real file is not, in Run as in ValidateFile.
+func TestLinkedCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "real.bin"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{"good.ckpt": "real.bin", "dangling.ckpt": "missing.bin"}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".metadata.yaml"), []byte(seedNaming(t, name)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plain.ckpt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plain.ckpt.metadata.yaml"), []byte(seedNaming(t, "plain.ckpt")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"dangling.ckpt.metadata.yaml": "sidecar/orphan", "good.ckpt.metadata.yaml": "", "plain.ckpt.metadata.yaml": ""}
+	v := New(nil, Options{})
+	seen := 0
+	if err := v.Run(context.Background(), []string{dir}, func(r *Result) {
+		if !strings.HasSuffix(r.Path, ".metadata.yaml") {
+			return // the dangling link itself is the walk's file/unreadable
+		}
+		seen++
+		got := ""
+		for _, f := range r.Findings {
+			got += f.Rule
+		}
+		if w, ok := want[filepath.Base(r.Path)]; !ok || got != w {
+			t.Errorf("%s: Run found %q, want %q", r.Path, got, w)
+		}
+		if direct := v.ValidateFile(r.Path); !reflect.DeepEqual(direct.Findings, r.Findings) {
+			t.Errorf("%s: Run found %v, ValidateFile %v", r.Path, dump(r.Findings), dump(direct.Findings))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(want) {
+		t.Errorf("Run saw %d files, want %d", seen, len(want))
+	}
+}
+
 func TestRunOrderAndErrors(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("needs symlinks (Unix)")

@@ -552,14 +552,31 @@ func readSidecar(name string) ([]byte, error) { return fsutil.ReadFile(name, Max
 // system calls beyond those of its directory's single listing.
 type dirNames struct {
 	mu   sync.Mutex
-	dirs map[string]map[string]bool
+	dirs map[string]map[string]fs.FileMode // name → its type bits (0: a regular file)
 }
 
 // has reports whether dir holds name; nil receivers and unreadable directories fall back to lstat.
 func (d *dirNames) has(dir, name string) bool {
+	_, ok := d.entry(dir, name)
+	return ok
+}
+
+// regular reports whether dir's listing shows name as a regular file (not a link): then it
+// exists, and a stat that follows links is not needed to know so. False when unknown.
+func (d *dirNames) regular(dir, name string) bool {
+	if d == nil {
+		return false
+	}
+	typ, ok := d.entry(dir, name)
+	return ok && typ == 0
+}
+
+// entry looks name up in dir's listing; typ is ModeIrregular when the listing could not be
+// read and lstat found it.
+func (d *dirNames) entry(dir, name string) (typ fs.FileMode, ok bool) {
 	if d == nil {
 		_, err := os.Lstat(filepath.Join(dir, name))
-		return err == nil
+		return fs.ModeIrregular, err == nil
 	}
 	d.mu.Lock()
 	names, ok := d.dirs[dir]
@@ -568,20 +585,21 @@ func (d *dirNames) has(dir, name string) bool {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			_, err := os.Lstat(filepath.Join(dir, name))
-			return err == nil
+			return fs.ModeIrregular, err == nil
 		}
-		names = make(map[string]bool, len(entries))
+		names = make(map[string]fs.FileMode, len(entries))
 		for _, e := range entries {
-			names[e.Name()] = true
+			names[e.Name()] = e.Type()
 		}
 		d.mu.Lock()
 		if len(d.dirs) > 256 { // bounded: a walk finishes a directory before the next
-			d.dirs = map[string]map[string]bool{}
+			d.dirs = map[string]map[string]fs.FileMode{}
 		}
 		d.dirs[dir] = names
 		d.mu.Unlock()
 	}
-	return names[name]
+	typ, ok = names[name]
+	return typ, ok
 }
 
 func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
@@ -591,8 +609,12 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 	dir := filepath.Dir(ckptPath)
 	if kindOf == sidecar.KindSidecar {
 		var others []string
+		self := filepath.Clean(name)
 		for _, c := range sidecar.Candidates(ckptPath) {
-			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != filepath.Clean(name) && dirs.has(dir, filepath.Base(c)) {
+			if dirs != nil && !dirs.has(dir, filepath.Base(c)) {
+				continue // most candidates do not exist, and a listing's lookup says so cheaply
+			}
+			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != self && dirs.has(dir, filepath.Base(c)) {
 				others = append(others, filepath.ToSlash(c))
 			}
 		}
@@ -616,8 +638,11 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 		}
 		return append(out, misplaced(name, f, ckptPath)...)
 	}
-	if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
-		return append(out, orphan(name, f, ckptPath))
+	// A regular file in the listing exists; a link in it may dangle, which only a stat tells.
+	if !dirs.regular(dir, filepath.Base(ckptPath)) {
+		if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
+			return append(out, orphan(name, f, ckptPath))
+		}
 	}
 	out = append(out, misplaced(name, f, ckptPath)...)
 	if !f.hasFP {
@@ -790,7 +815,7 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 		path string
 		err  error
 	}
-	dirs := &dirNames{dirs: map[string]map[string]bool{}}
+	dirs := &dirNames{dirs: map[string]map[string]fs.FileMode{}}
 	session := v.Session("validate", roots)
 	defer session.Close()
 	produce := func(emit func([]entry)) {
