@@ -12,13 +12,30 @@ import (
 // first look-up that passes through it, instead of scanned on every look-up (100,000
 // unknown keys took minutes to place before).
 type positionIndex struct {
-	mu   sync.Mutex
-	keys map[*yaml.Node]map[string]int // mapping node → key → index in Content of the last such key
+	mu    sync.Mutex
+	scans int                           // look-ups answered by scanning, before the index
+	keys  map[*yaml.Node]map[string]int // mapping node → key → index in Content of the last such key
 }
+
+// scansBeforeIndex look-ups of a document scan the mapping instead: most documents are
+// asked for a position or two (the recorded checkpoint path of every file), and a scan of
+// one mapping costs less than indexing it. Later look-ups build the index, so the whole
+// stays linear.
+const scansBeforeIndex = 4
 
 func (x *positionIndex) lookup(m *yaml.Node, key string) (int, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.scans < scansBeforeIndex {
+		x.scans++
+		last, found := 0, false
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if m.Content[j].Value == key {
+				last, found = j, true // the last duplicate wins, as in the value
+			}
+		}
+		return last, found
+	}
 	idx, ok := x.keys[m]
 	if !ok {
 		if x.keys == nil {
