@@ -68,6 +68,9 @@ type ListOptions struct {
 	// Cache, when not nil, keeps each sidecar's verdict and catalog fields between runs, so
 	// unchanged sidecars are not read again; the catalog is the same (see validate.Cache).
 	Cache *validate.Cache
+	// Rules are the rule levels of the validator (validate.Options.Rules): a row's problem
+	// and --valid-only follow them as validate's verdicts do.
+	Rules map[string]validate.RuleLevel
 }
 
 // List builds the catalog from the sidecars under paths: one entry per sidecar, whether or not
@@ -141,7 +144,7 @@ func listRows(ctx context.Context, paths []string, o ListOptions, filters Filter
 		reg = schemas.Default()
 	}
 	// No fingerprints: list never opens a checkpoint (the fallback aside).
-	v := validate.New(reg, validate.Options{NoStale: true, Cache: o.Cache})
+	v := validate.New(reg, validate.Options{NoStale: true, Cache: o.Cache, Rules: o.Rules})
 	session := v.Session("list", paths)
 	defer session.Close()
 	onProblem := o.OnProblem

@@ -184,7 +184,8 @@ func refusal(err error) bool {
 		ne *NewerVersionError
 		np *NoPathError
 		oe *OutputError
+		ae *AcceptedError
 	)
 	return errors.As(err, &le) || errors.As(err, &re) || errors.As(err, &ce) ||
-		errors.As(err, &ne) || errors.As(err, &np) || errors.As(err, &oe) || errors.Is(err, ErrTargetLegacy)
+		errors.As(err, &ne) || errors.As(err, &np) || errors.As(err, &oe) || errors.As(err, &ae) || errors.Is(err, ErrTargetLegacy)
 }

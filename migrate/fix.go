@@ -54,19 +54,23 @@ type edit struct {
 // again: when a fixed finding is still there or a new error appears, nothing is changed
 // and every finding is in Unfixed. Errors are *ParseError (the file cannot be read as YAML).
 func FixBytes(name string, src []byte, beside, root string) (fx *Fixed, err error) {
-	return fixBytes(nil, name, src, beside, root)
+	return fixBytes(nil, nil, name, src, beside, root)
 }
 
 // fixBytes is FixBytes judging by reg's schemas (schemas.Default() when nil): a chain's
-// fixes see the schema extensions its registry holds.
-func fixBytes(reg *schemas.Registry, name string, src []byte, beside, root string) (fx *Fixed, err error) {
+// fixes see the schema extensions its registry holds. A rule rules turns off (a level of
+// validate.Options.Rules) is neither fixed nor reported as not fixed: a finding validate
+// would not report is not one to fix. The other levels change nothing here (what fix
+// writes depends on what is in the file, not on how loudly it is reported).
+func fixBytes(reg *schemas.Registry, rules map[string]validate.RuleLevel, name string, src []byte, beside, root string) (fx *Fixed, err error) {
 	defer func() {
 		if r := recover(); r != nil { // untrusted input must not crash the caller
 			fx, err = nil, fmt.Errorf("migrate: %s: internal error: %v", name, r)
 		}
 	}()
 	fx = &Fixed{Data: src}
-	v := validate.New(reg, validate.Options{})
+	off := offRules(rules)
+	v := validate.New(reg, validate.Options{Rules: off})
 	before, doc := v.Check(name, src)
 	if doc == nil {
 		for _, f := range before.Findings {
@@ -123,6 +127,9 @@ func fixBytes(reg *schemas.Registry, name string, src []byte, beside, root strin
 		}
 		edits = append(edits, e)
 	}
+	if off["sidecar/misplaced"] != "" {
+		beside = "" // the rule is off: the recorded path is left as it is
+	}
 	if e, ok, why := repointEdit(src, lines, doc, beside, root); why != "" {
 		fx.Unfixed = append(fx.Unfixed, why)
 	} else if ok {
@@ -165,6 +172,20 @@ func fixBytes(reg *schemas.Registry, name string, src []byte, beside, root strin
 	}
 	fx.Data, fx.Changed = data, !bytes.Equal(data, src)
 	return fx, nil
+}
+
+// offRules keeps the rules that are off: the only level that changes what is fixed.
+func offRules(rules map[string]validate.RuleLevel) map[string]validate.RuleLevel {
+	var off map[string]validate.RuleLevel
+	for id, l := range rules {
+		if l == validate.RuleOff {
+			if off == nil {
+				off = map[string]validate.RuleLevel{}
+			}
+			off[id] = l
+		}
+	}
+	return off
 }
 
 // duplicateEdit removes a later occurrence of a duplicate key (the finding f, at that key)

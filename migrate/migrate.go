@@ -19,6 +19,11 @@
 //   - A sidecar that cannot be parsed or migrated (broken YAML, unknown shape, invalid in
 //     its own version) is rebuilt from its checkpoint by the generate package, unless
 //     Options.NoRegenerate; refusals are never "fixed" by regeneration.
+//   - A file is never changed for a finding validate would not report (Options.Rules turns
+//     its rule off, or the file's comments suppress it): no certain fix of it is made, and
+//     a file whose reasons to be regenerated are all such findings is migrated as validate
+//     accepts it, judged after the steps the same way, or fails with *[AcceptedError];
+//     it is never rebuilt from its checkpoint (accept.go).
 //
 // Files and names (decisions the issues left open):
 //   - A legacy X.metadata.json becomes X.ckpt.metadata.yaml beside it, with the JSON's
@@ -101,8 +106,8 @@ func MigrateBytes(name string, src []byte, o Options) (*Migrated, error) {
 // MigrateBytes migrates one document held in memory to o.To. name is the document's
 // path: it picks JSON handling (".json", or a nameless input starting with "{") and, for
 // legacy documents, the experiment name (the directory above "checkpoints"). It reads no
-// file and does not regenerate; only o.To, o.AllowLossy, o.Root, o.ToolVersion and
-// o.ValidateEachStep are used. Errors are *ParseError, *InvalidError (not valid in its own
+// file and does not regenerate; only o.To, o.AllowLossy, o.Root, o.ToolVersion,
+// o.ValidateEachStep and o.Rules are used. Errors are *ParseError, *InvalidError (not valid in its own
 // version), *NewerVersionError, a wrapped *schemas.UnknownVersionError, *StepError
 // (wrapping *LossError, *RequiredError, *CollisionError or *InvalidError), or a target
 // error.
@@ -162,15 +167,28 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 		return nil, fmt.Errorf("migrate: %s: %w", name, err)
 	}
 	from = s.Version
+	// A document invalid in its own version is not migrated (it is regenerated): steps
+	// are proven to keep valid documents valid, not to reject invalid ones. Unless
+	// validate does not report what makes it invalid (its rules are off in o.Rules, or
+	// the file's comments suppress them): then validate accepts it, and so does migrate
+	// (accept.go); its migrated result is judged the same way, once.
+	j := &judgement{c: c, name: name, src: src, o: &o}
+	var invalid error
 	for _, f := range findings {
 		if f.Severity == validate.SeverityError && f.Rule == "yaml/non-finite-number" {
-			return nil, &InvalidError{Version: from, Err: fmt.Errorf("line %d: %s", f.Line, f.Message)}
+			invalid = &InvalidError{Version: from, Err: fmt.Errorf("line %d: %s", f.Line, f.Message)}
+			break
 		}
 	}
-	// A document invalid in its own version is not migrated (it is regenerated): steps
-	// are proven to keep valid documents valid, not to reject invalid ones.
-	if err := validateValue(c, from, doc.Value); err != nil {
-		return nil, err
+	if invalid == nil {
+		invalid = validateValue(c, from, doc.Value)
+	}
+	accepted := false
+	if invalid != nil {
+		if !j.accepted() {
+			return nil, invalid
+		}
+		accepted = true
 	}
 	plan, err := c.Plan(from, target)
 	if err != nil {
@@ -196,6 +214,9 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 		if f.Rule != "yaml/unquoted-timestamp" && f.Rule != "yaml/unloadable" {
 			continue
 		}
+		if f.Rule == "yaml/unquoted-timestamp" && !j.reported(f) {
+			continue // the rule is off or suppressed here: not a fix to make
+		}
 		n, ok := d.get(f.Pointer)
 		if ok && n.Kind == yaml.ScalarNode && n.Style == 0 && n.Line == f.Line && n.Column == f.Column {
 			n.Tag, n.Style = "!!str", yaml.SingleQuotedStyle
@@ -204,7 +225,7 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 			return nil, &ParseError{Path: name, Line: f.Line, Rule: f.Rule, Msg: f.Message}
 		}
 	}
-	if vn := mget(d.root, "schema_version"); vn != nil && (vn.ShortTag() != "!!str" || vn.Value != from) {
+	if vn := mget(d.root, "schema_version"); vn != nil && (vn.ShortTag() != "!!str" && versionQuoting(j, findings, len(plan) > 0) || vn.ShortTag() == "!!str" && vn.Value != from) {
 		d.setVersion(from) // quote it, in the registry's spelling
 		edited = true
 	}
@@ -213,14 +234,17 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 	// Validating once, the steps run unchecked and the result is validated; a failure
 	// from here on is checked again step by step (checkAgain), so the error is the one
 	// validating each step gives (a step's refusal may come after another's invalid output).
-	deferred = len(plan) > 0 && !o.ValidateEachStep
+	// An accepted invalid document is judged once, at the end, as validate will read it:
+	// the steps in between cannot be valid on their own.
+	eachStep := o.ValidateEachStep && !accepted
+	deferred = len(plan) > 0 && !eachStep && !accepted
 	fail := func(err error) (*Migrated, error) {
 		if deferred {
 			return nil, &checkAgain{}
 		}
 		return nil, err
 	}
-	applied, err := c.apply(d, plan, o.ValidateEachStep)
+	applied, err := c.apply(d, plan, eachStep)
 	if err != nil {
 		return fail(err)
 	}
@@ -241,10 +265,16 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 			// the steps did, and a file at the node budget must not be migrated twice.
 			return nil, err
 		}
-		if len(plan) > 0 && !o.ValidateEachStep {
+		if len(plan) > 0 && !eachStep {
 			// The one schema check, of the result as validate will read it back.
 			if err := validateValue(c, target, res.Value); err != nil {
-				return nil, &checkAgain{final: err, last: plan[len(plan)-1], applied: applied[:len(applied)-1]}
+				if accepted {
+					if oj := (&judgement{c: c, name: name, src: out, o: &o}); !oj.accepted() {
+						return nil, &AcceptedError{Path: name, To: target, Cause: err}
+					}
+				} else {
+					return nil, &checkAgain{final: err, last: plan[len(plan)-1], applied: applied[:len(applied)-1]}
+				}
 			}
 		}
 	}
@@ -258,7 +288,7 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 // is set to the one generate would write for that checkpoint. That is a certain fix: the
 // file's own name says which checkpoint it describes. Nothing else is touched.
 func repoint(d *Doc, doc *validate.Document, o Options) []string {
-	if o.beside == "" {
+	if o.beside == "" || o.Rules["sidecar/misplaced"] == validate.RuleOff {
 		return nil
 	}
 	ptr, rec := validate.RecordedCheckpoint(doc)
@@ -278,6 +308,21 @@ func repoint(d *Doc, doc *validate.Document, o Options) []string {
 		n.Style = yaml.SingleQuotedStyle
 	}
 	return []string{fmt.Sprintf("%s: %s -> %s", strings.TrimPrefix(strings.ReplaceAll(ptr, "/", "."), "."), rec, rel)}
+}
+
+// versionQuoting reports whether a schema_version that is not a string is quoted while the
+// file stays at its version: unless validate does not report it (yaml/unquoted-version off
+// or suppressed). A step sets the version anyway.
+func versionQuoting(j *judgement, findings []validate.Finding, steps bool) bool {
+	if steps {
+		return true
+	}
+	for _, f := range findings {
+		if f.Rule == "yaml/unquoted-version" && !j.reported(f) {
+			return false
+		}
+	}
+	return true
 }
 
 // apply runs the plan on d, setting schema_version after each step and, with eachStep,

@@ -50,6 +50,13 @@ type Options struct {
 	// it; so can a debugging session). Without it the result is validated once, after the
 	// last step; a failure there is re-run step by step, so the error is the same.
 	ValidateEachStep bool
+	// Rules are the rule levels validate reports with (validate.Options.Rules: config
+	// file, preset, --disable/--enable/--severity). migrate never changes a file for a
+	// finding validate would not report: a certain fix (quoting, re-pointing, renaming) of
+	// a rule that is off is not made, and a file whose reasons to be regenerated are all
+	// off, or suppressed by its own comments, is not regenerated (see [AcceptedError]).
+	// Version steps do not depend on them. nil: every rule at its own level.
+	Rules map[string]validate.RuleLevel
 
 	// beside is the checkpoint the file sits beside, when it exists (set by Run for each
 	// file): a recorded checkpoint path that does not name it is re-pointed at it.
@@ -319,6 +326,10 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 			r.Err = err
 			return r
 		}
+		if acc := c.regenerationAccepted(it.path, src, o, err); acc != nil {
+			r.Err = acc // validate accepts the file as it is: it is not replaced
+			return r
+		}
 		if o.regens != nil {
 			o.regens <- struct{}{} // a checkpoint read costs more than a sidecar: a few at a time
 			defer func() { <-o.regens }()
@@ -368,13 +379,16 @@ func (c *Chain) fix(r *FileResult, it item, snap *fsutil.Snapshot, o *Options) {
 	if ckpt := sidecar.CheckpointFor(it.path); isRegular(ckpt) {
 		beside = ckpt
 	}
-	fx, err := fixBytes(c.reg, it.path, snap.Data, beside, o.Root)
+	fx, err := fixBytes(c.reg, o.Rules, it.path, snap.Data, beside, o.Root)
 	if err != nil {
 		r.Err = err
 		return
 	}
 	r.Fixes, r.Unfixed, r.Changed = fx.Fixes, fx.Unfixed, fx.Changed
 	to, why := renameTarget(it.path)
+	if o.Rules["sidecar/yml-name"] == validate.RuleOff {
+		to, why = "", "" // the rule is off: the name stays
+	}
 	if why != "" {
 		r.Unfixed = append(r.Unfixed, why)
 	}

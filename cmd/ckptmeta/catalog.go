@@ -32,6 +32,8 @@ was made), missing (no sidecar), orphan (no checkpoint), conflict (two sidecars)
 Formats (-o): table, json, prometheus (for node_exporter's textfile collector) and html (one
 self-contained page with a coverage chart, readable offline).
 
+` + ruleHelp("decide\nthe sidecars' verdicts (invalid or not) as they decide validate's.") + `
+
 ` + cacheHelp + `
 
 ` + exitHelp("coverage under --fail-under, or a path does not exist or cannot be read",
@@ -134,6 +136,8 @@ a leading - for descending (e.g. -hmean,epoch).
 Formats (-o): table, json (a stable, versioned shape a Python app can read instead of
 scanning the tree), csv.
 
+` + ruleHelp("decide\nwhich errors a row's problem names, and so --valid-only, as they decide validate's verdicts.") + `
+
 ` + cacheHelp + `
 
 ` + exitHelp("a path does not exist or cannot be read", noPathHelp),
@@ -154,7 +158,7 @@ scanning the tree), csv.
 			if err != nil {
 				return err
 			}
-			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			o.Exclude, o.Jobs, o.Rules = eff.ExcludePatterns(), eff.Jobs.Value, eff.RuleLevels()
 			paths, err := pathsOrDefault(cmd.Name(), args, eff)
 			if err != nil {
 				return err
@@ -194,6 +198,7 @@ scanning the tree), csv.
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files read at once (default: number of CPUs)")
 	addCacheFlags(cmd, &cache)
+	addRuleFlags(fl)
 	return cmd
 }
 

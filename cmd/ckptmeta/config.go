@@ -117,6 +117,13 @@ warning or error; each is repeatable and takes comma lists, and a later one wins
 no-checkpoints is for repositories that commit sidecars but not checkpoints (sidecar/orphan,
 sidecar/stale and checkpoint/unreadable off). ` + "`ckptmeta config --rules`" + ` lists the rule ids.`
 
+// ruleHelp is the paragraph of a command's help about the rule switches: what they decide
+// for that command.
+func ruleHelp(what string) string {
+	return "Rule switches: --disable RULE, --enable RULE, --severity RULE=LEVEL and --preset (as in\n" +
+		".ckptmeta.yaml's rules and preset; `ckptmeta config --help` tells how they combine) " + what
+}
+
 // addRuleFlags gives a command whose result the validator's findings decide the rule
 // switches and --preset.
 func addRuleFlags(fl *pflag.FlagSet) {

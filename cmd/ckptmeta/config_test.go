@@ -110,3 +110,22 @@ func TestHelpExitCodesAndLettersAreEachCommandsOwn(t *testing.T) {
 		t.Errorf("flag letters: %v", letters)
 	}
 }
+
+// TestRuleSwitchesAreOnEveryCommandFindingsDecide: the four rule switches are on exactly the
+// commands whose result the validator's findings decide, each from addRuleFlags (the one
+// mapping to validate.Options.Rules), and each command's help says what they do there.
+func TestRuleSwitchesAreOnEveryCommandFindingsDecide(t *testing.T) {
+	root := newRoot(new(bytes.Buffer), new(bytes.Buffer))
+	want := map[string]bool{"validate": true, "status": true, "list": true, "migrate": true, "fix": true, "config": true}
+	for _, c := range root.Commands() {
+		for _, name := range []string{"disable", "enable", "severity", "preset"} {
+			f := c.Flags().Lookup(name)
+			if (f != nil) != want[c.Name()] {
+				t.Errorf("%s has --%s: %v, want %v", c.Name(), name, f != nil, want[c.Name()])
+			}
+		}
+		if want[c.Name()] && c.Name() != "config" && !strings.Contains(c.Long, "Rule switches: --disable RULE") {
+			t.Errorf("%s --help does not say what the rule switches do for it", c.Name())
+		}
+	}
+}

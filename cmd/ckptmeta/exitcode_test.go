@@ -138,6 +138,18 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 
+	misplaced := func(t *testing.T, dir string) { // the clean sidecar naming another checkpoint
+		b, err := os.ReadFile(sidecarOf(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := strings.Replace(string(b), "  path: exp/checkpoints/best.ckpt\n", "  path: other/checkpoints/best.ckpt\n", 1)
+		if moved == string(b) {
+			t.Fatal("setup: the clean sidecar has no checkpoint path to move")
+		}
+		writeFile(t, sidecarOf(dir), moved)
+	}
+
 	cases := []situation{
 		// validate
 		{"validate/clean", nil, []string{"validate", "outputs"}, 0},
@@ -283,6 +295,24 @@ func TestExitCodes(t *testing.T) {
 		{"list/config-unknown-key", badConfig, []string{"list", "outputs"}, 2},
 		{"migrate/config-unknown-key", badConfig, []string{"migrate", "--check", "outputs"}, 2},
 		{"fix/config-unknown-key", badConfig, []string{"fix", "outputs"}, 2},
+		// the rule switches of list, migrate (--check or not) and fix: a bad switch is a usage
+		// error; a rule that is off is neither fixed by fix nor by migrate, nor reported by --check
+		{"list/unknown-rule", nil, []string{"list", "--disable", "orphn", "outputs"}, 2},
+		{"list/bad-level", nil, []string{"list", "--severity", "sidecar/orphan=loud", "outputs"}, 2},
+		{"list/rule-off", invalid, []string{"list", "--valid-only", "--disable", "schema/minimum", "outputs"}, 0},
+		{"migrate/unknown-preset", nil, []string{"migrate", "--preset", "none", "outputs"}, 2},
+		{"migrate-check/unknown-rule", nil, []string{"migrate", "--check", "--enable", "orphn", "outputs"}, 2},
+		{"migrate-check/misplaced", misplaced, []string{"migrate", "--check", "outputs"}, 1},
+		{"migrate-check/misplaced-off", misplaced, []string{"migrate", "--check", "--disable", "sidecar/misplaced", "outputs"}, 0},
+		{"migrate-check/misplaced-off-config", func(t *testing.T, dir string) {
+			misplaced(t, dir)
+			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "rules: {sidecar/misplaced: off}\n")
+		}, []string{"migrate", "--check", "outputs"}, 0},
+		{"migrate-check/outdated-rules-off", outdated, []string{"migrate", "--check", "--preset", "no-checkpoints", "outputs"}, 1},
+		{"fix/unknown-rule", nil, []string{"fix", "--severity", "orphn=off", "outputs"}, 2},
+		{"fix/rule-off", invalid, []string{"fix", "--disable", "yaml/truthy", "outputs"}, 0},
+		{"fix/misplaced", misplaced, []string{"fix", "outputs"}, 1},
+		{"fix/misplaced-off", misplaced, []string{"fix", "--disable", "sidecar/misplaced", "outputs"}, 0},
 		{"generate/config-unknown-key", badConfig, []string{"generate", "outputs"}, 2},
 		{"generate/config-bad-version", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, ".ckptmeta.yaml"), "generate: {schema_version: '0'}\n")

@@ -60,6 +60,8 @@ As pre-commit's fixers do, fix exits 1 when it changed a file (run validate afte
 when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit hook.
 --dry-run and --diff show a rename as "rename from"/"rename to" lines.
 
+` + ruleHelp("decide\nwhat is fixed: a rule that is off is neither fixed nor reported as not fixed. Other levels\nchange nothing here.") + `
+
 ` + exitHelp("a file was changed (or with --dry-run would be), a finding could not be fixed, a file failed, or a path does not exist or cannot be read",
 			noPathHelp),
 		Example: `  ckptmeta fix outputs/
@@ -72,7 +74,7 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 			if err != nil {
 				return err
 			}
-			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			o.Exclude, o.Jobs, o.Rules = eff.ExcludePatterns(), eff.Jobs.Value, eff.RuleLevels()
 			args, err = pathsOrDefault("fix", args, eff)
 			if err != nil {
 				return err
@@ -116,6 +118,7 @@ when a finding it covers could not be fixed; it is the ckptmeta-fix pre-commit h
 	fl.StringVarP(&format, "format", "o", "text", "output format: text or json")
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight at most (default: 4 × number of CPUs); files are also admitted by estimated memory, 256 MiB in all")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
+	addRuleFlags(fl)
 	return cmd
 }
 

@@ -68,6 +68,8 @@ root, its owner; a file with other hard links is reported, not split.
 --check writes nothing and exits 1 if any file would change: use it as a CI gate or as the
 ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 
+` + ruleHelp("decide\nwhich findings migrate acts on, with or without --check (so --check reports exactly what\nmigrate would write): a certain fix (quoting a timestamp or schema_version, re-pointing a\nmisplaced checkpoint_path) of a rule that is off is not made, and a file is not regenerated\nwhen every finding that would make it so is off or suppressed in the file. The version steps\ndo not depend on them.") + `
+
 ` + cacheHelp + ` (Used by --check only.)
 
 ` + exitHelp("a file failed, a path does not exist or cannot be read, or with --check a file would change",
@@ -91,7 +93,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 			if err != nil {
 				return err
 			}
-			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			o.Exclude, o.Jobs, o.Rules = eff.ExcludePatterns(), eff.Jobs.Value, eff.RuleLevels()
 			args, err = pathsOrDefault("migrate", args, eff)
 			if err != nil {
 				return err
@@ -144,6 +146,7 @@ ckptmeta-migrate-check pre-commit hook. A second run changes nothing.
 	fl.IntVarP(&o.Jobs, "jobs", "j", 0, "files in flight at most (default: 4 × number of CPUs); files are also admitted by estimated memory, 256 MiB in all")
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	addCacheFlags(cmd, &cache)
+	addRuleFlags(fl)
 	return cmd
 }
 

@@ -41,6 +41,8 @@ path:line:col: error|warning: message [rule], sorted by path and position.
 Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY), sarif
 (2.1.0), junit. With --output FILE the report goes to FILE and the terminal still gets text.
 
+` + ruleHelp("decide\nwhich findings are reported and how severe they are; the verdicts, --strict and the exit\ncode follow them.") + `
+
 ` + cacheHelp + `
 
 ` + exitHelp("findings: an invalid, unreadable or missing sidecar or path; any warning under --strict",
