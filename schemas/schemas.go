@@ -27,6 +27,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -40,12 +41,13 @@ var files embed.FS
 
 // Schema is one embedded schema version.
 type Schema struct {
-	Version string // as written in sidecars: "1.0"
-	ID      string // the schema's $id
-	Title   string // one line, for `ckptmeta schema list`
-	sem     *semver.Version
-	source  []byte
-	compile func() (*jsonschema.Schema, error)
+	Version  string // as written in sidecars: "1.0"
+	ID       string // the schema's $id
+	Title    string // one line, for `ckptmeta schema list`
+	sem      *semver.Version
+	source   []byte
+	compile  func() (*jsonschema.Schema, error)
+	compiled atomic.Bool // compile has been called
 }
 
 // Source returns the schema document exactly as embedded.
@@ -53,6 +55,10 @@ func (s *Schema) Source() []byte { return bytes.Clone(s.source) }
 
 // Compiled returns the compiled schema; it is compiled once per process.
 func (s *Schema) Compiled() (*jsonschema.Schema, error) { return s.compile() }
+
+// IsCompiled reports whether this process has compiled the schema (or begun to): for
+// diagnostics, and for the tests that prove a path needs no schema (a results-cache hit).
+func (s *Schema) IsCompiled() bool { return s.compiled.Load() }
 
 // Validate checks a JSON value (map[string]any, []any, string, json.Number, bool, nil)
 // against the schema. A failure is returned as *jsonschema.ValidationError, unchanged.
@@ -133,7 +139,10 @@ func newSchema(version string, src []byte, compile func(id string, src []byte) (
 	}
 	s := &Schema{Version: version, ID: head.ID, Title: head.Title, sem: sem, source: src}
 	// The full parse waits for the first use: a run usually needs one version of four.
-	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return compile(head.ID, src) })
+	s.compile = sync.OnceValues(func() (*jsonschema.Schema, error) {
+		s.compiled.Store(true)
+		return compile(head.ID, src)
+	})
 	return s, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -18,7 +19,28 @@ func TestMain(m *testing.M) {
 	testscript.Main(removingRealBinary{m}, map[string]func(){
 		"ckptmeta":      func() { os.Exit(Main()) },
 		"ckptmeta-exit": func() { os.Exit(expectExit()) },
+		"ckptmeta-compiled": func() {
+			code := Main()
+			fmt.Fprintf(os.Stderr, "compiled schemas: %s\n", compiledSchemas())
+			os.Exit(code)
+		},
 	})
+}
+
+// compiledSchemas lists the embedded schema versions this process compiled, or "none".
+// The script command ckptmeta-compiled (ckptmeta, then this line on stderr) lets a script
+// prove a path needs no schema: a results-cache hit compiles none.
+func compiledSchemas() string {
+	var vs []string
+	for _, s := range schemas.Default().All() {
+		if s.IsCompiled() {
+			vs = append(vs, s.Version)
+		}
+	}
+	if len(vs) == 0 {
+		return "none"
+	}
+	return strings.Join(vs, " ")
 }
 
 // removingRealBinary runs the tests, then removes the binary realBinary built, if any
