@@ -4,10 +4,10 @@
 // Both walk the paths with sidecar.Walk and group what they find by checkpoint, so results are
 // sorted by path and do not depend on scheduling; sidecars are read and checked by a bounded
 // pool of workers with the same validate package `ckptmeta validate` uses, so a sidecar is
-// never "current" here and invalid there. Neither ever writes a file (ListTo's scratch file in
-// os.TempDir aside, which it removes). Per-file trouble never
-// stops a run: it becomes a state
-// (Status) or an entry's Problem (List); a path that does not exist is a [Problem]. Both fail
+// never "current" here and invalid there. Neither ever writes a file (the scratch file of
+// ListTo and StatusTo in os.TempDir aside, which they remove). Per-file trouble never stops a
+// run: it becomes a state (Status) or an entry's Problem (List); a path that does not exist
+// is a [Problem]. Both fail
 // only for bad filter or sort input ([*FilterError], [*SortError]), or when the context is done.
 //
 // # Status and coverage
@@ -77,10 +77,10 @@
 // checkpoint without a sidecar is read through generate.Build (nothing is written); otherwise its
 // entry has Source "none". ValidOnly keeps present checkpoints with an error-free (or legacy)
 // sidecar, and those without one. Paths the walk could not read go to ListOptions.OnProblem.
-// [ListTo] writes the catalog in flat memory (rows spilled to a scratch file in os.TempDir,
-// removed before it returns; only sort keys stay in memory, and not the checkpoint
-// tie-breaker while rows arrive in checkpoint order). [StatusTo] does the same for status
-// (12 bytes per item stay in memory); [Status] returns every item in memory.
+// [ListTo] writes the catalog in flat memory: rows are sorted through a scratch file in
+// os.TempDir (an external merge sort, a few thousand rows in memory at a time; the file is
+// removed before it returns, and on Unix unlinked from the start). [StatusTo] does the same
+// for status; [Status] returns every item in memory.
 //
 // Filters ([ParseFilter]) are FIELD OP VALUE with OP one of = != < <= > >= ~, ANDed; sort keys
 // ([ParseSort]) are comma-separated fields, "-" for descending. [Fields] lists the field names,

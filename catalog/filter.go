@@ -339,17 +339,23 @@ func ParseSort(spec string) ([]SortKey, error) {
 // SortEntries sorts stably by keys, then experiment and checkpoint. Empty strings and null
 // numbers go last whichever the direction, so "-hmean" starts with the best known hmean.
 func SortEntries(es []Entry, keys []SortKey) {
+	order := entryOrder(keys)
+	sort.SliceStable(es, func(i, j int) bool { return order(&es[i], &es[j]) < 0 })
+}
+
+// entryOrder compares entries by keys, then experiment and checkpoint (SortEntries' order).
+func entryOrder(keys []SortKey) func(a, b *Entry) int {
 	exp, _ := lookupField("experiment")
 	ck, _ := lookupField("checkpoint")
 	all := append(append([]SortKey(nil), keys...), SortKey{Field: exp.name, f: exp}, SortKey{Field: ck.name, f: ck})
-	sort.SliceStable(es, func(i, j int) bool {
+	return func(a, b *Entry) int {
 		for _, k := range all {
-			if c := compareBy(k, &es[i], &es[j]); c != 0 {
-				return c < 0
+			if c := compareBy(k, a, b); c != 0 {
+				return c
 			}
 		}
-		return false
-	})
+		return 0
+	}
 }
 
 func compareBy(k SortKey, a, b *Entry) int {

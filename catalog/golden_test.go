@@ -100,10 +100,18 @@ func TestUnknownFormat(t *testing.T) {
 	}
 }
 
-// ListTo (rows spilled to a scratch file, sorted by their keys) writes exactly what
-// WriteList writes for List's entries, in every format and sort order.
+// ListTo (rows spilled to a scratch file, merge-sorted) writes exactly what WriteList writes
+// for List's entries, in every format and sort order, with the default scratch limits and
+// with ones that make every row a run.
 func TestListToMatchesList(t *testing.T) {
 	root := buildTree(t)
+	for _, lim := range testLimits {
+		setScratchLimits(t, lim)
+		listToMatchesList(t, root)
+	}
+}
+
+func listToMatchesList(t *testing.T, root string) {
 	for _, sortSpec := range []string{"", "-hmean", "architecture,-epoch", "created"} {
 		for _, format := range ListFormats() {
 			o := ListOptions{Sort: sortSpec}
@@ -120,7 +128,7 @@ func TestListToMatchesList(t *testing.T) {
 				t.Fatal(err)
 			}
 			if n != len(es) || got.String() != want.String() {
-				t.Errorf("sort %q, %s: ListTo wrote %d rows\n%s\nList+WriteList %d rows\n%s", sortSpec, format, n, got.String(), len(es), want.String())
+				t.Errorf("sort %q, %s, %+v: ListTo wrote %d rows\n%s\nList+WriteList %d rows\n%s", sortSpec, format, scratchDefaults, n, got.String(), len(es), want.String())
 			}
 		}
 	}

@@ -98,8 +98,9 @@ func List(ctx context.Context, paths []string, o ListOptions) ([]Entry, error) {
 }
 
 // ListTo is List written straight to w in format (see WriteList), for catalogs of any size:
-// rows go to a scratch file in os.TempDir as they are read (removed before ListTo returns)
-// and only their sort keys stay in memory. It returns the number of rows written.
+// rows go to a scratch file in os.TempDir as they are read (removed before ListTo returns),
+// a few thousand at a time stay in memory, and they are read back sorted (an external merge
+// sort). It returns the number of rows written.
 func ListTo(ctx context.Context, paths []string, o ListOptions, w io.Writer, format string) (int, error) {
 	if err := checkListFormat(format); err != nil {
 		return 0, err
@@ -108,16 +109,13 @@ func ListTo(ctx context.Context, paths []string, o ListOptions, w io.Writer, for
 	if err != nil {
 		return 0, err
 	}
-	st, err := newRowStore(keys)
+	st, err := newSortedScratch("", "ckptmeta-list-*.jsonl", entryOrder(keys))
 	if err != nil {
 		return 0, err
 	}
 	defer st.close()
 	if err := listRows(ctx, paths, o, filters, st.add); err != nil {
 		return 0, err
-	}
-	if st.err != nil {
-		return 0, st.err
 	}
 	if err := st.sort(); err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -174,25 +175,25 @@ func Status(ctx context.Context, paths []string, o StatusOptions) (*Coverage, er
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(items, func(i, j int) bool { return keyOf(&items[i]).less(keyOf(&items[j])) })
+	sort.SliceStable(items, func(i, j int) bool { return compareItems(&items[i], &items[j]) < 0 })
 	c.Items = items
 	return c, nil
 }
 
 // StatusTo is Status followed by WriteStatus, in flat memory: the items go to a scratch file
-// as they are decided (12 bytes of each stay in memory) and are read back to be written, so
-// memory does not grow with the checkpoints. The Coverage it returns has every field but
-// Items (nil).
+// in os.TempDir as they are decided (a few thousand at a time stay in memory; the file is
+// removed before StatusTo returns) and are read back, sorted, to be written, so memory does
+// not grow with the checkpoints. The Coverage it returns has every field but Items (nil).
 func StatusTo(ctx context.Context, paths []string, o StatusOptions, w io.Writer, format string, wo WriteOptions) (*Coverage, error) {
 	if !slices.Contains(StatusFormats(), format) && format != "" {
 		return nil, &FormatError{Format: format, Known: StatusFormats()}
 	}
-	st, err := newItemStore()
+	st, err := newSortedScratch("", "ckptmeta-status-*.jsonl", compareItems)
 	if err != nil {
 		return nil, err
 	}
 	defer st.close()
-	c, err := status(ctx, paths, o, st.add)
+	c, err := status(ctx, paths, o, func(it Item) { st.add(&it) })
 	if err != nil {
 		return nil, err
 	}
@@ -244,9 +245,14 @@ func Summarize(latest string, items []Item, problems []Problem) *Coverage {
 		items[i] = t.add(items[i])
 	}
 	c := t.coverage(latest, problems)
-	sort.SliceStable(items, func(i, j int) bool { return keyOf(&items[i]).less(keyOf(&items[j])) })
+	sort.SliceStable(items, func(i, j int) bool { return compareItems(&items[i], &items[j]) < 0 })
 	c.Items = items
 	return c
+}
+
+// compareItems is the order of Coverage.Items: by checkpoint path, then first sidecar.
+func compareItems(a, b *Item) int {
+	return cmp.Or(strings.Compare(a.Checkpoint, b.Checkpoint), strings.Compare(first(a.Sidecars), first(b.Sidecars)))
 }
 
 // tally counts items as they come: the totals and one ExperimentCoverage per experiment.

@@ -30,7 +30,14 @@ func WriteList(w io.Writer, entries []Entry, format string) error {
 	if err := checkListFormat(format); err != nil {
 		return err
 	}
-	return writeRows(w, sliceRows(entries), format)
+	return writeRows(w, inMemory[Entry](entries), format)
+}
+
+// rows is what the list writers read: a count and the entries in output order, possibly
+// twice (the table measures its columns first).
+type rows interface {
+	len() int
+	each(fn func(*Entry) error) error
 }
 
 func checkListFormat(format string) error {

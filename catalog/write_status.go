@@ -47,7 +47,12 @@ type PageEvent struct {
 
 // WriteStatus renders c in format ("" = table). An unknown format is a *FormatError.
 func WriteStatus(w io.Writer, c *Coverage, format string, o WriteOptions) error {
-	return writeStatus(w, c, sliceItems(c.Items), format, o)
+	return writeStatus(w, c, inMemory[Item](c.Items), format, o)
+}
+
+// statusItems is what the status writers read: the items in output order.
+type statusItems interface {
+	each(fn func(*Item) error) error
 }
 
 // writeStatus renders c with items in place of c.Items.
