@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 	"github.com/ckptmeta/ckptmeta/schemas"
 )
@@ -166,7 +167,14 @@ func (s *Session) check(name string, dirs *dirNames, derive func(*Document, *Res
 			return v.withNeighbours(name, res, f, dirs), extra
 		}
 	}
-	res, doc, sup := v.content(name, src)
+	var arena *pyyaml.Arena
+	if derive == nil {
+		// Nothing keeps the document past this call, so its tree may be carved from a
+		// reused arena: the bulk of a file's memory is then allocated once per worker.
+		arena = arenas.Get().(*pyyaml.Arena)
+		defer arenas.Put(arena)
+	}
+	res, doc, sup := v.content(name, src, arena)
 	var extra []byte
 	if derive != nil {
 		extra = derive(doc, res)
@@ -179,6 +187,9 @@ func (s *Session) check(name string, dirs *dirNames, derive func(*Document, *Res
 	}
 	return v.withNeighbours(name, res, f, dirs), extra
 }
+
+// arenas hold the memory of parsed trees between files ([pyyaml.Arena]).
+var arenas = sync.Pool{New: func() any { return new(pyyaml.Arena) }}
 
 // notVerdict names the Options fields that cannot change a verdict on a file's content or
 // its neighbour checks, with why; every other field is part of the fingerprint.

@@ -39,7 +39,11 @@ type Document struct {
 // documents, unquoted timestamps, ...). The document is nil when it could not be parsed at
 // all; otherwise it is returned even when findings exist, so the caller can go on.
 // Parse never touches the file system.
-func Parse(path string, src []byte) (*Document, []Finding) {
+func Parse(path string, src []byte) (*Document, []Finding) { return parseIn(path, src, nil) }
+
+// parseIn is Parse that carves the tree from arena when the fast path reads the file (nil:
+// fresh memory); see [pyyaml.ParseIn] for what the caller then promises.
+func parseIn(path string, src []byte, arena *pyyaml.Arena) (*Document, []Finding) {
 	p := &parser{path: path}
 	if len(src) > MaxFileSize {
 		p.add(0, 0, "", "yaml/too-large", fmt.Sprintf("file is larger than %d bytes; sidecars that large are not read", MaxFileSize), "")
@@ -56,7 +60,7 @@ func Parse(path string, src []byte) (*Document, []Finding) {
 	}
 	// The fast path parses the block YAML that PyYAML writes into exactly the tree yaml.v3
 	// would build, about ten times faster; anything else goes through yaml.v3.
-	file, ok := pyyaml.Parse(src)
+	file, ok := pyyaml.ParseIn(src, arena)
 	if !ok {
 		// PyYAML reads %YAML 1.2 (any 1.x) with its 1.1 rules; yaml.v3 refuses all but 1.1.
 		norm := pyyaml.NormalizeYAMLDirective(src)

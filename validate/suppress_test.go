@@ -209,7 +209,7 @@ func TestSuppressionsThroughTheCache(t *testing.T) {
 		}
 	}
 	// The round trip of the cache's record keeps the suppressions exactly.
-	_, doc, sup := cached.content(name, []byte(src))
+	_, doc, sup := cached.content(name, []byte(src), nil)
 	f := factsOf(doc)
 	f.sup = sup
 	_, gotF, _, ok := decodeVerdict(name, encodeVerdict(&Result{Status: StatusValid}, f, nil))

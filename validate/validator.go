@@ -18,6 +18,7 @@ import (
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
 
 	"github.com/ckptmeta/ckptmeta/internal/ordered"
+	"github.com/ckptmeta/ckptmeta/internal/pyyaml"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -79,7 +80,7 @@ func (v *Validator) ValidateBytes(name string, src []byte) *Result {
 // Check is ValidateBytes that also returns the parsed document (nil when the YAML could not
 // be parsed), for callers that read the values after validating them.
 func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
-	res, doc, sup := v.content(name, src)
+	res, doc, sup := v.content(name, src, nil)
 	if sup != nil {
 		res.Findings = append(res.Findings, sup.report()...)
 		v.finish(res)
@@ -91,9 +92,11 @@ func (v *Validator) Check(name string, src []byte) (*Result, *Document) {
 // findings its suppression comments leave, finished. The suppressions come back with what
 // they have suppressed so far, so the neighbour checks' findings go through them too and
 // an unused suppression is reported once every finding is in ([suppressions.report]).
-func (v *Validator) content(name string, src []byte) (*Result, *Document, *suppressions) {
+// The document's tree is carved from arena when it is not nil: the caller must keep neither
+// the document nor any node of it once it parses into arena again.
+func (v *Validator) content(name string, src []byte, arena *pyyaml.Arena) (*Result, *Document, *suppressions) {
 	res := &Result{Path: name}
-	doc, findings := Parse(name, src)
+	doc, findings := parseIn(name, src, arena)
 	if doc != nil && !IsCheckpointMetadata(doc) {
 		res.Status = StatusSkipped
 		v.finish(res)
@@ -464,7 +467,7 @@ func (v *Validator) validateFileDoc(name string, dirs *dirNames, docOut **Docume
 
 // checkFile checks src as the content of the file name, with the checks of its neighbours.
 func (v *Validator) checkFile(name string, src []byte, dirs *dirNames, docOut **Document) *Result {
-	res, doc, sup := v.content(name, src)
+	res, doc, sup := v.content(name, src, nil)
 	if docOut != nil {
 		*docOut = doc
 	}

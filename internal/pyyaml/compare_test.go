@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -67,7 +68,7 @@ func diff(got, want *yaml.Node, path string) string {
 // same tree and find nothing after it. It reports whether Parse accepted.
 func check(t *testing.T, src []byte) bool {
 	t.Helper()
-	got, ok := parse(src) // not Parse: a recovered panic must fail the test
+	got, ok := parse(src, nil) // not Parse: a recovered panic must fail the test
 	if !ok {
 		if got != nil {
 			t.Fatalf("parse returned a tree with ok=false")
@@ -84,7 +85,23 @@ func check(t *testing.T, src []byte) bool {
 	if d := diff(got, want, "doc"); d != "" {
 		t.Fatalf("tree differs from yaml.v3: %s\ninput:\n%s", d, src)
 	}
+	// The same input parsed into an arena that holds the trees of every input checked before
+	// (this test's and the others'), as a run over many files does: the same tree.
+	sharedArena.Lock()
+	defer sharedArena.Unlock()
+	inArena, ok := parse(src, &sharedArena.Arena)
+	if !ok {
+		t.Fatalf("parse refused in an arena what it accepted in fresh memory:\n%s", src)
+	}
+	if d := diff(inArena, want, "doc"); d != "" {
+		t.Fatalf("tree parsed in a used arena differs from yaml.v3: %s\ninput:\n%s", d, src)
+	}
 	return true
+}
+
+var sharedArena struct {
+	sync.Mutex
+	Arena
 }
 
 func TestDiffFindsDifferences(t *testing.T) {

@@ -70,13 +70,30 @@ const (
 // exactly as go.yaml.in/yaml/v3 would (a *yaml.Node of Kind DocumentNode). ok is false
 // when src is outside the subset or anything is doubtful; the caller then uses
 // yaml.v3. It never panics.
-func Parse(src []byte) (doc *yaml.Node, ok bool) {
+func Parse(src []byte) (doc *yaml.Node, ok bool) { return ParseIn(src, nil) }
+
+// Arena is memory that parsed trees are carved from, kept for the next parse: a run over
+// many files parses each into the same arena once done with the one before, and allocates
+// (and collects) the bulk of a tree's memory once instead of once per file. The zero Arena
+// is ready to use; an Arena is not safe for concurrent use.
+type Arena struct {
+	lines []line
+	slab  []yaml.Node
+	ptrs  []*yaml.Node
+	stack []*yaml.Node
+}
+
+// ParseIn is Parse that carves the tree from a (nil: fresh memory, as Parse). The tree
+// lives in a: parsing into a again overwrites it, so the caller must be done with every
+// node of the tree (and keep none) before it does. Strings in the tree (values, tags,
+// comments) do not live in a.
+func ParseIn(src []byte, a *Arena) (doc *yaml.Node, ok bool) {
 	defer func() {
 		if recover() != nil { // a bug here must cost speed, never correctness
 			doc, ok = nil, false
 		}
 	}()
-	return parse(src)
+	return parse(src, a)
 }
 
 // line is one line of the input that is not blank, without its '\n'.
@@ -98,13 +115,20 @@ type parser struct {
 	ptrs  []*yaml.Node // Content slices are carved from here
 	stack []*yaml.Node // children of the collections being parsed
 	chunk int          // size of further slabs
+	arena *Arena       // where lines, the first slabs and the stack come from (nil: fresh)
 }
 
-func parse(src []byte) (*yaml.Node, bool) {
+func parse(src []byte, a *Arena) (*yaml.Node, bool) {
 	if len(src) > maxSize {
 		return nil, false
 	}
-	p := &parser{src: string(src)}
+	p := &parser{src: string(src), arena: a}
+	if a != nil {
+		p.lines, p.stack = a.lines[:0], a.stack[:0]
+		defer func() { // what grew is kept for the next parse
+			a.lines, a.stack = p.lines[:0], p.stack[:0]
+		}()
+	}
 	if !p.scanLines() {
 		return nil, false
 	}
@@ -115,7 +139,9 @@ func parse(src []byte) (*yaml.Node, bool) {
 // or treats specially (tabs, CR, NEL, LS, PS, BOM, controls, invalid UTF-8).
 func (p *parser) scanLines() bool {
 	s := p.src
-	p.lines = make([]line, 0, 64)
+	if cap(p.lines) == 0 {
+		p.lines = make([]line, 0, 64)
+	}
 	for start, no := 0, 0; start < len(s); no++ {
 		end := strings.IndexByte(s[start:], '\n')
 		if end < 0 {
@@ -164,6 +190,16 @@ func (p *parser) scanLines() bool {
 	est := 2*len(p.lines) + 2*strings.Count(s, ",") + strings.Count(s, "[") + strings.Count(s, "{") + 4
 	est = min(est, 1<<12)
 	p.chunk = est/2 + 16
+	if a := p.arena; a != nil {
+		if cap(a.slab) < est {
+			a.slab = make([]yaml.Node, 0, est)
+		}
+		if cap(a.ptrs) < est {
+			a.ptrs = make([]*yaml.Node, 0, est)
+		}
+		p.slab, p.ptrs = a.slab[:0], a.ptrs[:0]
+		return true
+	}
 	p.slab = make([]yaml.Node, 0, est)
 	p.ptrs = make([]*yaml.Node, 0, est)
 	return true
@@ -218,8 +254,9 @@ func (p *parser) node(kind yaml.Kind, tag, value string, li, col int) *yaml.Node
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	n := &p.slab[len(p.slab)-1]
-	// Field by field: the slab is zeroed, except a discarded probe's slot (see startsKey).
-	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, 0, tag, value, p.lines[li].no+1, col
+	// Every field: an arena's slab holds the nodes of the tree before, and a discarded
+	// probe's slot its probe (see startsKey).
+	*n = yaml.Node{Kind: kind, Tag: tag, Value: value, Line: p.lines[li].no + 1, Column: col}
 	return n
 }
 
