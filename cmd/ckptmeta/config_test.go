@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,6 +128,53 @@ func TestRuleSwitchesAreOnEveryCommandFindingsDecide(t *testing.T) {
 		}
 		if want[c.Name()] && c.Name() != "config" && !strings.Contains(c.Long, "Rule switches: --disable RULE") {
 			t.Errorf("%s --help does not say what the rule switches do for it", c.Name())
+		}
+	}
+}
+
+// TestRootForOneCommandBehavesAlike: a run whose first argument names a command builds only
+// that command (newRootFor); its help, usage errors and output must be those of the whole
+// tree, and the table of subcommands must be the tree.
+func TestRootForOneCommandBehavesAlike(t *testing.T) {
+	full := newRoot(new(bytes.Buffer), new(bytes.Buffer))
+	var names []string
+	for _, c := range full.Commands() {
+		names = append(names, c.Name())
+	}
+	var listed []string
+	for _, c := range subcommands {
+		if got := c.build().Name(); got != c.name {
+			t.Errorf("subcommands lists %q, but its function builds %q", c.name, got)
+		}
+		listed = append(listed, c.name)
+	}
+	slices.Sort(listed)
+	if !slices.Equal(names, listed) {
+		t.Fatalf("the tree's commands %v, the subcommands table %v", names, listed)
+	}
+	execute := func(root *cobra.Command, stdout, stderr *bytes.Buffer, args []string) string {
+		root.SetArgs(args)
+		err := root.Execute()
+		return fmt.Sprintf("stdout:\n%s\nstderr:\n%s\nerr: %v", stdout, stderr, err)
+	}
+	runs := [][]string{{"schema", "list"}, {"schema", "show", "--help"}, {"schema", "nope"}, {"version"}, {"version", "extra"}, {"config", "--no-config"}}
+	for _, name := range names {
+		runs = append(runs, []string{name, "--help"}, []string{name, "--no-such-flag"}, []string{name, "-h", "--quiet"})
+	}
+	for _, args := range runs {
+		var o1, e1, o2, e2 bytes.Buffer
+		want := execute(newRoot(&o1, &e1), &o1, &e1, args)
+		one := newRootFor(&o2, &e2, args)
+		if n := len(one.Commands()); n != 1 {
+			t.Errorf("%q: the root has %d commands, want only %s", args, n, args[0])
+		}
+		if got := execute(one, &o2, &e2, args); got != want {
+			t.Errorf("ckptmeta %s with one command built:\n%s\nwith the whole tree:\n%s", strings.Join(args, " "), got, want)
+		}
+	}
+	for _, args := range [][]string{nil, {"--help"}, {"help", "validate"}, {"valdate"}, {"--no-config", "validate"}, {"__complete", "va"}} {
+		if got := len(newRootFor(new(bytes.Buffer), new(bytes.Buffer), args).Commands()); got != len(names) {
+			t.Errorf("%q: the root has %d commands, want the whole tree (%d)", args, got, len(names))
 		}
 	}
 }
