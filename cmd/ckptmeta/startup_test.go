@@ -30,10 +30,10 @@ import (
 //   - jsonschema-floor: the same program importing santhosh-tekuri/jsonschema/v6, whose
 //     package init compiles every draft's metaschema (our floor while we use the library).
 //
-// Every program runs from a copy written by write(2), as `go install` or an unpacked release
-// leaves it: a fresh linker output is mapped from page-cache pages the linker wrote through
-// mmap, and faulting it in costs ~0.6 ms more per run on Linux, which is no cost of the
-// program's. It reports each program's median wall time in ms (ms/…) and median CPU time,
+// Every program runs from a copy written with write(2), so all are mapped alike: on Linux a
+// binary fresh from the linker (which writes it through mmap) was 0.3-0.6 ms slower per run
+// than the same bytes copied (and still ~0.3 ms after its pages were dropped and read back),
+// a cost of how the file was written, not of the program. It reports each program's median wall time in ms (ms/…) and median CPU time,
 // user + system (cpu-ms/…: on a shared machine the wall time of the costlier process grows
 // most, so CPU is the figure to compare), and the ratios of miss, changed and hit to
 // sourcemeta (x-miss/sourcemeta, x-cpu-miss/sourcemeta, …; the target is <= 1.0) and of
@@ -139,8 +139,8 @@ func BenchmarkStartupOneFile(b *testing.B) {
 	}
 }
 
-// installedCopy copies the executable src to dir/name with write(2), as an install would,
-// and returns its path (see BenchmarkStartupOneFile for why it matters).
+// installedCopy copies the executable src to dir/name with write(2), as cp or an unpacked
+// release writes it, and returns its path (see BenchmarkStartupOneFile for why it matters).
 func installedCopy(b *testing.B, src, dir, name string) string {
 	b.Helper()
 	if runtime.GOOS == "windows" {
