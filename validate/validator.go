@@ -559,27 +559,12 @@ type dirNames struct {
 }
 
 // has reports whether dir holds name; nil receivers and unreadable directories fall back to lstat.
-func (d *dirNames) has(dir, name string) bool {
-	_, ok := d.entry(dir, name)
-	return ok
-}
+func (d *dirNames) has(dir, name string) bool { return d.list(dir).has(name) }
 
-// regular reports whether dir's listing shows name as a regular file (not a link): then it
-// exists, and a stat that follows links is not needed to know so. False when unknown.
-func (d *dirNames) regular(dir, name string) bool {
+// list returns dir's listing, reading it on first use.
+func (d *dirNames) list(dir string) listing {
 	if d == nil {
-		return false
-	}
-	typ, ok := d.entry(dir, name)
-	return ok && typ == 0
-}
-
-// entry looks name up in dir's listing; typ is ModeIrregular when the listing could not be
-// read and lstat found it.
-func (d *dirNames) entry(dir, name string) (typ fs.FileMode, ok bool) {
-	if d == nil {
-		_, err := os.Lstat(filepath.Join(dir, name))
-		return fs.ModeIrregular, err == nil
+		return listing{dir: dir}
 	}
 	d.mu.Lock()
 	names, ok := d.dirs[dir]
@@ -587,8 +572,7 @@ func (d *dirNames) entry(dir, name string) (typ fs.FileMode, ok bool) {
 	if !ok {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			_, err := os.Lstat(filepath.Join(dir, name))
-			return fs.ModeIrregular, err == nil
+			return listing{dir: dir}
 		}
 		names = make(map[string]fs.FileMode, len(entries))
 		for _, e := range entries {
@@ -601,8 +585,30 @@ func (d *dirNames) entry(dir, name string) (typ fs.FileMode, ok bool) {
 		d.dirs[dir] = names
 		d.mu.Unlock()
 	}
-	typ, ok = names[name]
-	return typ, ok
+	return listing{dir: dir, names: names}
+}
+
+// listing is one directory's names as dirNames read them, taken once for the several
+// look-ups of one file's checks.
+type listing struct {
+	dir   string
+	names map[string]fs.FileMode // name → its type bits (0: a regular file); nil: not listed, lstat decides
+}
+
+func (l listing) has(name string) bool {
+	if l.names == nil {
+		_, err := os.Lstat(filepath.Join(l.dir, name))
+		return err == nil
+	}
+	_, ok := l.names[name]
+	return ok
+}
+
+// regular reports whether the listing shows name as a regular file (not a link): then it
+// exists, and a stat that follows links is not needed to know so. False when not listed.
+func (l listing) regular(name string) bool {
+	typ, ok := l.names[name]
+	return ok && typ == 0
 }
 
 func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
@@ -610,14 +616,15 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 	kindOf, _ := sidecar.Classify(name)
 	ckptPath := sidecar.CheckpointFor(name)
 	dir := filepath.Dir(ckptPath)
+	ls := dirs.list(dir)
 	if kindOf == sidecar.KindSidecar {
 		var others []string
 		self := filepath.Clean(name)
 		for _, c := range sidecar.Candidates(ckptPath) {
-			if dirs != nil && !dirs.has(dir, filepath.Base(c)) {
+			if dirs != nil && !ls.has(filepath.Base(c)) {
 				continue // most candidates do not exist, and a listing's lookup says so cheaply
 			}
-			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != self && dirs.has(dir, filepath.Base(c)) {
+			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != self && (dirs != nil || ls.has(filepath.Base(c))) {
 				others = append(others, filepath.ToSlash(c))
 			}
 		}
@@ -627,7 +634,7 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 			out = append(out, ymlName(name, to))
 		}
 	}
-	if dirs != nil && !dirs.has(dir, filepath.Base(ckptPath)) {
+	if dirs != nil && !ls.has(filepath.Base(ckptPath)) {
 		return append(out, orphan(name, f, ckptPath))
 	}
 	// With both fingerprint rules off, nothing the comparison could find would be reported:
@@ -642,7 +649,7 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 		return append(out, misplaced(name, f, ckptPath)...)
 	}
 	// A regular file in the listing exists; a link in it may dangle, which only a stat tells.
-	if !dirs.regular(dir, filepath.Base(ckptPath)) {
+	if !ls.regular(filepath.Base(ckptPath)) {
 		if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
 			return append(out, orphan(name, f, ckptPath))
 		}
