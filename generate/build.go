@@ -14,6 +14,7 @@ import (
 
 	"github.com/ckptmeta/ckptmeta/internal/ckpt"
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
+	"github.com/ckptmeta/ckptmeta/schemas"
 )
 
 var (
@@ -31,7 +32,8 @@ var (
 	ErrNotUTF8 = errors.New("generate: checkpoint path is not valid UTF-8, which a YAML sidecar cannot record")
 	// ErrChanged: the checkpoint's size or mtime changed while it was being read.
 	ErrChanged = errors.New("generate: checkpoint changed while it was read")
-	// ErrInvalid: the rendered sidecar does not validate against its own schema (a bug).
+	// ErrInvalid: the rendered sidecar does not validate against its own schema (a bug), or
+	// against the schema extensions of Options.Registry (a field the team requires).
 	ErrInvalid = errors.New("generate: rendered sidecar is invalid")
 )
 
@@ -102,6 +104,10 @@ type Options struct {
 	// AllowUnsafe lets a checkpoint with dangerous pickle globals through (with a warning).
 	// Nothing is executed either way; the checkpoint is just not trusted by default.
 	AllowUnsafe bool
+	// Registry is what a rendered sidecar is checked against before it is written (and
+	// where its version is looked up): the one validate uses, schema extensions included, so
+	// nothing is written that validate would then refuse. nil means schemas.Default().
+	Registry *schemas.Registry
 
 	configs *configCache // set by Run: checkpoints of one run share their Hydra config
 }

@@ -59,8 +59,10 @@
 // is quoted, and so are schema_version and created_at always. Paths are slash-separated
 // and relative to the outputs root. 1.1 and 2.0 carry the Lightning version, the checkpoint
 // fingerprint (size, mtime, sha256 of the pickle record) and provenance. Every rendered
-// document is validated against its schema before it is returned; a failure is a bug and
-// comes back as [ErrInvalid].
+// document is validated against its schema before it is returned (Options.Registry's: the
+// one validate uses, schema extensions included, so nothing is written that validate would
+// refuse); a failure comes back as [ErrInvalid]: a bug, unless an extension asks for what
+// no checkpoint holds (a team field it requires).
 //
 // # Running
 //

@@ -33,7 +33,10 @@ func Render(f *Facts, version string, o Options) ([]byte, error) {
 }
 
 func render(f *Facts, o Options) ([]byte, string, error) {
-	reg := schemas.Default()
+	reg := o.Registry
+	if reg == nil {
+		reg = schemas.Default()
+	}
 	want := o.Version
 	if want == "" {
 		want = "latest"
@@ -89,7 +92,12 @@ func render(f *Facts, o Options) ([]byte, string, error) {
 		msgs = append(msgs, fd.Pointer+": "+fd.Message)
 	}
 	if res.Status != validate.StatusValid || len(msgs) > 0 {
-		return nil, "", fmt.Errorf("%w (schema %s): %s", ErrInvalid, s.Version, strings.Join(msgs, "; "))
+		schema := s.Version
+		if reg != schemas.Default() {
+			// Not a bug then, most likely: a team's extension asks for what no checkpoint holds.
+			schema += " with the configured schema extensions"
+		}
+		return nil, "", fmt.Errorf("%w (schema %s): %s", ErrInvalid, schema, strings.Join(msgs, "; "))
 	}
 	return data, s.Version, nil
 }

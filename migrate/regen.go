@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/schemas"
 	"github.com/ckptmeta/ckptmeta/validate"
 )
 
@@ -21,6 +22,7 @@ type buildOptions struct {
 	Root, Version, ToolVersion string
 	Now                        func() time.Time
 	Carry                      carry
+	Registry                   *schemas.Registry // the chain's: the regenerated file is checked as validate will
 }
 
 type built struct {
@@ -38,7 +40,7 @@ var buildSidecar = func(ckpt string, o buildOptions) (*built, error) {
 	}
 	sc, err := generate.Build(ckpt, generate.Options{
 		Root: o.Root, Version: o.Version, Now: o.Now, ToolVersion: o.ToolVersion,
-		Action: generate.ActionRegenerated, Carry: c,
+		Action: generate.ActionRegenerated, Carry: c, Registry: o.Registry,
 	})
 	if err != nil {
 		return nil, err

@@ -497,7 +497,7 @@ func (c *Chain) regenerate(r *FileResult, it item, snap *fsutil.Snapshot, cause 
 	if now == nil {
 		now = time.Now
 	}
-	sc, err := buildSidecar(ckpt, buildOptions{Root: o.Root, Version: target, Now: now, ToolVersion: o.ToolVersion, Carry: ca})
+	sc, err := buildSidecar(ckpt, buildOptions{Root: o.Root, Version: target, Now: now, ToolVersion: o.ToolVersion, Carry: ca, Registry: c.reg})
 	if err != nil {
 		r.Err = &RegenError{Cause: cause, Err: err}
 		return

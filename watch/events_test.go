@@ -354,7 +354,10 @@ func TestEventOverflowRescans(t *testing.T) {
 	dir := filepath.Join(root, "run", "checkpoints")
 	copyFile(t, "ckpt/best.ckpt", filepath.Join(dir, "a.ckpt"))
 	var rescans atomic.Int64
-	w := newWatcher([]string{root}, Options{Logger: slog.New(countingHandler{"too many changes", &rescans})})
+	w, err := newWatcher([]string{root}, Options{Logger: slog.New(countingHandler{"too many changes", &rescans})})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		t.Fatal(err)

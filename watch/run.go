@@ -32,8 +32,11 @@ import (
 // trouble is counted in Summary.Failed; the error is ctx's when it is done (the files in hand
 // are finished first).
 func Once(ctx context.Context, paths []string, o Options) (*Summary, error) {
-	w := newWatcher(paths, o)
 	sum := &Summary{}
+	w, err := newWatcher(paths, o)
+	if err != nil {
+		return sum, err
+	}
 	w.sum = sum
 	if err := w.scan(ctx, nil); err != nil {
 		return sum, err
@@ -66,7 +69,10 @@ func Once(ctx context.Context, paths []string, o Options) (*Summary, error) {
 // *LimitError when the system's watch limit is reached (its Hint says how to raise it),
 // or the watcher's own error.
 func Run(ctx context.Context, paths []string, o Options) error {
-	w := newWatcher(paths, o)
+	w, err := newWatcher(paths, o)
+	if err != nil {
+		return err
+	}
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		if isWatchLimit(err) {
@@ -144,6 +150,7 @@ type watcher struct {
 	fw     *fsnotify.Watcher // nil in Once
 	wake   chan struct{}     // the collector queued something
 	valid  *validate.Validator
+	chain  *migrate.Chain // --migrate's, over Options.Registry
 	latest string
 
 	mu       sync.Mutex
@@ -165,7 +172,7 @@ type stamp struct {
 	mtime time.Time
 }
 
-func newWatcher(paths []string, o Options) *watcher {
+func newWatcher(paths []string, o Options) (*watcher, error) {
 	if len(paths) == 0 {
 		paths = []string{generate.DefaultPath}
 	}
@@ -189,10 +196,22 @@ func newWatcher(paths []string, o Options) *watcher {
 		maxPending = DefaultMaxPending
 	}
 	w.q = newQueue(maxPending)
-	reg := schemas.Default()
-	w.valid = validate.New(reg, validate.Options{})
-	w.latest = reg.Latest().Version
-	return w
+	if o.Registry == nil {
+		o.Registry = schemas.Default()
+	}
+	o.Generate.Registry = o.Registry
+	w.o = o
+	w.valid = validate.New(o.Registry, validate.Options{})
+	w.latest = o.Registry.Latest().Version
+	w.chain = migrate.Default()
+	if o.Migrate {
+		chain, err := migrate.ForRegistry(o.Registry)
+		if err != nil {
+			return nil, fmt.Errorf("watch: %w", err)
+		}
+		w.chain = chain
+	}
+	return w, nil
 }
 
 // key is how a path is kept: cleaned and slash-separated, as catalog reports checkpoints.
@@ -206,7 +225,7 @@ func (w *watcher) scan(ctx context.Context, onDir func(string)) error {
 	w.mu.Lock()
 	w.q.reset()
 	w.mu.Unlock()
-	cov, err := catalog.Status(ctx, w.paths, catalog.StatusOptions{Exclude: w.o.Exclude, Jobs: w.o.Jobs, OnDir: onDir})
+	cov, err := catalog.Status(ctx, w.paths, catalog.StatusOptions{Exclude: w.o.Exclude, Jobs: w.o.Jobs, OnDir: onDir, Registry: w.o.Registry})
 	if err != nil {
 		return err
 	}
@@ -448,7 +467,7 @@ func (w *watcher) incomplete(c string, err error, before stamp) bool {
 func (w *watcher) migrate(ctx context.Context, sidecars []string, seen map[string]pending) {
 	mo := migrate.Options{Jobs: w.o.Jobs, Exclude: w.o.Exclude, Root: w.o.Generate.Root,
 		Now: w.o.Generate.Now, ToolVersion: w.o.Generate.ToolVersion}
-	_, err := migrate.Run(ctx, sidecars, mo, func(r *migrate.FileResult) {
+	_, err := w.chain.Run(ctx, sidecars, mo, func(r *migrate.FileResult) {
 		c := key(sidecar.CheckpointFor(r.Path))
 		lag := w.now().Sub(seen[c].seen)
 		switch {
@@ -527,7 +546,7 @@ func (w *watcher) refresh(ctx context.Context, touched map[string]bool) {
 	fresh := map[string][]catalog.Item{}
 	if len(named) > 0 {
 		// A fresh context: the verdicts of what was just written must be known even while stopping.
-		cov, err := catalog.Status(context.WithoutCancel(ctx), named, catalog.StatusOptions{Jobs: w.o.Jobs})
+		cov, err := catalog.Status(context.WithoutCancel(ctx), named, catalog.StatusOptions{Jobs: w.o.Jobs, Registry: w.o.Registry})
 		if err != nil {
 			return
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ckptmeta/ckptmeta/catalog"
 	"github.com/ckptmeta/ckptmeta/generate"
+	"github.com/ckptmeta/ckptmeta/schemas"
 )
 
 // Options configure Run and Once. The zero value watches with the defaults below.
@@ -31,6 +32,12 @@ type Options struct {
 	Exclude []string
 	// Jobs bounds how many files are read at once; 0 means GOMAXPROCS.
 	Jobs int
+	// Registry is the schema registry every check of the watcher uses: the start-up scan
+	// and the verdicts after each action (catalog.Status), re-validating edited sidecars,
+	// the check generate makes of what it renders, and migrate's chain. `ckptmeta watch`
+	// gives it the one validate uses, schema extensions included. nil means
+	// schemas.Default(); it also replaces Generate.Registry.
+	Registry *schemas.Registry
 	// Logger receives what the watcher does, one record per action or finding; nil logs nothing.
 	Logger *slog.Logger
 	// Observer receives coverage and actions; nil is none.

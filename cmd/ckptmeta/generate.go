@@ -74,6 +74,10 @@ regenerates): ask for it by name.
 			if args, err = pathsOrDefault("generate", args, eff); err != nil {
 				return err
 			}
+			// What is rendered is checked against what validate checks with (extensions too).
+			if o.Registry, err = registry(cmd); err != nil {
+				return err
+			}
 			out, errw := perFileWriter(cmd, cmd.OutOrStdout()), cmd.ErrOrStderr()
 			prog := newProgress(errw, progressAllowed(errw))
 			sum, err := generate.Run(cmd.Context(), args, o, func(r *generate.Result) {

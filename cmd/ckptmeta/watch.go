@@ -89,6 +89,10 @@ Exit codes:
 			if args, err = pathsOrDefault("watch", args, eff); err != nil {
 				return err
 			}
+			// Every check of the watcher uses what validate checks with (extensions too).
+			if o.Registry, err = registry(cmd); err != nil {
+				return err
+			}
 			limitHeap(watchHeapLimit)
 			if !once {
 				if listen != "" {
