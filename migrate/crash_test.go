@@ -186,6 +186,10 @@ func rewrite(b *testing.B, files map[string][]byte) {
 // It reports each phase's median in ms, first/floor (target ≤ 1.3) and second/validate
 // (target ≤ 1). The floor uses the same writer and fsync policy, so the ratio measures
 // our CPU, not the disk. -benchtime=3x is enough. GOGC is 400, as the CLI sets it.
+//
+// On a loaded machine wall-clock ratios drift (the floor is mostly waiting, the rest is
+// CPU), so each phase's CPU time (user + system, the whole process) is reported too, as
+// cpu-ms/<phase> medians and the same two ratios of CPU.
 func BenchmarkRun10k(b *testing.B) {
 	dir := b.TempDir()
 	files := benchCorpus(b, dir, 10000)
@@ -226,11 +230,12 @@ func BenchmarkRun10k(b *testing.B) {
 	v := validate.New(nil, validate.Options{})
 	// As the CLI runs (cmd/ckptmeta sets GOGC=400 unless the user set GOGC).
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	var took [4][]time.Duration
+	var took, cpu [4][]time.Duration
 	phase := func(k int, run func()) {
-		start := time.Now()
+		start, startCPU := time.Now(), processCPU()
 		run()
 		took[k] = append(took[k], time.Since(start))
+		cpu[k] = append(cpu[k], processCPU()-startCPU)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -261,12 +266,19 @@ func BenchmarkRun10k(b *testing.B) {
 		})
 	}
 	b.StopTimer()
-	var med [4]float64
+	var med, medCPU [4]float64
 	for k, name := range []string{"floor", "first", "second", "validate"} {
 		slices.Sort(took[k])
+		slices.Sort(cpu[k])
 		med[k] = float64(took[k][len(took[k])/2].Microseconds()) / 1000
+		medCPU[k] = float64(cpu[k][len(cpu[k])/2].Microseconds()) / 1000
 		b.ReportMetric(med[k], "ms/"+name)
+		b.ReportMetric(medCPU[k], "cpu-ms/"+name)
 	}
 	b.ReportMetric(med[1]/med[0], "first/floor")
 	b.ReportMetric(med[2]/med[3], "second/validate")
+	if medCPU[0] > 0 && medCPU[3] > 0 {
+		b.ReportMetric(medCPU[1]/medCPU[0], "cpu-first/floor")
+		b.ReportMetric(medCPU[2]/medCPU[3], "cpu-second/validate")
+	}
 }

@@ -11,6 +11,9 @@
 //   - Parse, the fast parser: it reads the small block-YAML subset that PyYAML's yaml.dump
 //     and yaml.safe_dump write for checkpoint sidecars, several times faster than
 //     go.yaml.in/yaml/v3 and with a few allocations instead of hundreds.
+//   - Emit, the fast emitter (emit.go): the bytes yaml.v3's Encoder writes for a node tree,
+//     comments included, about six times faster, or a refusal (anchors, aliases, explicit
+//     tags, folded scalars) that sends the caller to yaml.v3. migrate writes with it.
 //
 // The rest of this comment is about Parse.
 //
