@@ -123,12 +123,15 @@ func (w *watcher) poke() {
 
 // event records one fsnotify event.
 func (w *watcher) event(ctx context.Context, ev fsnotify.Event) {
+	name := filepath.Clean(ev.Name)
+	now := w.now()
+	if w.accessEvent(name, ev, now) {
+		return
+	}
 	if ev.Op == fsnotify.Chmod {
 		return // attributes only: a touch never makes a sidecar stale
 	}
-	name := filepath.Clean(ev.Name)
 	base := filepath.Base(name)
-	now := w.now()
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		w.mu.Lock()
 		wasDir := w.watched[name]
@@ -167,6 +170,23 @@ func (w *watcher) event(ctx context.Context, ev fsnotify.Event) {
 	w.poke()
 }
 
+// accessEvent queues a path whose readability may have changed, and says whether that is all
+// the event means: a change of permissions (Chmod: inotify's IN_ATTRIB) of a watched directory
+// or of a path the walk could not read, and anything else that happens to such a path (it was
+// removed, or replaced). The handler looks at it again (access); a Chmod of anything else is
+// ignored, as before (a touch never makes a sidecar stale). Costs a map look-up per event.
+func (w *watcher) accessEvent(name string, ev fsnotify.Event, now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	unreadable := w.unreadable[key(name)]
+	if !unreadable && (ev.Op != fsnotify.Chmod || !w.watched[name]) {
+		return false
+	}
+	w.q.touch(key(name), kindAccess, now, w.quiet)
+	w.poke()
+	return ev.Op == fsnotify.Chmod || unreadable
+}
+
 // enqueue marks a checkpoint or sidecar path dirty as of now.
 func (w *watcher) enqueue(p string, k sidecar.Kind, now time.Time) {
 	qk := kindSidecar
@@ -186,6 +206,17 @@ func (w *watcher) newDir(ctx context.Context, dir string) {
 	n := 0
 	err := sidecar.WalkDirs(ctx, []string{dir}, w.o.Exclude, func(p string, k sidecar.Kind, err error) {
 		if err != nil {
+			var loop *sidecar.LoopError
+			if !errors.As(err, &loop) {
+				// A path it cannot read (a directory without permission): the handler adds it to
+				// what the scan could not read.
+				w.mu.Lock()
+				w.q.touch(key(p), kindAccess, now, 0)
+				if pe := w.q.m[key(p)]; pe != nil { // nil: the queue overflowed, a rescan will find it
+					pe.err = err
+				}
+				w.mu.Unlock()
+			}
 			return
 		}
 		w.enqueue(p, k, now)

@@ -12,6 +12,7 @@ const (
 	kindCheckpoint kind = iota + 1 // a *.ckpt was created, written, renamed or removed
 	kindSidecar                    // a sidecar was created, written, renamed or removed
 	kindGone                       // a watched directory went away: forget what was under it
+	kindAccess                     // a directory's permissions changed, or an unreadable path changed: read it again
 )
 
 // pending is one dirty path: what it is, when it was last seen to change, and when to look.
@@ -20,6 +21,7 @@ type pending struct {
 	seen  time.Time // the last event (or the scan) that named it: the file was complete then, or later
 	due   time.Time // not before: the path has been quiet this long, or a retry's back-off
 	tries int       // incomplete checkpoint read so far
+	err   error     // kindAccess from a walk: what it met there
 }
 
 // queue is the set of dirty paths, not a list of events: a path written a thousand times is
@@ -47,7 +49,7 @@ func (q *queue) touch(path string, k kind, now time.Time, quiet time.Duration) {
 		p = &pending{kind: k}
 		q.m[path] = p
 	}
-	if k == kindGone {
+	if k == kindGone || k == kindAccess && p.kind != kindGone {
 		p.kind = k
 	}
 	p.seen, p.due, p.tries = now, now.Add(quiet), 0

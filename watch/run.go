@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -157,9 +159,12 @@ type watcher struct {
 	q        *queue
 	watched  map[string]bool // directories with a watch, cleaned paths
 	limitErr error           // the first watch-limit error while starting
+	// unreadable holds the keys of problems' paths (symlink loops aside), for the collector:
+	// an event on one of them is looked at again (access).
+	unreadable map[string]bool
 
 	items    map[string][]catalog.Item // by checkpoint (slash-separated), the last verdict
-	problems []catalog.Problem         // what the last full scan could not read
+	problems []catalog.Problem         // what the walk could not read: the last full scan's, kept current by access
 	ours     map[string]stamp          // sidecars just written by us: their events are not edits
 	covDirty bool
 	lastCov  time.Time
@@ -178,7 +183,7 @@ func newWatcher(paths []string, o Options) (*watcher, error) {
 	}
 	w := &watcher{o: o, paths: paths, log: o.Logger, obs: o.Observer, now: o.now,
 		quiet: o.Quiet, settle: o.Settle, wake: make(chan struct{}, 1),
-		watched: map[string]bool{}, items: map[string][]catalog.Item{}, ours: map[string]stamp{}}
+		watched: map[string]bool{}, items: map[string][]catalog.Item{}, ours: map[string]stamp{}, unreadable: map[string]bool{}}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -230,7 +235,7 @@ func (w *watcher) scan(ctx context.Context, onDir func(string)) error {
 		return err
 	}
 	clear(w.items)
-	w.problems = cov.Problems
+	w.setProblems(cov.Problems)
 	for _, p := range cov.Problems {
 		var loop *sidecar.LoopError
 		if errors.As(p.Err, &loop) {
@@ -305,6 +310,8 @@ func (w *watcher) handleDue(ctx context.Context) {
 			sidecars = append(sidecars, p)
 		case kindGone:
 			w.forgetUnder(p)
+		case kindAccess:
+			w.access(ctx, p, ps[i].err)
 		}
 	}
 	touched := map[string]bool{} // checkpoints whose verdict must be looked at again
@@ -582,6 +589,92 @@ func sameItems(a, b []catalog.Item) bool {
 		}
 	}
 	return true
+}
+
+// setProblems keeps what the walk could not read, sorted by path as the scan reports it, and
+// the set of those paths the collector looks events up in.
+func (w *watcher) setProblems(ps []catalog.Problem) {
+	sort.SliceStable(ps, func(i, j int) bool { return key(ps[i].Path) < key(ps[j].Path) })
+	w.problems = ps
+	w.mu.Lock()
+	clear(w.unreadable)
+	for _, p := range ps {
+		var loop *sidecar.LoopError
+		if !errors.As(p.Err, &loop) {
+			w.unreadable[key(p.Path)] = true
+		}
+	}
+	w.mu.Unlock()
+}
+
+// access looks again at a path whose readability may have changed: a watched directory whose
+// permissions changed, a path the walk could not read that changed, or one a walk of a new
+// directory could not read (walkErr). A directory that cannot be listed now is a problem, as
+// the scan would report it, and the verdicts under it are dropped (the scan would not see
+// them); one that can be listed again stops being one, and is walked as a new directory is
+// (watched, its files queued). A path that went away is no problem (unless it is a PATH
+// given: then it is one that does not exist). So the list of unreadable paths follows
+// events; a path whose parent is not watched (a PATH that did not exist at the start) is
+// looked at again only by a rescan.
+func (w *watcher) access(ctx context.Context, p string, walkErr error) {
+	native := filepath.FromSlash(p)
+	err := walkErr
+	if err == nil {
+		err = listable(native)
+	}
+	if errors.Is(err, fs.ErrNotExist) && !w.isRoot(p) {
+		err = nil // gone: nothing left to read
+	}
+	had := -1
+	for i, pr := range w.problems {
+		if key(pr.Path) == p {
+			had = i
+		}
+	}
+	switch {
+	case err == nil && had >= 0:
+		w.setProblems(slices.Delete(slices.Clone(w.problems), had, had+1))
+		w.covDirty = true
+		w.log.Info("readable again", "path", p)
+		if exists(native) {
+			w.newDir(ctx, native)
+		}
+	case err != nil && had < 0:
+		w.forgetUnder(p)
+		w.setProblems(append(slices.Clone(w.problems), catalog.Problem{Path: native, Err: err}))
+		w.covDirty = true
+		w.log.Error("cannot read", "path", p, "err", err.Error())
+	case err != nil:
+		ps := slices.Clone(w.problems)
+		ps[had].Err = err
+		w.setProblems(ps)
+	}
+}
+
+// listable says why the walk could not list p (nil when it can, or when p is not a directory).
+func listable(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.IsDir() {
+		return err
+	}
+	if _, err := f.ReadDir(1); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// isRoot says whether p is one of the PATHs watched.
+func (w *watcher) isRoot(p string) bool {
+	for _, r := range w.paths {
+		if key(r) == p {
+			return true
+		}
+	}
+	return false
 }
 
 // forgetUnder drops the verdicts under a directory that went away.
