@@ -15,6 +15,9 @@
 //     comments included, about six times faster, or a refusal (anchors, aliases, explicit
 //     tags, folded scalars) that sends the caller to yaml.v3. migrate writes with it.
 //
+// The PyYAML port and the emitter are translations of MIT-licensed code; NOTICE.md in this
+// directory carries their copyright and license notices, which must travel with them.
+//
 // The rest of this comment is about Parse.
 //
 // It promises exactness, not coverage: when Parse reports ok, the returned tree is
