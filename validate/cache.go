@@ -108,6 +108,7 @@ type Session struct {
 	v     *Validator
 	table *resultcache.Table
 	cache *Cache
+	dirs  *dirNames // CheckFile's listings: one per directory instead of an lstat per candidate name
 }
 
 // Session opens the table of scope (the command, e.g. "validate", and anything of the
@@ -121,12 +122,12 @@ type Session struct {
 func (v *Validator) Session(scope string, roots []string) *Session {
 	c := v.opts.Cache
 	if c == nil {
-		return &Session{v: v}
+		return &Session{v: v, dirs: newDirNames(false)}
 	}
 	wd, _ := os.Getwd()
 	t := c.rc.Table("validate/"+scope, RegistryDigest(v.reg), optionsFingerprint(v.opts), wd)
 	t.Cover(roots)
-	return &Session{v: v, table: t, cache: c}
+	return &Session{v: v, table: t, cache: c, dirs: newDirNames(false)}
 }
 
 // Close saves the table (when anything changed) and releases it. Trouble writing it is kept
@@ -147,7 +148,7 @@ func (s *Session) Close() {
 // unchanged. derive must depend on nothing but its arguments and what the scope names. It is not
 // called for a file that could not be read (a StatusError result).
 func (s *Session) CheckFile(name string, derive func(doc *Document, content *Result) []byte) (*Result, []byte) {
-	return s.check(name, nil, derive)
+	return s.check(name, s.dirs, derive)
 }
 
 func (s *Session) check(name string, dirs *dirNames, derive func(*Document, *Result) []byte) (*Result, []byte) {

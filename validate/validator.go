@@ -551,11 +551,42 @@ var ErrNotRegular = fsutil.ErrNotRegular
 // readSidecar reads one more byte than MaxFileSize, so Parse can tell the file is too large.
 func readSidecar(name string) ([]byte, error) { return fsutil.ReadFile(name, MaxFileSize) }
 
-// dirNames caches directory listings for one Run, so the neighbour checks of a file cost no
-// system calls beyond those of its directory's single listing.
+// dirNames caches directory listings for one Run (the walk hands over its own: no directory
+// is listed again) or one Session's CheckFile calls (listed on first need), so the neighbour
+// checks of a file cost no system calls beyond those of its directory's single listing.
 type dirNames struct {
 	mu   sync.Mutex
 	dirs map[string]map[string]fs.FileMode // name → its type bits (0: a regular file)
+	// run: the listing decides orphans (Run's rule: a checkpoint name in the directory). A
+	// session's lookups keep ValidateFile's rule (a checkpoint a stat finds) and only spare
+	// the lstat of each candidate name and the stat of a checkpoint listed as a regular file.
+	run bool
+}
+
+func newDirNames(run bool) *dirNames {
+	return &dirNames{dirs: map[string]map[string]fs.FileMode{}, run: run}
+}
+
+// walked reports whether the listing decides orphans (a Run's dirNames).
+func (d *dirNames) walked() bool { return d != nil && d.run }
+
+// put keeps dir's listing, handed over by the walk (from its goroutine: the map is built
+// there, not by the workers that read it).
+func (d *dirNames) put(dir string, entries []fs.DirEntry) {
+	names := make(map[string]fs.FileMode, len(entries))
+	for _, e := range entries {
+		names[e.Name()] = e.Type()
+	}
+	d.keep(dir, names)
+}
+
+func (d *dirNames) keep(dir string, names map[string]fs.FileMode) {
+	d.mu.Lock()
+	if len(d.dirs) > 256 { // bounded: a walk finishes a directory before the next
+		d.dirs = map[string]map[string]fs.FileMode{}
+	}
+	d.dirs[dir] = names
+	d.mu.Unlock()
 }
 
 // has reports whether dir holds name; nil receivers and unreadable directories fall back to lstat.
@@ -578,12 +609,7 @@ func (d *dirNames) list(dir string) listing {
 		for _, e := range entries {
 			names[e.Name()] = e.Type()
 		}
-		d.mu.Lock()
-		if len(d.dirs) > 256 { // bounded: a walk finishes a directory before the next
-			d.dirs = map[string]map[string]fs.FileMode{}
-		}
-		d.dirs[dir] = names
-		d.mu.Unlock()
+		d.keep(dir, names)
 	}
 	return listing{dir: dir, names: names}
 }
@@ -604,6 +630,15 @@ func (l listing) has(name string) bool {
 	return ok
 }
 
+// hasName is has for a name in bytes: with a listing, nothing is allocated.
+func (l listing) hasName(name []byte) bool {
+	if l.names == nil {
+		return l.has(string(name))
+	}
+	_, ok := l.names[string(name)]
+	return ok
+}
+
 // regular reports whether the listing shows name as a regular file (not a link): then it
 // exists, and a stat that follows links is not needed to know so. False when not listed.
 func (l listing) regular(name string) bool {
@@ -620,10 +655,18 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 	if kindOf == sidecar.KindSidecar {
 		var others []string
 		self := filepath.Clean(name)
-		for _, c := range sidecar.Candidates(ckptPath) {
-			if dirs != nil && !ls.has(filepath.Base(c)) {
-				continue // most candidates do not exist, and a listing's lookup says so cheaply
+		var buf [256]byte
+		ckptBase, selfBase := filepath.Base(ckptPath), filepath.Base(name)
+		for i := range sidecar.NumCandidates {
+			if dirs != nil {
+				// Most candidates do not exist, and a listing's lookup says so without building
+				// the name as a string; the file's own name is itself, not another sidecar.
+				b := sidecar.AppendCandidate(buf[:0], ckptBase, i)
+				if string(b) == selfBase || !ls.hasName(b) {
+					continue
+				}
 			}
+			c := string(sidecar.AppendCandidate(nil, ckptPath, i))
 			if k, _ := sidecar.Classify(c); k == sidecar.KindSidecar && filepath.Clean(c) != self && (dirs != nil || ls.has(filepath.Base(c))) {
 				others = append(others, filepath.ToSlash(c))
 			}
@@ -634,14 +677,15 @@ func (v *Validator) neighbours(name string, f facts, dirs *dirNames) []Finding {
 			out = append(out, ymlName(name, to))
 		}
 	}
-	if dirs != nil && !ls.has(filepath.Base(ckptPath)) {
+	if dirs.walked() && !ls.has(filepath.Base(ckptPath)) {
 		return append(out, orphan(name, f, ckptPath))
 	}
 	// With both fingerprint rules off, nothing the comparison could find would be reported:
 	// skip it, as --no-stale does (it may hash a checkpoint's pickle).
 	noStale := v.opts.NoStale || v.ruleOff("sidecar/stale", "checkpoint/unreadable")
 	if !f.parsed || noStale {
-		if dirs == nil {
+		// A regular file in the listing exists: only a link (or no listing) needs the stat.
+		if !dirs.walked() && !ls.regular(filepath.Base(ckptPath)) {
 			if _, err := os.Stat(ckptPath); errors.Is(err, fs.ErrNotExist) {
 				return append(out, orphan(name, f, ckptPath))
 			}
@@ -825,12 +869,14 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 		path string
 		err  error
 	}
-	dirs := &dirNames{dirs: map[string]map[string]fs.FileMode{}}
+	dirs := newDirNames(true)
 	session := v.Session("validate", roots)
 	defer session.Close()
 	produce := func(emit func([]entry)) {
 		var pending []entry
-		_ = sidecar.Walk(ctx, roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) { // a cancelled walk is ctx.Err(), returned below
+		// The walk hands over each directory's listing before its files: the neighbour checks
+		// read it instead of listing the directory again.
+		_ = sidecar.WalkListing(ctx, roots, v.opts.Exclude, func(p string, k sidecar.Kind, err error) { // a cancelled walk is ctx.Err(), returned below
 			if k == sidecar.KindCheckpoint && err == nil {
 				return
 			}
@@ -839,7 +885,7 @@ func (v *Validator) Run(ctx context.Context, roots []string, fn func(*Result)) e
 				emit(pending)
 				pending = nil
 			}
-		})
+		}, nil, dirs.put)
 		if len(pending) > 0 && ctx.Err() == nil {
 			emit(pending)
 		}

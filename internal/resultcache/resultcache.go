@@ -427,21 +427,26 @@ func isSet(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
 // file. Otherwise the caller reads the file and calls Confirm, then Put when Confirm misses.
 // The payload is read-only: it may be a view of the table.
 func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
-	p = &Probe{path: path, readAt: now().UnixNano()}
-	if t == nil {
+	pr := Probe{path: path, readAt: now().UnixNano()} // on the stack: a hit allocates no probe
+	miss := func() (*Probe, []byte, bool) {
+		p := new(Probe)
+		*p = pr
 		return p, nil, false
+	}
+	if t == nil {
+		return miss()
 	}
 	info, err := os.Stat(path)
 	if err != nil || !info.Mode().IsRegular() {
-		return p, nil, false // not cached: the caller reports what it finds
+		return miss() // not cached: the caller reports what it finds
 	}
-	p.sig, p.statOK = sigOf(info), true
+	pr.sig, pr.statOK = sigOf(info), true
 	r, i, ok := t.lookup(path)
 	if !ok {
-		return p, nil, false
+		return miss()
 	}
-	p.old, p.hasOld = r, true
-	hit = !r.racy && r.sig == p.sig
+	pr.old, pr.hasOld = r, true
+	hit = !r.racy && r.sig == pr.sig
 	t.mu.Lock()
 	mark(t.seen, i) // this run judges the path: the old record is kept below, or replaced
 	if hit && mark(t.kept, i) {
@@ -453,11 +458,16 @@ func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
 	}
 	t.mu.Unlock()
 	if !hit {
-		return p, nil, false
+		return miss()
 	}
-	p.settled = true
-	return p, r.payload, true
+	// Answered: Confirm and Put have nothing to do with this probe; the caller gets the shared
+	// settled one.
+	return settledProbe, r.payload, true
 }
+
+// settledProbe is what Check returns with a hit: Confirm and Put ignore a settled probe, and
+// nothing writes to one.
+var settledProbe = &Probe{settled: true}
 
 // Confirm reports the stored payload when src, the file's content read after Check, is the
 // content the record was made from (SHA-256), and stores the record again with the file's

@@ -122,14 +122,32 @@ func Path(ckptPath string, n Naming) string {
 // Candidates lists every sidecar name ckptPath may have, in order of preference:
 // the four YAML names, then the legacy JSON.
 func Candidates(ckptPath string) []string {
-	stem := strings.TrimSuffix(ckptPath, ckptExt)
-	return []string{
-		ckptPath + ".metadata.yaml",
-		stem + ".metadata.yaml",
-		ckptPath + ".metadata.yml",
-		stem + ".metadata.yml",
-		stem + jsonSuffix,
+	out := make([]string, NumCandidates)
+	for i := range out {
+		out[i] = string(AppendCandidate(nil, ckptPath, i))
 	}
+	return out
+}
+
+// NumCandidates is how many names Candidates gives.
+const NumCandidates = 5
+
+// candidateNames: the i-th candidate is the checkpoint path (or its stem, without .ckpt)
+// followed by a suffix.
+var candidateNames = [NumCandidates]struct {
+	stem   bool
+	suffix string
+}{{false, ".metadata.yaml"}, {true, ".metadata.yaml"}, {false, ".metadata.yml"}, {true, ".metadata.yml"}, {true, jsonSuffix}}
+
+// AppendCandidate appends Candidates(ckptPath)[i] to b, allocating nothing when b has room:
+// for callers that look names up in a directory listing (most candidates do not exist) and
+// build a string only for the ones that do. ckptPath may be a base name.
+func AppendCandidate(b []byte, ckptPath string, i int) []byte {
+	c := candidateNames[i]
+	if c.stem {
+		ckptPath = strings.TrimSuffix(ckptPath, ckptExt)
+	}
+	return append(append(b, ckptPath...), c.suffix...)
 }
 
 // ReadName is the name readers look for, for a sidecar named "X.metadata.yml" or

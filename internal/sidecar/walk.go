@@ -49,10 +49,11 @@ type WalkFunc func(path string, kind Kind, err error)
 // reports anyway, or that is named twice, is reported once. A link back to one of its own
 // ancestors is reported as a [*LoopError].
 //
-// Walk lists each directory twice: once to choose the directories (and links) it enters, once
-// to report their files in order. It keeps a record per directory entered, never per file, so
-// its memory does not grow with the number of files. When ctx is cancelled it stops, calls fn
-// no more, and returns ctx's error.
+// Walk lists each directory once, in the first pass, which chooses the directories (and links)
+// it enters and keeps the listing for the second, which reports their files in order. It keeps
+// a record per directory entered and, up to a bound (retainedEntries), its listing; beyond
+// the bound a directory is listed again by the second pass, so memory does not grow with the
+// number of files. When ctx is cancelled it stops, calls fn no more, and returns ctx's error.
 func Walk(ctx context.Context, roots []string, exclude []string, fn WalkFunc) error {
 	return WalkDirs(ctx, roots, exclude, fn, nil)
 }
@@ -63,7 +64,16 @@ func Walk(ctx context.Context, roots []string, exclude []string, fn WalkFunc) er
 // file created after the listing raises an event, one created before is listed, so none falls
 // between the two.
 func WalkDirs(ctx context.Context, roots []string, exclude []string, fn WalkFunc, onDir func(dir string)) error {
-	w := &walker{ctx: ctx, exclude: exclude, dirs: map[dirID]bool{}, rootFiles: map[fileKey]bool{}, onDir: onDir}
+	return WalkListing(ctx, roots, exclude, fn, onDir, nil)
+}
+
+// WalkListing is [WalkDirs] that also hands onListing (when not nil) the listing of each
+// directory whose files it reports (every entry, sorted by name, as os.ReadDir returns it:
+// excluded names and .git included), from the calling goroutine, just before the first of
+// those files goes to fn. The neighbour checks of a file read its directory's names: a caller
+// that keeps the listing needs no listing of its own. onListing must not modify entries.
+func WalkListing(ctx context.Context, roots []string, exclude []string, fn WalkFunc, onDir func(dir string), onListing func(dir string, entries []fs.DirEntry)) error {
+	w := &walker{ctx: ctx, exclude: exclude, dirs: map[dirID]bool{}, rootFiles: map[fileKey]bool{}, onDir: onDir, onListing: onListing}
 	sorted := append([]string(nil), roots...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		return filepath.ToSlash(filepath.Clean(sorted[i])) < filepath.ToSlash(filepath.Clean(sorted[j]))
@@ -152,7 +162,9 @@ func WalkDirs(ctx context.Context, roots []string, exclude []string, fn WalkFunc
 // dirRec is a directory the first pass entered, under the path it is reported by.
 type dirRec struct {
 	path     string
-	children []*node // the directories entered from it, and what its entries could not give
+	children []*node       // the directories entered from it, and what its entries could not give
+	entries  []fs.DirEntry // the first pass's listing, kept for the second (nil: list again)
+	kept     bool          // entries holds the listing
 }
 
 // node is one thing a directory (or the list of roots) holds for the second pass: a directory
@@ -246,43 +258,34 @@ func (w *walker) mergeOverlapping(nodes []*node, report func(found) bool) bool {
 	}
 }
 
-// files lists d again and reports its files and those of the directories entered from it, in
-// lexical order of their slash-separated paths.
+// files reports d's files and those of the directories entered from it, in lexical order of
+// their slash-separated paths, from the first pass's listing (or a new one, when the first pass
+// could not keep it).
 func (w *walker) files(d *dirRec, report func(found) bool) bool {
-	nodes := append([]*node(nil), d.children...)
-	entries, err := os.ReadDir(d.path)
-	if err != nil {
-		// Readable a moment ago: report it now as the first pass would have.
-		nodes = append(nodes, &node{item: found{path: d.path, kind: KindUnknown, err: describe(err)}})
-		entries = nil
+	nodes := make([]*node, 0, len(d.children)+len(d.entries))
+	nodes = append(nodes, d.children...)
+	entries, kept := d.entries, d.kept
+	d.entries = nil // reported once: let it go
+	if !kept {
+		var err error
+		entries, err = os.ReadDir(d.path)
+		if err != nil {
+			// Readable a moment ago: report it now as the first pass would have.
+			nodes = append(nodes, &node{item: found{path: d.path, kind: KindUnknown, err: describe(err)}})
+			entries = nil
+		}
 	}
+	if w.onListing != nil && (kept || entries != nil) {
+		w.onListing(filepath.Clean(d.path), entries)
+	}
+	files := make([]node, 0, len(entries)) // one allocation for the directory's files, not one each
 	for _, e := range entries {
-		name := e.Name()
-		p := filepath.Join(d.path, name)
-		if name == ".git" || w.excluded(p) {
-			continue
+		if c := w.classify(d.path, e, true); c.what == entryReport {
+			files = append(files, node{item: found{path: c.path, kind: c.kind, err: c.err}})
 		}
-		kind, interesting := Classify(name)
-		mode := e.Type()
-		if mode&fs.ModeSymlink != 0 {
-			target, err := os.Stat(p)
-			if err != nil {
-				if interesting {
-					nodes = append(nodes, &node{item: found{path: p, kind: kind, err: describe(err)}})
-				}
-				continue
-			}
-			if target.IsDir() && kind != KindCheckpoint {
-				continue // the first pass followed it, or not (then it is a child or nothing)
-			}
-			mode = target.Mode().Type()
-		}
-		if mode.IsDir() && kind != KindCheckpoint {
-			continue // entered by the first pass: a child
-		}
-		if interesting {
-			nodes = append(nodes, &node{item: found{path: p, kind: kind}})
-		}
+	}
+	for i := range files {
+		nodes = append(nodes, &files[i])
 	}
 	for _, n := range nodes {
 		n.setKey()
@@ -290,6 +293,95 @@ func (w *walker) files(d *dirRec, report func(found) bool) bool {
 	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].key < nodes[j].key })
 	return w.merge(nodes, report)
 }
+
+// entryWhat is what one directory entry is to the walk.
+type entryWhat uint8
+
+const (
+	entrySkip    entryWhat = iota // not the walk's business (.git, excluded, not a sidecar or checkpoint name)
+	entryReport                   // a file to report: a sidecar, legacy JSON or checkpoint (a sharded one too), maybe with an error
+	entrySubdir                   // a directory to enter
+	entryLinkDir                  // a link to a directory, followed once every real route is walked
+)
+
+// classified is one entry of a directory, classified.
+type classified struct {
+	what   entryWhat
+	path   string
+	kind   Kind
+	err    error       // entryReport: why the file cannot be read (a dangling or looping link)
+	target fs.FileInfo // entryLinkDir: the directory the link leads to
+}
+
+// classify decides what entry e of dir is: the one rule both passes apply (the first enters
+// subdirectories and queues links; the second reports files). The path of an entry is built
+// only when the rule needs it (exclusion, links, directories) or report asks for it (the
+// second pass): the first pass builds none for plain files.
+func (w *walker) classify(dir string, e fs.DirEntry, report bool) classified {
+	name := e.Name()
+	if name == ".git" {
+		return classified{}
+	}
+	mode := e.Type()
+	kind, interesting := Classify(name)
+	if !interesting && mode&(fs.ModeDir|fs.ModeSymlink) == 0 {
+		return classified{} // a plain file of no interest: not even a path to build
+	}
+	p := ""
+	if len(w.exclude) > 0 || mode&(fs.ModeDir|fs.ModeSymlink) != 0 || report {
+		p = w.join(dir, name)
+		if w.excluded(p) {
+			return classified{}
+		}
+	}
+	if mode&fs.ModeSymlink != 0 {
+		target, err := os.Stat(p)
+		if err != nil {
+			if interesting {
+				return classified{what: entryReport, path: p, kind: kind, err: describe(err)}
+			}
+			return classified{}
+		}
+		if target.IsDir() && kind != KindCheckpoint {
+			return classified{what: entryLinkDir, path: p, target: target}
+		}
+		mode = target.Mode().Type()
+	}
+	if mode.IsDir() && kind != KindCheckpoint {
+		return classified{what: entrySubdir, path: p}
+	}
+	// A directory named X.ckpt is a sharded (FSDP, DeepSpeed) checkpoint: reported, so callers
+	// can say it is unsupported instead of skipping it without a word.
+	if interesting {
+		return classified{what: entryReport, path: p, kind: kind}
+	}
+	return classified{}
+}
+
+// join is filepath.Join(dir, name) for a name read from dir's listing (no separator, never
+// "." or ".."): when dir is already clean, as every directory the walk enters below a root is,
+// the join needs no cleaning, which is most of Join's cost. Whether dir is clean is worked out
+// once for a run of entries of one directory.
+func (w *walker) join(dir, name string) string {
+	if dir != w.joinDir || w.joinDir == "" {
+		// A bare volume ("C:") joins as "C:x": Join itself handles it.
+		w.joinDir, w.joinClean = dir, dir != "" && filepath.Clean(dir) == dir && filepath.VolumeName(dir) != dir
+	}
+	switch {
+	case !w.joinClean:
+		return filepath.Join(dir, name)
+	case dir == ".":
+		return name
+	case os.IsPathSeparator(dir[len(dir)-1]):
+		return dir + name
+	}
+	return dir + string(filepath.Separator) + name
+}
+
+// retainedEntries bounds the directory entries the first pass keeps for the second (about
+// 100 bytes each with their names): a tree of up to ~16,000 sidecars beside their checkpoints
+// is listed once; beyond, directories are listed a second time, and memory stays flat.
+var retainedEntries = 1 << 15 // a var: tests lower it to walk the listing-again path
 
 // dirID identifies a directory however it is reached: device and inode where the system has
 // them, else the path with every link resolved.
@@ -332,6 +424,10 @@ type walker struct {
 	links     []link           // links to directories not followed yet
 	chain     []ancestor       // the directories above the one being walked
 	onDir     func(dir string)
+	onListing func(dir string, entries []fs.DirEntry)
+	retained  int // directory entries kept by the first pass for the second
+	joinDir   string
+	joinClean bool // joinDir is clean: join appends
 }
 
 func (w *walker) excluded(p string) bool {
@@ -420,46 +516,25 @@ func (w *walker) dir(dir string, info fs.FileInfo, parent *dirRec) (*dirRec, boo
 	}
 	w.chain = append(w.chain, ancestor{id, dir})
 	defer func() { w.chain = w.chain[:len(w.chain)-1] }()
+	if w.retained+len(entries) <= retainedEntries {
+		d.entries, d.kept = entries, true
+		w.retained += len(entries)
+	}
 	for _, e := range entries {
-		name := e.Name()
-		p := filepath.Join(dir, name)
-		if name == ".git" || w.excluded(p) {
-			continue
-		}
-		kind, interesting := Classify(name)
-		mode := e.Type()
-		if mode&fs.ModeSymlink != 0 {
-			target, err := os.Stat(p)
-			if err != nil {
-				if interesting {
-					w.file(id, name)
-				}
-				continue
-			}
-			if target.IsDir() && kind != KindCheckpoint {
-				// The chain is copied: w.chain's array is reused by the walk that goes on.
-				w.links = append(w.links, link{path: p, target: target, chain: append([]ancestor(nil), w.chain...), parent: d})
-				continue
-			}
-			mode = target.Mode().Type()
-		}
-		if mode.IsDir() && kind == KindCheckpoint {
-			// A directory named X.ckpt is a sharded (FSDP, DeepSpeed) checkpoint: report it,
-			// so callers can say it is unsupported instead of skipping it without a word.
-			w.file(id, name)
-			continue
-		}
-		if mode.IsDir() {
+		c := w.classify(dir, e, false)
+		switch c.what {
+		case entryReport:
+			w.file(id, e.Name())
+		case entryLinkDir:
+			// The chain is copied: w.chain's array is reused by the walk that goes on.
+			w.links = append(w.links, link{path: c.path, target: c.target, chain: append([]ancestor(nil), w.chain...), parent: d})
+		case entrySubdir:
 			sub, err := e.Info()
 			if err != nil {
-				d.children = append(d.children, &node{item: found{path: p, kind: KindUnknown, err: describe(err)}})
+				d.children = append(d.children, &node{item: found{path: c.path, kind: KindUnknown, err: describe(err)}})
 				continue
 			}
-			w.dir(p, sub, d)
-			continue
-		}
-		if interesting {
-			w.file(id, name)
+			w.dir(c.path, sub, d)
 		}
 	}
 	return d, true
