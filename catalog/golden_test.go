@@ -36,21 +36,30 @@ func TestStatusGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	empty, err := Status(context.Background(), []string{t.TempDir()}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		file   string
 		format string
 		o      WriteOptions
+		c      *Coverage // nil: the tree's
 	}{
 		{file: "status.table", format: "table"},
 		{file: "status-verbose.table", format: "table", o: WriteOptions{Verbose: true}},
 		{file: "status.json", format: "json"},
 		{file: "status.prom", format: "prometheus"},
 		{file: "status.html", format: "html"},
+		{file: "status-empty.json", format: "json", c: empty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
+			if tc.c == nil {
+				tc.c = c
+			}
 			var buf bytes.Buffer
-			if err := WriteStatus(&buf, c, tc.format, tc.o); err != nil {
+			if err := WriteStatus(&buf, tc.c, tc.format, tc.o); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, tc.file, buf.Bytes())

@@ -146,14 +146,26 @@ func listTable(w io.Writer, rs rows) error {
 func listJSON(w io.Writer, rs rows) error {
 	bw := bufio.NewWriter(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
 	fmt.Fprintf(bw, "{\n  \"format_version\": %d,\n  \"kind\": \"ckptmeta/list\",\n  \"count\": %d,\n  \"entries\": [", ListFormatVersion, rs.len())
+	if err := jsonElements(bw, rs, func(e *Entry) any { return e }); err != nil {
+		return err
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
+}
+
+// jsonElements streams the elements of a JSON array that stands one level into a document
+// indented by two spaces, as json.Encoder with SetIndent("", "  ") lays them out: each value
+// of vs, as value makes it, on lines of its own. The caller writes the "[" before and the
+// "]" after.
+func jsonElements[T any](bw *bufio.Writer, vs interface{ each(func(*T) error) error }, value func(*T) any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("    ", "  ")
 	n := 0
-	err := rs.each(func(e *Entry) error {
+	err := vs.each(func(v *T) error {
 		buf.Reset()
-		if err := enc.Encode(e); err != nil {
+		if err := enc.Encode(value(v)); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -164,14 +176,10 @@ func listJSON(w io.Writer, rs rows) error {
 		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
+	if err == nil && n > 0 {
 		bw.WriteString("\n  ")
 	}
-	bw.WriteString("]\n}\n")
-	return bw.Flush()
+	return err
 }
 
 // csvHeader names the CSV columns exactly as the JSON keys.

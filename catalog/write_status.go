@@ -214,33 +214,15 @@ func statusJSON(w io.Writer, c *Coverage, items statusItems) error {
 	bw := bufio.NewWriter(safetext.JSONWriter(w)) // exact names, nothing raw for a terminal
 	bw.Write(head)
 	bw.WriteString(`"items": [`)
-	var buf bytes.Buffer
-	ienc := json.NewEncoder(&buf)
-	ienc.SetIndent("    ", "  ")
-	ienc.SetEscapeHTML(false)
-	n := 0
-	err := items.each(func(it *Item) error {
+	err := jsonElements(bw, items, func(it *Item) any {
 		sc := it.Sidecars
 		if sc == nil {
 			sc = []string{}
 		}
-		buf.Reset()
-		if err := ienc.Encode(jsonItem{it.Experiment, it.Checkpoint, sc, it.State, it.Version, it.Reason}); err != nil {
-			return err
-		}
-		if n > 0 {
-			bw.WriteByte(',')
-		}
-		n++
-		bw.WriteString("\n    ")
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-		return nil
+		return jsonItem{it.Experiment, it.Checkpoint, sc, it.State, it.Version, it.Reason}
 	})
 	if err != nil {
 		return err
-	}
-	if n > 0 {
-		bw.WriteString("\n  ")
 	}
 	bw.WriteString("]")
 	bw.Write(tail)
