@@ -176,9 +176,13 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 		}
 		defer roots.Close()
 		o.roots = roots
-		dirs := make([]string, len(items))
-		for i, it := range items {
-			dirs[i] = filepath.Dir(it.path)
+		// Each directory once: the walk yields a directory's files together, and every
+		// directory costs RemoveTemps a resolution of its path (a dozen system calls).
+		var dirs []string
+		for _, it := range items {
+			if d := filepath.Dir(it.path); len(dirs) == 0 || dirs[len(dirs)-1] != d {
+				dirs = append(dirs, d)
+			}
 		}
 		// What a killed run left (sidecar and .bak temp names only).
 		roots.RemoveTemps(dirs, sidecar.IsTemp)
