@@ -109,7 +109,7 @@ func ListTo(ctx context.Context, paths []string, o ListOptions, w io.Writer, for
 	if err != nil {
 		return 0, err
 	}
-	st, err := newSortedScratch("", "ckptmeta-list-*.jsonl", entryOrder(keys))
+	st, err := newSortedScratch("", "ckptmeta-list-*", entryOrder(keys), encodeEntry, decodeEntry)
 	if err != nil {
 		return 0, err
 	}
@@ -265,6 +265,12 @@ func sidecarEntry(g *group, path string, v *validate.Session, reg *schemas.Regis
 // appendFields encodes what readFields reads, for the results cache.
 func appendFields(b []byte, e Entry) []byte {
 	var enc resultcache.Encoder
+	encodeFields(&enc, &e)
+	return append(b, enc.Bytes()...)
+}
+
+// encodeFields writes the fields readFields reads; decodeFields reads them back.
+func encodeFields(enc *resultcache.Encoder, e *Entry) {
 	for _, s := range []string{e.SchemaVersion, e.Experiment, e.RecordedPath, e.Created, e.Architecture, e.Encoder} {
 		enc.String(s)
 	}
@@ -280,7 +286,25 @@ func appendFields(b []byte, e Entry) []byte {
 			enc.Uint(math.Float64bits(*f))
 		}
 	}
-	return append(b, enc.Bytes()...)
+}
+
+// encodeEntry writes every field of e, exactly (a name that is not valid UTF-8 stays as it
+// is), for ListTo's scratch file; decodeEntry reads it back.
+func encodeEntry(enc *resultcache.Encoder, e *Entry) {
+	encodeFields(enc, e)
+	for _, s := range []string{e.Checkpoint, e.Sidecar, e.Source, e.Problem} {
+		enc.String(s)
+	}
+	enc.Bool(e.CheckpointPresent)
+}
+
+func decodeEntry(d *resultcache.Decoder) Entry {
+	e := decodeFields(d)
+	for _, s := range []*string{&e.Checkpoint, &e.Sidecar, &e.Source, &e.Problem} {
+		*s = d.String()
+	}
+	e.CheckpointPresent = d.Bool()
+	return e
 }
 
 // pickFields decodes the fields appendFields wrote: the first reading when withErrors,

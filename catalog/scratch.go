@@ -2,20 +2,22 @@ package catalog
 
 import (
 	"bufio"
-	"bytes"
 	"container/heap"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+
+	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 )
 
 // sortedScratch sorts values of any number in flat memory, for StatusTo (items) and ListTo
 // (rows): an external merge sort through one scratch file. Values are kept in memory a chunk
-// at a time (at most chunkItems of them, or chunkBytes of their JSON); a full chunk is sorted
-// (stably) and written to the file as one run of JSON lines; reading merges the runs, ties
+// at a time (at most chunkItems of them, or chunkBytes of their records); a full chunk is
+// sorted (stably) and written to the file as one run of records (a length, then what encode
+// wrote: exact, so a name that is not valid UTF-8 comes back as it was); reading merges the runs, ties
 // going to the earlier run, so the whole is a stable sort by cmp, as slices.SortStableFunc
 // would give. Memory is one chunk while values arrive and one buffered reader per run while
 // they are read (never more than fanIn: beyond that, runs are first merged into longer ones).
@@ -26,52 +28,54 @@ import (
 // (the open descriptor keeps it), so no exit path, not even a kill, leaves it behind;
 // elsewhere close removes it. Callers defer close.
 type sortedScratch[T any] struct {
-	cmp  func(a, b *T) int
-	lim  scratchLimits
-	f    *os.File
-	name string // removed by close when the file could not be unlinked while open
-	size int64  // bytes written so far: the end of the last run
-	runs []scratchRun
-	n    int // values added
+	cmp    func(a, b *T) int
+	encode func(*resultcache.Encoder, *T)
+	decode func(*resultcache.Decoder) T
+	lim    scratchLimits
+	f      *os.File
+	name   string // removed by close when the file could not be unlinked while open
+	w      *bufio.Writer
+	size   int64 // bytes written so far: the end of the last run
+	runs   []scratchRun
+	n      int // values added
 
-	chunk []T    // the values not yet written, in arrival order
-	lines []byte // their JSON lines, one after another
-	ends  []int  // where each value's line ends in lines
-	enc   *json.Encoder
-	buf   bytes.Buffer
-	last  T // the greatest value of the last run, when there is one
+	chunk []T                 // the values not yet written, in arrival order
+	recs  resultcache.Encoder // their records, one after another
+	ends  []int               // where each value's record ends in recs
+	last  T                   // the greatest value of the last run, when there is one
 	err   error
 }
 
-// scratchRun is a sorted stretch of the scratch file: JSON lines from off to end.
+// scratchRun is a sorted stretch of the scratch file: records from off to end.
 type scratchRun struct{ off, end int64 }
 
 // scratchLimits bound a sortedScratch's memory.
 type scratchLimits struct {
 	chunkItems int // values held before a run is written
-	chunkBytes int // bytes of their JSON held before a run is written
+	chunkBytes int // bytes of their records held before a run is written
 	fanIn      int // runs merged at once
 	readBuf    int // buffer of each run's reader
 }
 
-// scratchDefaults: a chunk of a few thousand list rows (about 400 bytes of JSON each, and as
-// much again as values) costs a couple of MB; 100,000 rows make about 40 runs, merged at once
-// through 40 readers of 8 KiB.
+// scratchDefaults: a chunk of 4,096 list rows (about 200 bytes of record each, and twice as
+// much as values) costs about 2.5 MB; 100,000 rows make 25 runs, merged at once through 25
+// readers of 8 KiB.
 var scratchDefaults = scratchLimits{chunkItems: 4096, chunkBytes: 1 << 20, fanIn: 64, readBuf: 8 << 10}
 
 // newSortedScratch creates the scratch file in dir ("" = os.TempDir), named after pattern
-// (see os.CreateTemp).
-func newSortedScratch[T any](dir, pattern string, cmp func(a, b *T) int) (*sortedScratch[T], error) {
+// (see os.CreateTemp). Values are ordered by cmp and stored as encode writes them; decode
+// reads one back.
+func newSortedScratch[T any](dir, pattern string, cmp func(a, b *T) int,
+	encode func(*resultcache.Encoder, *T), decode func(*resultcache.Decoder) T) (*sortedScratch[T], error) {
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: scratch file: %w", err)
 	}
-	s := &sortedScratch[T]{cmp: cmp, lim: scratchDefaults, f: f, name: f.Name()}
+	s := &sortedScratch[T]{cmp: cmp, encode: encode, decode: decode, lim: scratchDefaults, f: f, name: f.Name(),
+		w: bufio.NewWriterSize(f, 64<<10)}
 	if unlinkWhileOpen && os.Remove(f.Name()) == nil {
 		s.name = ""
 	}
-	s.enc = json.NewEncoder(&s.buf)
-	s.enc.SetEscapeHTML(false)
 	return s, nil
 }
 
@@ -83,22 +87,17 @@ func (s *sortedScratch[T]) close() {
 	}
 }
 
-// add keeps a copy of *v. The first error (encoding, writing the file) is kept; add does
-// nothing after it, and each returns it.
+// add keeps a copy of *v. The first error (writing the file) is kept; add does nothing
+// after it, and sort and each return it.
 func (s *sortedScratch[T]) add(v *T) {
 	if s.err != nil {
 		return
 	}
-	s.buf.Reset()
-	if err := s.enc.Encode(v); err != nil {
-		s.err = fmt.Errorf("catalog: %w", err)
-		return
-	}
+	s.encode(&s.recs, v)
 	s.chunk = append(s.chunk, *v)
-	s.lines = append(s.lines, s.buf.Bytes()...)
-	s.ends = append(s.ends, len(s.lines))
+	s.ends = append(s.ends, len(s.recs.Bytes()))
 	s.n++
-	if len(s.chunk) >= s.lim.chunkItems || len(s.lines) >= s.lim.chunkBytes {
+	if len(s.chunk) >= s.lim.chunkItems || len(s.recs.Bytes()) >= s.lim.chunkBytes {
 		s.err = s.flush()
 	}
 }
@@ -117,18 +116,22 @@ func (s *sortedScratch[T]) flush() error {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return s.cmp(&s.chunk[a], &s.chunk[b]) })
-	w := bufio.NewWriterSize(s.f, 64<<10)
+	recs, n := s.recs.Bytes(), 0
+	var head []byte
 	for _, i := range order {
 		start := 0
 		if i > 0 {
 			start = s.ends[i-1]
 		}
-		w.Write(s.lines[start:s.ends[i]])
+		head = binary.AppendUvarint(head[:0], uint64(s.ends[i]-start)) // the record's length
+		s.w.Write(head)
+		s.w.Write(recs[start:s.ends[i]])
+		n += len(head) + s.ends[i] - start
 	}
-	if err := w.Flush(); err != nil {
+	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("catalog: scratch file: %w", err)
 	}
-	end := s.size + int64(len(s.lines))
+	end := s.size + int64(n)
 	if len(s.runs) > 0 && s.cmp(&s.last, &s.chunk[order[0]]) <= 0 {
 		s.runs[len(s.runs)-1].end = end
 	} else {
@@ -137,7 +140,7 @@ func (s *sortedScratch[T]) flush() error {
 	s.size = end
 	s.last = s.chunk[order[len(order)-1]]
 	clear(s.chunk) // let the values go
-	s.chunk, s.lines, s.ends = s.chunk[:0], s.lines[:0], s.ends[:0]
+	s.chunk, s.recs, s.ends = s.chunk[:0], resultcache.Encoder{}, s.ends[:0]
 	return nil
 }
 
@@ -176,15 +179,14 @@ func (s *sortedScratch[T]) mergeRuns() error {
 			merged = append(merged, group[0])
 			continue
 		}
-		w := bufio.NewWriterSize(s.f, 64<<10)
 		start := s.size
-		err := s.merge(group, func(line []byte, _ *T) error {
-			n, err := w.Write(line)
+		err := s.merge(group, func(rec []byte, _ *T) error {
+			n, err := s.w.Write(rec)
 			s.size += int64(n)
 			return err
 		})
 		if err == nil {
-			err = w.Flush()
+			err = s.w.Flush()
 		}
 		if err != nil {
 			return fmt.Errorf("catalog: scratch file: %w", err)
@@ -195,12 +197,13 @@ func (s *sortedScratch[T]) mergeRuns() error {
 	return nil
 }
 
-// merge reads runs at once and calls fn with each line and its value in order: the least
-// value first, of equal ones the one of the earlier run.
-func (s *sortedScratch[T]) merge(runs []scratchRun, fn func(line []byte, v *T) error) error {
+// merge reads runs at once and calls fn with each record (length included) and its value in
+// order: the least value first, of equal ones the one of the earlier run.
+func (s *sortedScratch[T]) merge(runs []scratchRun, fn func(rec []byte, v *T) error) error {
 	h := &runHeap[T]{cmp: s.cmp}
 	for i, r := range runs {
-		c := &runCursor[T]{run: i, r: bufio.NewReaderSize(io.NewSectionReader(s.f, r.off, r.end-r.off), s.lim.readBuf)}
+		c := &runCursor[T]{run: i, decode: s.decode,
+			r: bufio.NewReaderSize(io.NewSectionReader(s.f, r.off, r.end-r.off), s.lim.readBuf)}
 		ok, err := c.next()
 		if err != nil {
 			return err
@@ -212,7 +215,7 @@ func (s *sortedScratch[T]) merge(runs []scratchRun, fn func(line []byte, v *T) e
 	heap.Init(h)
 	for len(h.cs) > 0 {
 		c := h.cs[0]
-		if err := fn(c.line, &c.v); err != nil {
+		if err := fn(c.rec, &c.v); err != nil {
 			return err
 		}
 		ok, err := c.next()
@@ -228,39 +231,44 @@ func (s *sortedScratch[T]) merge(runs []scratchRun, fn func(line []byte, v *T) e
 	return nil
 }
 
-// runCursor reads one run: line is the current value's JSON line, v the value.
+// runCursor reads one run: rec is the current value's record, v the value.
 type runCursor[T any] struct {
-	run  int
-	r    *bufio.Reader
-	line []byte
-	long []byte // holds a line longer than r's buffer
-	v    T
+	run    int
+	r      *bufio.Reader
+	decode func(*resultcache.Decoder) T
+	rec    []byte
+	v      T
 }
 
 // next reads the following value; false at the end of the run.
 func (c *runCursor[T]) next() (bool, error) {
-	line, err := c.r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		c.long = append(c.long[:0], line...)
-		for errors.Is(err, bufio.ErrBufferFull) {
-			line, err = c.r.ReadSlice('\n')
-			c.long = append(c.long, line...)
-		}
-		line = c.long
-	}
-	if err == io.EOF && len(line) == 0 {
+	n, err := binary.ReadUvarint(c.r)
+	if err == io.EOF {
 		return false, nil
+	}
+	if err == nil && n > maxRecord {
+		err = fmt.Errorf("record of %d bytes", n)
+	}
+	var head int
+	if err == nil {
+		c.rec = binary.AppendUvarint(c.rec[:0], n)
+		head = len(c.rec)
+		c.rec = slices.Grow(c.rec, int(n))[:head+int(n)]
+		_, err = io.ReadFull(c.r, c.rec[head:])
 	}
 	if err != nil {
 		return false, fmt.Errorf("catalog: scratch file: %w", err)
 	}
-	var v T // a zero value: decoding into the last one would write through its pointers
-	if err := json.Unmarshal(line, &v); err != nil {
-		return false, fmt.Errorf("catalog: scratch file: %w", err)
+	d := resultcache.NewDecoder(c.rec[head:])
+	c.v = c.decode(d) // a new value: fn may keep its strings
+	if !d.Done() {
+		return false, errors.New("catalog: scratch file: a record does not decode")
 	}
-	c.line, c.v = line, v
 	return true, nil
 }
+
+// maxRecord bounds a record read back (ours are well under a megabyte).
+const maxRecord = 1 << 30
 
 // runHeap orders the cursors by their values, then by run.
 type runHeap[T any] struct {

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 )
 
 // testLimits are the scratch limits the catalog tests run with: the defaults, and ones so
@@ -39,6 +41,30 @@ type scratchValue struct {
 
 func compareScratchValues(a, b *scratchValue) int { return a.Key - b.Key }
 
+func encodeScratchValue(enc *resultcache.Encoder, v *scratchValue) {
+	enc.Int(int64(v.Key))
+	enc.Int(int64(v.Seq))
+	enc.String(v.Text)
+	enc.Bool(v.Ptr != nil)
+	if v.Ptr != nil {
+		enc.Uint(math.Float64bits(*v.Ptr))
+	}
+}
+
+func decodeScratchValue(d *resultcache.Decoder) (v scratchValue) {
+	v.Key, v.Seq, v.Text = int(d.Int()), int(d.Int()), d.String()
+	if d.Bool() {
+		f := math.Float64frombits(d.Uint())
+		v.Ptr = &f
+	}
+	return v
+}
+
+// newScratchValues is a store of scratchValues in dir.
+func newScratchValues(dir string) (*sortedScratch[scratchValue], error) {
+	return newSortedScratch(dir, "ckptmeta-test-*", compareScratchValues, encodeScratchValue, decodeScratchValue)
+}
+
 // TestSortedScratchSortsStably: whatever the limits (one value a chunk, chunks bounded by
 // bytes, fan-in 2 so that runs are merged level by level, readers smaller than a line), the
 // store reads back exactly what sort.SliceStable makes of the values, twice running.
@@ -56,14 +82,14 @@ func TestSortedScratchSortsStably(t *testing.T) {
 				var in []scratchValue
 				for i := range n {
 					f := float64(i) / 3
-					v := scratchValue{Key: rng.IntN(keys), Seq: i, Text: strings.Repeat("é\n\"", rng.IntN(20))}
+					v := scratchValue{Key: rng.IntN(keys), Seq: i, Text: strings.Repeat("é\n\"\xff\x00", rng.IntN(20))}
 					if i%2 == 0 {
 						v.Ptr = &f
 					}
 					in = append(in, v)
 				}
 				name := fmt.Sprintf("%+v, %d values, %d keys", lim, n, keys)
-				s := newTestScratch(t, lim, compareScratchValues)
+				s := newTestScratch(t, lim)
 				for i := range in {
 					s.add(&in[i])
 				}
@@ -96,10 +122,10 @@ func equalScratchValues(a, b []scratchValue) bool {
 	})
 }
 
-func newTestScratch[T any](t *testing.T, lim scratchLimits, cmp func(a, b *T) int) *sortedScratch[T] {
+func newTestScratch(t *testing.T, lim scratchLimits) *sortedScratch[scratchValue] {
 	t.Helper()
 	setScratchLimits(t, lim)
-	s, err := newSortedScratch(t.TempDir(), "ckptmeta-test-*.jsonl", cmp)
+	s, err := newScratchValues(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +137,7 @@ func newTestScratch[T any](t *testing.T, lim scratchLimits, cmp func(a, b *T) in
 // starts a second run.
 func TestSortedScratchInOrderIsOneRun(t *testing.T) {
 	lim := scratchLimits{chunkItems: 5, chunkBytes: 1 << 20, fanIn: 64, readBuf: 16}
-	s := newTestScratch(t, lim, compareScratchValues)
+	s := newTestScratch(t, lim)
 	defer s.close()
 	for i := range 20 {
 		s.add(&scratchValue{Key: i / 3, Seq: i})
@@ -122,7 +148,7 @@ func TestSortedScratchInOrderIsOneRun(t *testing.T) {
 	if len(s.runs) != 1 {
 		t.Errorf("in order: %d runs, want 1", len(s.runs))
 	}
-	s2 := newTestScratch(t, lim, compareScratchValues)
+	s2 := newTestScratch(t, lim)
 	defer s2.close()
 	for i := range 20 {
 		s2.add(&scratchValue{Key: (i + 10) % 20, Seq: i})
@@ -144,7 +170,8 @@ func TestSortedScratchInOrderIsOneRun(t *testing.T) {
 
 // TestSortedScratchFileIsRemoved: the scratch file is made in the directory asked for
 // (os.TempDir by default), is unlinked while open where the system allows it, and is gone
-// after close, whether the store was used, failed to encode a value, or failed to write.
+// after close, whether the store was used, failed to write, or read back a record it could
+// not decode.
 func TestSortedScratchFileIsRemoved(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -157,12 +184,12 @@ func TestSortedScratchFileIsRemoved(t *testing.T) {
 				s.add(&scratchValue{Key: 10 - i})
 			}
 		}, ""},
-		{"value not encodable", func(s *sortedScratch[scratchValue]) {
-			nan := math.NaN()
-			s.add(&scratchValue{Key: 1})
-			s.add(&scratchValue{Key: 2, Ptr: &nan})
-			s.add(&scratchValue{Key: 3})
-		}, "catalog: json: unsupported value: NaN"},
+		{"record does not decode", func(s *sortedScratch[scratchValue]) {
+			for i := range 10 {
+				s.add(&scratchValue{Key: i, Text: "x"})
+			}
+			s.decode = func(d *resultcache.Decoder) scratchValue { return scratchValue{Key: int(d.Int())} }
+		}, "catalog: scratch file: a record does not decode"},
 		{"file not writable", func(s *sortedScratch[scratchValue]) {
 			s.f.Close() // every write fails from here on
 			for i := range 10 {
@@ -171,7 +198,7 @@ func TestSortedScratchFileIsRemoved(t *testing.T) {
 		}, "catalog: scratch file: "},
 	} {
 		setScratchLimits(t, scratchLimits{chunkItems: 2, chunkBytes: 1 << 20, fanIn: 2, readBuf: 16})
-		s, err := newSortedScratch(dir, "ckptmeta-test-*.jsonl", compareScratchValues)
+		s, err := newScratchValues(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,12 +210,14 @@ func TestSortedScratchFileIsRemoved(t *testing.T) {
 		}
 		tc.use(s)
 		err = s.sort()
-		if eachErr := s.each(func(*scratchValue) error { return nil }); !errors.Is(eachErr, err) {
+		if eachErr := s.each(func(*scratchValue) error { return nil }); err == nil {
+			err = eachErr
+		} else if !errors.Is(eachErr, err) {
 			t.Errorf("%s: each returned %v after sort's %v", tc.name, eachErr, err)
 		}
 		s.close()
 		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.wantErr)) {
-			t.Errorf("%s: sort: %v, want %q", tc.name, err, tc.wantErr)
+			t.Errorf("%s: sort, then each: %v, want %q", tc.name, err, tc.wantErr)
 		}
 		if left := readDir(t, dir); len(left) != 0 {
 			t.Errorf("%s: left behind %v", tc.name, left)
@@ -196,7 +225,7 @@ func TestSortedScratchFileIsRemoved(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	setTempDir(t, tmp)
-	s, err := newSortedScratch("", "ckptmeta-test-*.jsonl", compareScratchValues)
+	s, err := newScratchValues("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,5 +396,54 @@ func statusToWritesWhatWriteStatusWrites(t *testing.T, root string) {
 	}
 	if _, err := StatusTo(context.Background(), []string{root}, StatusOptions{}, &bytes.Buffer{}, "yaml", WriteOptions{}); err == nil {
 		t.Error("StatusTo accepted format yaml")
+	}
+}
+
+// TestScratchKeepsNamesExactly: a name that is not valid UTF-8 comes back from the scratch
+// file as it went in, so StatusTo and ListTo write what WriteStatus and WriteList write for
+// it (the text formats render its bytes as \xff, as everywhere else; a JSON round trip would
+// have made them U+FFFD).
+func TestScratchKeepsNamesExactly(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"a\xffb.ckpt", "c\x1bd.ckpt", "e\u202ef.ckpt"} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(fakeCkpt), 0o644); err != nil {
+			t.Skipf("this file system takes no such name: %v", err)
+		}
+	}
+	c, err := Status(context.Background(), []string{root}, StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"table", "json", "html"} {
+		var want, got bytes.Buffer
+		o := WriteOptions{Verbose: true}
+		if err := WriteStatus(&want, c, format, o); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := StatusTo(context.Background(), []string{root}, StatusOptions{}, &got, format, o); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("status %s: StatusTo wrote\n%s\nWriteStatus wrote\n%s", format, got.String(), want.String())
+		}
+		if format == "table" && !strings.Contains(got.String(), `a\xffb.ckpt`) {
+			t.Errorf("status table: no a\\xffb.ckpt in\n%s", got.String())
+		}
+	}
+	es, err := List(context.Background(), []string{root}, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range ListFormats() {
+		var want, got bytes.Buffer
+		if err := WriteList(&want, es, format); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ListTo(context.Background(), []string{root}, ListOptions{}, &got, format); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("list %s: ListTo wrote\n%s\nWriteList wrote\n%s", format, got.String(), want.String())
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ckptmeta/ckptmeta/internal/fsutil"
+	"github.com/ckptmeta/ckptmeta/internal/resultcache"
 
 	"github.com/ckptmeta/ckptmeta/internal/sidecar"
 	"github.com/ckptmeta/ckptmeta/schemas"
@@ -188,7 +189,7 @@ func StatusTo(ctx context.Context, paths []string, o StatusOptions, w io.Writer,
 	if !slices.Contains(StatusFormats(), format) && format != "" {
 		return nil, &FormatError{Format: format, Known: StatusFormats()}
 	}
-	st, err := newSortedScratch("", "ckptmeta-status-*.jsonl", compareItems)
+	st, err := newSortedScratch("", "ckptmeta-status-*", compareItems, encodeItem, decodeItem)
 	if err != nil {
 		return nil, err
 	}
@@ -248,6 +249,39 @@ func Summarize(latest string, items []Item, problems []Problem) *Coverage {
 	sort.SliceStable(items, func(i, j int) bool { return compareItems(&items[i], &items[j]) < 0 })
 	c.Items = items
 	return c
+}
+
+// encodeItem writes every field of it, exactly (a name that is not valid UTF-8 stays as it
+// is), for StatusTo's scratch file; decodeItem reads it back.
+func encodeItem(enc *resultcache.Encoder, it *Item) {
+	for _, s := range []string{it.Experiment, it.Checkpoint, string(it.State), it.Version, it.Reason} {
+		enc.String(s)
+	}
+	enc.Bool(it.Sidecars != nil)
+	enc.Uint(uint64(len(it.Sidecars)))
+	for _, s := range it.Sidecars {
+		enc.String(s)
+	}
+}
+
+func decodeItem(d *resultcache.Decoder) Item {
+	var it Item
+	var state string
+	for _, s := range []*string{&it.Experiment, &it.Checkpoint, &state, &it.Version, &it.Reason} {
+		*s = d.String()
+	}
+	it.State = State(state)
+	if d.Bool() {
+		n := d.Uint()
+		it.Sidecars = make([]string, 0, min(n, 1<<10)) // n is ours, but a bad file must not allocate at will
+		for range n {
+			if !d.OK() {
+				break
+			}
+			it.Sidecars = append(it.Sidecars, d.String())
+		}
+	}
+	return it
 }
 
 // compareItems is the order of Coverage.Items: by checkpoint path, then first sidecar.
