@@ -41,6 +41,22 @@ type Document struct {
 // Parse never touches the file system.
 func Parse(path string, src []byte) (*Document, []Finding) { return parseIn(path, src, nil) }
 
+// Arena is memory that [ParseIn] carves documents' trees from and keeps for the next parse:
+// a caller that parses many files one after another allocates (and collects) the bulk of a
+// tree's memory once. The zero Arena is ready to use; it is not safe for concurrent use.
+type Arena struct{ a pyyaml.Arena }
+
+// ParseIn is [Parse] with the document's tree (File, Root and every node under them) carved
+// from arena; nil is fresh memory, as Parse. Parsing into arena again overwrites that tree,
+// so the caller must be done with it, and keep no node of it, by then. Value, and the strings
+// in the tree, do not live in arena.
+func ParseIn(path string, src []byte, arena *Arena) (*Document, []Finding) {
+	if arena == nil {
+		return parseIn(path, src, nil)
+	}
+	return parseIn(path, src, &arena.a)
+}
+
 // parseIn is Parse that carves the tree from arena when the fast path reads the file (nil:
 // fresh memory); see [pyyaml.ParseIn] for what the caller then promises.
 func parseIn(path string, src []byte, arena *pyyaml.Arena) (*Document, []Finding) {
