@@ -76,6 +76,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -154,7 +155,16 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 	if err != nil {
 		return nil, err
 	}
-	doc, findings := validate.Parse(name, src)
+	// The input's tree is edited and encoded, the output's only read: both are done with
+	// when this returns (a Migrated holds bytes and strings, no node), so their memory is
+	// kept for the next file.
+	arenas := parseArenas.Get().(*[2]validate.Arena)
+	defer parseArenas.Put(arenas)
+	in, outArena := &arenas[0], &arenas[1]
+	if freshParse {
+		in, outArena = nil, nil
+	}
+	doc, findings := validate.ParseIn(name, src, in)
 	if perr := broken(name, doc, findings); perr != nil {
 		return nil, perr
 	}
@@ -259,7 +269,7 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 		to = target
 	}
 	if !bytes.Equal(out, src) {
-		res, err := checkOutput(name, out)
+		res, err := checkOutput(name, out, outArena)
 		if err != nil {
 			// Not checked again: what validate would refuse as YAML is refused whatever
 			// the steps did, and a file at the node budget must not be migrated twice.
@@ -282,6 +292,13 @@ func (c *Chain) migrate(name string, src []byte, o Options) (m *Migrated, err er
 	return &Migrated{From: from, To: to, Steps: applied, Changed: !bytes.Equal(out, src), Data: out, JSON: isJSON, Fixes: fixes,
 		recPtr: recPtr, rec: rec}, nil
 }
+
+// parseArenas keep, per worker, the memory of the two trees a migration parses (the input
+// and the output): most of a file's allocations otherwise.
+var parseArenas = sync.Pool{New: func() any { return new([2]validate.Arena) }}
+
+// freshParse makes migrate parse into fresh memory (tests compare both ways).
+var freshParse = false
 
 // repoint corrects a misplaced sidecar (validate's sidecar/misplaced): when the file sits
 // beside a checkpoint (o.beside) that its recorded checkpoint path does not name, the path
@@ -425,11 +442,11 @@ func broken(name string, doc *validate.Document, findings []validate.Finding) er
 // file over validate.MaxFileSize (a migration adds provenance and quoting, so a file just
 // under the limit can cross it), or anything PyYAML or a ckptmeta limit would refuse.
 // It returns the document as validate reads it, for the schema check of the result.
-func checkOutput(name string, out []byte) (*validate.Document, error) {
+func checkOutput(name string, out []byte, arena *validate.Arena) (*validate.Document, error) {
 	if len(out) > validate.MaxFileSize {
 		return nil, &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would be %d bytes, over the %d bytes validate reads", len(out), validate.MaxFileSize)}
 	}
-	doc, findings := validate.Parse(name, out)
+	doc, findings := validate.ParseIn(name, out, arena)
 	for _, f := range findings {
 		if f.Severity == validate.SeverityError && structural[f.Rule] {
 			return nil, &OutputError{Path: name, Msg: fmt.Sprintf("the migrated file would not pass validate: line %d: %s [%s]", f.Line, f.Message, f.Rule)}
