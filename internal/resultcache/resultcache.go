@@ -51,6 +51,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -375,7 +376,7 @@ func (t *Table) lookup(path string) (record, int, bool) {
 		t.readWhole()
 	}
 	h := pathHash(path)
-	i := sort.Search(len(t.oldIdx), func(i int) bool { return t.oldIdx[i].hash >= h })
+	i := t.first(h)
 	for ; i < len(t.oldIdx) && t.oldIdx[i].hash == h; i++ {
 		buf, ok := t.oldRecord(t.oldIdx[i])
 		if !ok {
@@ -396,6 +397,51 @@ type record struct {
 	racy    bool
 	sum     [sha256.Size]byte
 	payload []byte
+}
+
+// first is the index of the first old record whose path hash is at least h. The hashes are
+// FNV-1a, spread evenly over 64 bits, so an interpolation step lands within a few entries of
+// the answer: two or three index entries are read instead of a binary search's log2(n) (each
+// a cache miss in a large index).
+func (t *Table) first(h uint64) int {
+	idx := t.oldIdx
+	lo, hi := 0, len(idx) // the answer is in [lo, hi]
+	const w = 8           // half the window around a guess
+	for hi-lo > 4*w {
+		lh, hh := idx[lo].hash, idx[hi-1].hash
+		if h <= lh {
+			return lo
+		}
+		if h > hh {
+			return hi
+		}
+		// Interpolate between idx[lo] and idx[hi-1] (128-bit product: no overflow; q < hi-1-lo
+		// since lh < h <= hh).
+		hi64, lo64 := bits.Mul64(h-lh, uint64(hi-1-lo))
+		q, _ := bits.Div64(hi64, lo64, hh-lh)
+		m := lo + int(q)
+		a, b := max(lo, m-w), min(hi, m+w+1)
+		switch {
+		case a > lo && idx[a-1].hash >= h:
+			hi = a // the guess overshot
+		case b < hi && idx[b-1].hash < h:
+			lo = b // the guess fell short
+		default:
+			lo, hi = a, b // in the window: done below
+			continue
+		}
+		// A missed guess (hashes unevenly spread) is followed by a bisection, so the search
+		// never takes more than twice binary search's steps.
+		if mid := lo + (hi-lo)/2; idx[mid].hash < h {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for lo < hi && idx[lo].hash < h {
+		lo++
+	}
+	return lo
 }
 
 // Probe is what Check learnt about one file, for Confirm and Put.
@@ -436,11 +482,11 @@ func (t *Table) Check(path string) (p *Probe, payload []byte, hit bool) {
 	if t == nil {
 		return miss()
 	}
-	info, err := os.Stat(path)
-	if err != nil || !info.Mode().IsRegular() {
+	sg, regular, err := statPath(path)
+	if err != nil || !regular {
 		return miss() // not cached: the caller reports what it finds
 	}
-	pr.sig, pr.statOK = sigOf(info), true
+	pr.sig, pr.statOK = sg, true
 	r, i, ok := t.lookup(path)
 	if !ok {
 		return miss()

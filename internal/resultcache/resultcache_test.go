@@ -3,8 +3,11 @@ package resultcache
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -515,4 +518,69 @@ func TestWholeTableRead(t *testing.T) {
 		}
 	}
 	closeTable(t, tb)
+}
+
+// TestStatPathIsSigOfStat: the allocation-free stat gives the very signature os.Stat does
+// (records written by either are the same), and tells regular files from the rest.
+func TestStatPathIsSigOfStat(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.yaml")
+	write(t, p, "content")
+	for _, path := range []string{p, dir} {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, regular, err := statPath(path)
+		if err != nil || s != sigOf(info) || regular != info.Mode().IsRegular() {
+			t.Errorf("%s: statPath %+v %v %v, os.Stat %+v %v", path, s, regular, err, sigOf(info), info.Mode().IsRegular())
+		}
+	}
+	if _, _, err := statPath(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing file stats")
+	}
+}
+
+// TestFirstIsSortSearch: the interpolation search gives sort.Search's answer on every kind of
+// index: empty, tiny, evenly spread, clustered, duplicated hashes, and hashes at the extremes.
+func TestFirstIsSortSearch(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for round := range 2000 {
+		n := rng.Intn(300)
+		if round%50 == 0 {
+			n = 20000
+		}
+		idx := make([]entry, n)
+		for i := range idx {
+			switch round % 4 {
+			case 0:
+				idx[i].hash = rng.Uint64()
+			case 1:
+				idx[i].hash = rng.Uint64() >> 60 // many duplicates
+			case 2:
+				idx[i].hash = uint64(rng.Intn(3)) * (math.MaxUint64 / 2) // extremes
+			case 3:
+				idx[i].hash = rng.Uint64()>>1 | uint64(i%2)<<63
+			}
+		}
+		sort.Slice(idx, func(i, j int) bool { return idx[i].hash < idx[j].hash })
+		tb := &Table{oldIdx: idx}
+		probes := []uint64{0, 1, math.MaxUint64, math.MaxUint64 - 1, rng.Uint64()}
+		for _, e := range idx[:min(len(idx), 20)] {
+			probes = append(probes, e.hash, e.hash-1, e.hash+1)
+		}
+		for range 50 {
+			if n > 0 {
+				e := idx[rng.Intn(n)]
+				probes = append(probes, e.hash, e.hash-1, e.hash+1)
+			}
+			probes = append(probes, rng.Uint64())
+		}
+		for _, h := range probes {
+			want := sort.Search(n, func(i int) bool { return idx[i].hash >= h })
+			if got := tb.first(h); got != want {
+				t.Fatalf("round %d, n %d, hash %x: first %d, sort.Search %d", round, n, h, got, want)
+			}
+		}
+	}
 }
