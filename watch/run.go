@@ -206,7 +206,7 @@ func newWatcher(paths []string, o Options) (*watcher, error) {
 	}
 	o.Generate.Registry = o.Registry
 	w.o = o
-	w.valid = validate.New(o.Registry, validate.Options{})
+	w.valid = validate.New(o.Registry, validate.Options{Rules: o.Rules})
 	w.latest = o.Registry.Latest().Version
 	w.chain = migrate.Default()
 	if o.Migrate {
@@ -230,7 +230,7 @@ func (w *watcher) scan(ctx context.Context, onDir func(string)) error {
 	w.mu.Lock()
 	w.q.reset()
 	w.mu.Unlock()
-	cov, err := catalog.Status(ctx, w.paths, catalog.StatusOptions{Exclude: w.o.Exclude, Jobs: w.o.Jobs, OnDir: onDir, Registry: w.o.Registry})
+	cov, err := catalog.Status(ctx, w.paths, w.statusOptions(onDir))
 	if err != nil {
 		return err
 	}
@@ -264,6 +264,13 @@ func (w *watcher) scan(ctx context.Context, onDir func(string)) error {
 	w.covDirty = true
 	w.publish(true)
 	return nil
+}
+
+// statusOptions are the options of every catalog.Status the watcher runs: its verdicts
+// are status's under the same rule levels.
+func (w *watcher) statusOptions(onDir func(string)) catalog.StatusOptions {
+	return catalog.StatusOptions{Exclude: w.o.Exclude, Jobs: w.o.Jobs, OnDir: onDir, Registry: w.o.Registry,
+		Validate: validate.Options{Rules: w.o.Rules}}
 }
 
 // needsWork says whether a verdict is one the watcher fixes: a missing or stale sidecar
@@ -383,7 +390,10 @@ func (w *watcher) generate(ctx context.Context, ckpts []string, seen map[string]
 	if len(present) == 0 {
 		return
 	}
-	ro := generate.RunOptions{Options: w.o.Generate, Stale: true, Jobs: w.o.Jobs, Exclude: w.o.Exclude, Roots: w.paths}
+	// generate --stale, unless sidecar/stale is off: then a sidecar whose checkpoint changed
+	// is no finding, so no reason to rebuild it (DESIGN.md "Rule levels").
+	stale := w.o.Rules["sidecar/stale"] != validate.RuleOff
+	ro := generate.RunOptions{Options: w.o.Generate, Stale: stale, Jobs: w.o.Jobs, Exclude: w.o.Exclude, Roots: w.paths}
 	_, err := generate.Run(ctx, present, ro, func(r *generate.Result) {
 		c := key(r.Checkpoint)
 		switch r.Status {
@@ -473,7 +483,7 @@ func (w *watcher) incomplete(c string, err error, before stamp) bool {
 // migrate runs `migrate` (to the latest version) over outdated, legacy and broken sidecars.
 func (w *watcher) migrate(ctx context.Context, sidecars []string, seen map[string]pending) {
 	mo := migrate.Options{Jobs: w.o.Jobs, Exclude: w.o.Exclude, Root: w.o.Generate.Root,
-		Now: w.o.Generate.Now, ToolVersion: w.o.Generate.ToolVersion}
+		Now: w.o.Generate.Now, ToolVersion: w.o.Generate.ToolVersion, Rules: w.o.Rules}
 	_, err := w.chain.Run(ctx, sidecars, mo, func(r *migrate.FileResult) {
 		c := key(sidecar.CheckpointFor(r.Path))
 		lag := w.now().Sub(seen[c].seen)
@@ -553,7 +563,9 @@ func (w *watcher) refresh(ctx context.Context, touched map[string]bool) {
 	fresh := map[string][]catalog.Item{}
 	if len(named) > 0 {
 		// A fresh context: the verdicts of what was just written must be known even while stopping.
-		cov, err := catalog.Status(context.WithoutCancel(ctx), named, catalog.StatusOptions{Jobs: w.o.Jobs, Registry: w.o.Registry})
+		so := w.statusOptions(nil)
+		so.Exclude = nil // the touched checkpoints are named one by one, not walked
+		cov, err := catalog.Status(context.WithoutCancel(ctx), named, so)
 		if err != nil {
 			return
 		}

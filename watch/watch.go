@@ -18,6 +18,7 @@ import (
 	"github.com/ckptmeta/ckptmeta/catalog"
 	"github.com/ckptmeta/ckptmeta/generate"
 	"github.com/ckptmeta/ckptmeta/schemas"
+	"github.com/ckptmeta/ckptmeta/validate"
 )
 
 // Options configure Run and Once. The zero value watches with the defaults below.
@@ -38,6 +39,13 @@ type Options struct {
 	// gives it the one validate uses, schema extensions included. nil means
 	// schemas.Default(); it also replaces Generate.Registry.
 	Registry *schemas.Registry
+	// Rules are the rule levels of `ckptmeta validate` (validate.Options.Rules), applied to
+	// every verdict of the watcher as validate applies them: the scans and refreshes
+	// (catalog.Status: states, coverage, what is fixed), the findings logged for an edited
+	// sidecar, and migrate's decisions (migrate.Options.Rules: no fix or regeneration for a
+	// rule that is off). With sidecar/stale off a changed checkpoint's sidecar is not
+	// regenerated (generate runs without Stale: missing sidecars only). nil changes no level.
+	Rules map[string]validate.RuleLevel
 	// Logger receives what the watcher does, one record per action or finding; nil logs nothing.
 	Logger *slog.Logger
 	// Observer receives coverage and actions; nil is none.

@@ -118,7 +118,7 @@ func TestHelpExitCodesAndLettersAreEachCommandsOwn(t *testing.T) {
 // mapping to validate.Options.Rules), and each command's help says what they do there.
 func TestRuleSwitchesAreOnEveryCommandFindingsDecide(t *testing.T) {
 	root := newRoot(new(bytes.Buffer), new(bytes.Buffer))
-	want := map[string]bool{"validate": true, "status": true, "list": true, "migrate": true, "fix": true, "config": true}
+	want := map[string]bool{"validate": true, "status": true, "list": true, "migrate": true, "fix": true, "watch": true, "config": true}
 	for _, c := range root.Commands() {
 		for _, name := range []string{"disable", "enable", "severity", "preset"} {
 			f := c.Flags().Lookup(name)

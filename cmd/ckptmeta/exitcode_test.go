@@ -247,6 +247,10 @@ func TestExitCodes(t *testing.T) {
 			fixture(t, dir, "ckpt/best.ckpt", "outputs/exp/checkpoints/other.ckpt")
 		}, []string{"watch", "--once", "outputs"}, 0},
 		{"watch-once/findings", invalid, []string{"watch", "--once", "outputs"}, 1},
+		{"watch-once/findings-rules-off", invalid, []string{"watch", "--once", "--disable",
+			"sidecar/path-escapes,schema/minimum,schema/enum,schema/type,schema/maximum", "outputs"}, 0},
+		{"watch-once/unknown-rule", nil, []string{"watch", "--once", "--disable", "orphan", "outputs"}, 2},
+		{"watch/unknown-preset", nil, []string{"watch", "--preset", "no-ckpts", "outputs"}, 2},
 		{"watch-once/usage", nil, []string{"watch", "--once", "--log-format", "xml", "outputs"}, 2},
 		{"watch-once/missing-path", nil, []string{"watch", "--once", "missing"}, 1},
 		{"watch-once/no-path-no-outputs", emptyDir, []string{"watch", "--once"}, 2},

@@ -47,6 +47,8 @@ for checkpoints still being written, and exits (for cron).
 live: coverage per experiment and the latest events, reloaded every 5 s). Bind to
 127.0.0.1 unless something scrapes from another host: the page shows file names.
 
+` + ruleHelp("decide the\nverdicts as they decide status's and validate's: the states and coverage it logs, serves\nand exits with, the findings logged for an edited sidecar, and what it fixes. A rule that is\noff is not a reason to regenerate or migrate a sidecar (as in migrate); with sidecar/stale off\na changed checkpoint's sidecar is left as it is.") + `
+
 On Linux each watched directory takes one inotify watch; when fs.inotify.max_user_watches is
 reached, watch says so and how to raise it.
 
@@ -75,7 +77,7 @@ Exit codes:
 			if err != nil {
 				return &usageError{err}
 			}
-			o.Exclude, o.Jobs = eff.ExcludePatterns(), eff.Jobs.Value
+			o.Exclude, o.Jobs, o.Rules = eff.ExcludePatterns(), eff.Jobs.Value, eff.RuleLevels()
 			o.Generate.Naming = n
 			o.Generate.ToolVersion = toolVersion()
 			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel, quiet(cmd))
@@ -151,6 +153,7 @@ Exit codes:
 	fl.StringArrayVar(&o.Exclude, "exclude", nil, "skip paths matching this glob (repeatable)")
 	fl.DurationVar(&o.Quiet, "debounce", watch.DefaultQuiet, "how long a checkpoint must go without changes before it is read")
 	fl.BoolVar(&o.Generate.AllowUnsafe, "allow-unsafe-pickle", false, "generate even when the pickle references dangerous globals (nothing is executed either way)")
+	addRuleFlags(fl)
 	return cmd
 }
 
