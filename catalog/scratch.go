@@ -17,9 +17,9 @@ import (
 // (rows): an external merge sort through one scratch file. Values are kept in memory a chunk
 // at a time (at most chunkItems of them, or chunkBytes of their records); a full chunk is
 // sorted (stably) and written to the file as one run of records (a length, then what encode
-// wrote: exact, so a name that is not valid UTF-8 comes back as it was); reading merges the runs, ties
-// going to the earlier run, so the whole is a stable sort by cmp, as slices.SortStableFunc
-// would give. Memory is one chunk while values arrive and one buffered reader per run while
+// wrote: exact, so a name that is not valid UTF-8 comes back as it was); reading merges the
+// runs, ties going to the earlier run, so the whole is a stable sort by cmp, as
+// slices.SortStableFunc would give. Memory is one chunk while values arrive and one buffered reader per run while
 // they are read (never more than fanIn: beyond that, runs are first merged into longer ones).
 // Values that arrive in order (status: scan order is output order but for rare names) make
 // one run, which reads back as it was written.
@@ -57,8 +57,8 @@ type scratchLimits struct {
 	readBuf    int // buffer of each run's reader
 }
 
-// scratchDefaults: a chunk of 4,096 list rows (about 200 bytes of record each, and twice as
-// much as values) costs about 2.5 MB; 100,000 rows make 25 runs, merged at once through 25
+// scratchDefaults: a chunk of 4,096 list rows (about 300 bytes of record each, and as much
+// again as values) costs about 2.5 MB; 100,000 rows make 25 runs, merged at once through 25
 // readers of 8 KiB.
 var scratchDefaults = scratchLimits{chunkItems: 4096, chunkBytes: 1 << 20, fanIn: 64, readBuf: 8 << 10}
 
