@@ -600,11 +600,18 @@ func (r *Roots) RemoveTemps(dirs []string, isTemp func(name string) bool) {
 			continue
 		}
 		if f, err := d.Open("."); err == nil {
-			entries, _ := f.ReadDir(-1)
+			// Names only, then a type for the few temp names: ReadDir on a directory
+			// opened through an os.Root lstats every entry (two per sidecar beside its
+			// checkpoint, 20,000 calls on a 10,000-sidecar tree), and none is needed for
+			// a name that is not a temp name.
+			names, _ := f.Readdirnames(-1)
 			f.Close()
-			for _, e := range entries {
-				if e.Type().IsRegular() && isTemp(e.Name()) {
-					_ = d.Remove(e.Name())
+			for _, name := range names {
+				if !isTemp(name) {
+					continue
+				}
+				if info, err := d.Lstat(name); err == nil && info.Mode().IsRegular() {
+					_ = d.Remove(name)
 				}
 			}
 		}

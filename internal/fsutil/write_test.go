@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -355,11 +356,19 @@ func TestRemoveTemps(t *testing.T) {
 	for _, p := range []string{filepath.Join(dir, "a", ".x.yaml123"), filepath.Join(dir, "a", "keep.yaml"), filepath.Join(outside, ".x.yaml456")} {
 		put(t, p, "")
 	}
+	// Only regular files go: a directory or a link with a temp name is somebody else's.
+	if err := os.Mkdir(filepath.Join(dir, "a", ".x.yamldir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := []string{".x.yamldir", "keep.yaml"}
+	if err := os.Symlink("keep.yaml", filepath.Join(dir, "a", ".x.yaml789")); err == nil {
+		keep = []string{".x.yaml789", ".x.yamldir", "keep.yaml"}
+	}
 	r := roots(t, dir)
 	isTemp := func(n string) bool { return strings.HasPrefix(n, ".x.yaml") }
 	r.RemoveTemps([]string{filepath.Join(dir, "a"), outside}, isTemp)
-	if got := names(t, filepath.Join(dir, "a")); len(got) != 1 || got[0] != "keep.yaml" {
-		t.Errorf("inside: %v", got)
+	if got := names(t, filepath.Join(dir, "a")); !slices.Equal(got, keep) {
+		t.Errorf("inside: %v, want %v", got, keep)
 	}
 	if got := names(t, outside); len(got) != 1 {
 		t.Errorf("a directory outside the roots was cleaned: %v", got)
