@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,6 +155,74 @@ type item struct {
 	path string
 	kind sidecar.Kind
 	err  error
+	// ckpt is what the walk's listing of the file's directory showed under its checkpoint's
+	// name: the checkpoint beside it without a stat per file (see besideOf).
+	ckpt ckptSeen
+}
+
+// ckptSeen is what a directory listing says of the checkpoint beside a sidecar.
+type ckptSeen uint8
+
+const (
+	ckptUnlisted ckptSeen = iota // no listing said (a file named as a root): stat it
+	ckptRegular                  // listed as a regular file
+	ckptLink                     // listed as a link: stat it (it may dangle)
+	ckptNone                     // not listed, or not a file
+)
+
+// walkItems is what Run works on: every file the walk reports except checkpoints, each with
+// what its directory's listing showed of the checkpoint beside it.
+func walkItems(ctx context.Context, paths, exclude []string) ([]item, error) {
+	var items []item
+	// The listing of the directory whose files the walk is reporting: the checkpoint beside
+	// each sidecar is looked up there instead of stat'ed (10,000 calls on a 10,000-file tree).
+	var listedDir string
+	var listed []fs.DirEntry
+	seen := func(p string) ckptSeen {
+		ckpt := sidecar.CheckpointFor(p)
+		if listed == nil || filepath.Dir(p) != listedDir || filepath.Dir(ckpt) != listedDir {
+			return ckptUnlisted
+		}
+		name := filepath.Base(ckpt)
+		i, ok := slices.BinarySearchFunc(listed, name, func(e fs.DirEntry, n string) int { return strings.Compare(e.Name(), n) })
+		switch {
+		case !ok:
+			return ckptNone
+		case listed[i].Type().IsRegular():
+			return ckptRegular
+		case listed[i].Type()&fs.ModeSymlink != 0:
+			return ckptLink
+		}
+		return ckptNone
+	}
+	err := sidecar.WalkListing(ctx, paths, exclude, func(p string, k sidecar.Kind, err error) {
+		if k != sidecar.KindCheckpoint || err != nil {
+			it := item{path: p, kind: k, err: err}
+			if err == nil {
+				it.ckpt = seen(p)
+			}
+			items = append(items, it)
+		}
+	}, nil, func(dir string, entries []fs.DirEntry) {
+		listedDir, listed = dir, entries
+	})
+	return items, err
+}
+
+// besideOf is the checkpoint it sits beside when that is a regular file (through links),
+// else "". The walk's listing decides when it can; a link or an unlisted name is stat'ed.
+func besideOf(it item) string {
+	ckpt := sidecar.CheckpointFor(it.path)
+	switch it.ckpt {
+	case ckptRegular:
+		return ckpt
+	case ckptNone:
+		return ""
+	}
+	if isRegular(ckpt) {
+		return ckpt
+	}
+	return ""
 }
 
 // Run is [Run] on this chain.
@@ -161,12 +231,8 @@ func (c *Chain) Run(ctx context.Context, paths []string, o Options, each func(*F
 	if _, err := c.Resolve(o.To); err != nil {
 		return sum, err
 	}
-	var items []item
-	if err := sidecar.Walk(ctx, paths, o.Exclude, func(p string, k sidecar.Kind, err error) {
-		if k != sidecar.KindCheckpoint || err != nil {
-			items = append(items, item{p, k, err})
-		}
-	}); err != nil {
+	items, err := walkItems(ctx, paths, o.Exclude)
+	if err != nil {
 		return sum, err
 	}
 	if !o.DryRun && !o.Check {
@@ -318,9 +384,7 @@ func (c *Chain) one(it item, o *Options) (r *FileResult) {
 		r.Output = sidecar.Path(ckpt, sidecar.NamingCkpt)
 	}
 	mo := *o
-	if ckpt := sidecar.CheckpointFor(it.path); isRegular(ckpt) {
-		mo.beside = ckpt
-	}
+	mo.beside = besideOf(it)
 	m, err := c.MigrateBytes(it.path, src, mo)
 	if err != nil {
 		var pe *ParseError
@@ -379,10 +443,7 @@ func (c *Chain) fix(r *FileResult, it item, snap *fsutil.Snapshot, o *Options) {
 		r.Unfixed = []string{"legacy JSON sidecar: a migration, not a fix; run `ckptmeta migrate " + it.path + "`"}
 		return
 	}
-	var beside string
-	if ckpt := sidecar.CheckpointFor(it.path); isRegular(ckpt) {
-		beside = ckpt
-	}
+	beside := besideOf(it)
 	fx, err := fixBytes(c.reg, o.Rules, it.path, snap.Data, beside, o.Root)
 	if err != nil {
 		r.Err = err
