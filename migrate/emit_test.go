@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,16 +15,7 @@ import (
 // indentation, blank lines, CRLF, quoted keys, unicode and long strings, flow values,
 // 4-space indentation), up to the latest version and down to 1.0 and 1.1.
 func TestEmitSameAsYAMLv3(t *testing.T) {
-	inputs := fixtures(t)
-	invalid, _ := filepath.Glob("../testdata/sidecars/invalid/*")
-	for _, p := range invalid {
-		inputs[p] = readFixture(t, p)
-	}
-	names := make([]string, 0, len(inputs))
-	for p := range inputs {
-		names = append(names, p)
-	}
-	sort.Strings(names)
+	inputs, names := sortedFixtures(t, true)
 	type input struct {
 		name string
 		src  []byte
@@ -143,12 +132,7 @@ func editText(r *rand.Rand, src []byte) []byte {
 // parsing into fresh memory gives, file after file, on four goroutines sharing the pool:
 // no migration keeps a node of a tree past its return, and no tree sees another's nodes.
 func TestArenaSameAsFresh(t *testing.T) {
-	inputs := fixtures(t)
-	names := make([]string, 0, len(inputs))
-	for p := range inputs {
-		names = append(names, p)
-	}
-	sort.Strings(names)
+	inputs, names := sortedFixtures(t, false)
 	type input struct {
 		name string
 		src  []byte

@@ -2,8 +2,10 @@ package migrate
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +14,19 @@ import (
 
 // fixtures are every migratable document the repository holds: the golden inputs and the
 // shared valid and legacy sidecars.
+// sortedFixtures is fixtures, with testdata's invalid sidecars too when withInvalid, and
+// their paths in order: the tests that draw edits at random need one order to repeat them.
+func sortedFixtures(t testing.TB, withInvalid bool) (map[string][]byte, []string) {
+	inputs := fixtures(t)
+	if withInvalid {
+		invalid, _ := filepath.Glob("../testdata/sidecars/invalid/*")
+		for _, p := range invalid {
+			inputs[p] = readFixture(t, p)
+		}
+	}
+	return inputs, slices.Sorted(maps.Keys(inputs))
+}
+
 func fixtures(t testing.TB) map[string][]byte {
 	var paths []string
 	for _, g := range []string{"testdata/golden/*/*.in.*", "../testdata/sidecars/valid/*", "../testdata/sidecars/legacy/*"} {

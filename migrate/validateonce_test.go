@@ -3,7 +3,6 @@ package migrate
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -15,19 +14,7 @@ import (
 // of them (a value made negative, a string, null, a list; a line dropped), to the latest
 // version and down to 1.0.
 func TestValidateOnceSameAsEachStep(t *testing.T) {
-	inputs := map[string][]byte{}
-	for p, src := range fixtures(t) {
-		inputs[p] = src
-	}
-	invalid, _ := filepath.Glob("../testdata/sidecars/invalid/*")
-	for _, p := range invalid {
-		inputs[p] = readFixture(t, p)
-	}
-	names := make([]string, 0, len(inputs))
-	for p := range inputs {
-		names = append(names, p)
-	}
-	sort.Strings(names)
+	inputs, names := sortedFixtures(t, true)
 
 	type input struct {
 		name, variant string
